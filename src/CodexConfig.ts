@@ -1,0 +1,259 @@
+/**
+ * Configuration of the SDK: where the backend lives, who we say we are, how long we
+ * wait and how often we retry.
+ *
+ * Defaults point at the real hosts. Tests and the demo point every base URL at the
+ * built-in emulator instead (see `CodexEmulator`).
+ *
+ * @since 0.1.0
+ */
+import { Config, ConfigError, Context, Duration, Effect, Either, Layer } from "effect"
+import * as Os from "node:os"
+import * as NodePath from "node:path"
+
+/**
+ * What to do with a request parameter the backend is known to reject.
+ *
+ * - `"strict"` (default): fail with `UnsupportedParameter` before anything is sent.
+ * - `"lenient"`: drop the parameter, log a warning, and send the rest.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ParameterPolicy = "strict" | "lenient"
+
+/**
+ * The resolved configuration.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** Base of `/responses`, `/responses/compact`, `/models`. No trailing slash. */
+  readonly codexBaseUrl: string
+  /** Base of `/wham/*`, `/memories`, `/user_system_messages`. No trailing slash. */
+  readonly chatgptBaseUrl: string
+  /** Base of `api.openai.com/v1` (embeddings, transcriptions). No trailing slash. */
+  readonly openaiBaseUrl: string
+  /** The OAuth issuer (`https://auth.openai.com`). No trailing slash. */
+  readonly authIssuer: string
+  /** Directory of `auth.json`; the Codex CLI's `CODEX_HOME`. */
+  readonly codexHome: string
+  /** Sent as the `originator` header and in the authorize URL. */
+  readonly originator: string
+  /** A Codex CLI version (`MAJOR.MINOR.PATCH`), sent as `version` and `client_version`. */
+  readonly clientVersion: string
+  /** The `User-Agent` header. */
+  readonly userAgent: string
+  /** The model used when a request names none. The catalog (`/models`) is the source of truth. */
+  readonly defaultModel: string
+  /** How long to wait for response headers. */
+  readonly requestTimeout: Duration.Duration
+  /** How long a stream may stay silent (not one byte) before it fails with `Timeout`. */
+  readonly streamIdleTimeout: Duration.Duration
+  /** Retries of a request that failed before its first event (protocol §6.4: 4). */
+  readonly maxRetries: number
+  /** The first backoff delay; doubled per retry, with ±10 % jitter. */
+  readonly retryBaseDelay: Duration.Duration
+  /** The cap on any single wait, including a server's `Retry-After`. Longer waits are not slept. */
+  readonly retryMaxDelay: Duration.Duration
+  /**
+   * How many times a *collected* `responses.create` redoes the whole request after a cut
+   * stream, an idle timeout or a retryable in-stream failure. Every send is billable.
+   */
+  readonly maxStreamRetries: number
+  /** See {@link ParameterPolicy}. */
+  readonly parameterPolicy: ParameterPolicy
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class CodexConfig extends Context.Tag("codex-backend-sdk/CodexConfig")<CodexConfig, Service>() {}
+
+/**
+ * The options accepted by {@link make}; every field is optional.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Options = { readonly [K in keyof Service]?: Service[K] | undefined }
+
+/**
+ * The real hosts and the protocol's recommended policy.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaults = {
+  codexBaseUrl: "https://chatgpt.com/backend-api/codex",
+  chatgptBaseUrl: "https://chatgpt.com/backend-api",
+  openaiBaseUrl: "https://api.openai.com/v1",
+  authIssuer: "https://auth.openai.com",
+  originator: "codex_cli_rs",
+  clientVersion: "0.130.0",
+  defaultModel: "gpt-5.4",
+  requestTimeout: Duration.seconds(60),
+  streamIdleTimeout: Duration.seconds(300),
+  maxRetries: 4,
+  retryBaseDelay: Duration.millis(200),
+  retryMaxDelay: Duration.seconds(60),
+  maxStreamRetries: 2,
+  parameterPolicy: "strict"
+} as const
+
+/**
+ * The SDK's own version, appended to the `User-Agent`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const sdkVersion = "0.1.0"
+
+const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]", "::1"])
+
+const invalid = (path: string, message: string) => ConfigError.InvalidData([path], message)
+
+const baseUrl = (name: string, value: string, requireHttps: boolean): Either.Either<string, ConfigError.ConfigError> => {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return Either.left(invalid(name, `${name} is not a URL: ${JSON.stringify(value)}`))
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    return Either.left(invalid(name, `${name} must be an http(s) URL, got ${url.protocol}`))
+  }
+  if (requireHttps && url.protocol !== "https:" && !loopbackHosts.has(url.hostname)) {
+    return Either.left(invalid(name, `${name} must use https (plain http is allowed on loopback only)`))
+  }
+  if (url.search !== "" || url.hash !== "") {
+    return Either.left(invalid(name, `${name} must not carry a query or fragment`))
+  }
+  return Either.right(value.replace(/\/+$/, ""))
+}
+
+/**
+ * Builds a `User-Agent` in the Codex CLI's format, with the runtime last:
+ * `codex_cli_rs/0.130.0 (Linux 6.8.0; x64) node/20.11.1 (codex-backend-sdk 0.1.0)`.
+ * Characters that are invalid in a header become `_`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeUserAgent = (originator: string, clientVersion: string): string =>
+  `${originator}/${clientVersion} (${Os.type()} ${Os.release()}; ${Os.arch()}) node/${process.versions.node} (codex-backend-sdk ${sdkVersion})`
+    .replace(/[^\t\x20-\x7e]/g, "_")
+
+/**
+ * Resolves options into a configuration, validating the base URLs and numbers.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.ConfigError> => resolve(options, {})
+
+const resolve = (overrides: Options, fallback: Options): Effect.Effect<Service, ConfigError.ConfigError> =>
+  Effect.gen(function*() {
+    const pick = <K extends keyof Service>(key: K): Service[K] | undefined => overrides[key] ?? fallback[key]
+    const codexBaseUrl = yield* baseUrl("codexBaseUrl", pick("codexBaseUrl") ?? defaults.codexBaseUrl, false)
+    const chatgptBaseUrl = yield* baseUrl("chatgptBaseUrl", pick("chatgptBaseUrl") ?? defaults.chatgptBaseUrl, false)
+    const openaiBaseUrl = yield* baseUrl("openaiBaseUrl", pick("openaiBaseUrl") ?? defaults.openaiBaseUrl, false)
+    const authIssuer = yield* baseUrl("authIssuer", pick("authIssuer") ?? defaults.authIssuer, true)
+    const originator = pick("originator") ?? defaults.originator
+    const clientVersion = pick("clientVersion") ?? defaults.clientVersion
+    if (!/^\d+\.\d+\.\d+$/.test(clientVersion)) {
+      return yield* Effect.fail(
+        invalid("clientVersion", `clientVersion must be MAJOR.MINOR.PATCH, got ${JSON.stringify(clientVersion)}`)
+      )
+    }
+    for (const key of ["maxRetries", "maxStreamRetries"] as const) {
+      const value = pick(key)
+      if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+        return yield* Effect.fail(invalid(key, `${key} must be a whole number >= 0, got ${value}`))
+      }
+    }
+    return {
+      codexBaseUrl,
+      chatgptBaseUrl,
+      openaiBaseUrl,
+      authIssuer,
+      codexHome: pick("codexHome") ?? NodePath.join(Os.homedir(), ".codex"),
+      originator,
+      clientVersion,
+      userAgent: pick("userAgent") ?? makeUserAgent(originator, clientVersion),
+      defaultModel: pick("defaultModel") ?? defaults.defaultModel,
+      requestTimeout: pick("requestTimeout") ?? defaults.requestTimeout,
+      streamIdleTimeout: pick("streamIdleTimeout") ?? defaults.streamIdleTimeout,
+      maxRetries: pick("maxRetries") ?? defaults.maxRetries,
+      retryBaseDelay: pick("retryBaseDelay") ?? defaults.retryBaseDelay,
+      retryMaxDelay: pick("retryMaxDelay") ?? defaults.retryMaxDelay,
+      maxStreamRetries: pick("maxStreamRetries") ?? defaults.maxStreamRetries,
+      parameterPolicy: pick("parameterPolicy") ?? defaults.parameterPolicy
+    }
+  })
+
+/**
+ * A configuration layer from explicit options (missing ones take the {@link defaults}).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<CodexConfig, ConfigError.ConfigError> =>
+  Layer.effect(CodexConfig, make(options))
+
+/**
+ * The options read from the environment:
+ *
+ * | variable | option |
+ * |---|---|
+ * | `CODEX_HOME` (non-empty) | `codexHome` |
+ * | `CODEX_BASE_URL` | `codexBaseUrl` |
+ * | `CODEX_CHATGPT_BASE_URL` | `chatgptBaseUrl` |
+ * | `CODEX_OPENAI_BASE_URL` | `openaiBaseUrl` |
+ * | `CODEX_AUTH_ISSUER` | `authIssuer` |
+ * | `CODEX_ORIGINATOR` | `originator` |
+ * | `CODEX_CLIENT_VERSION` | `clientVersion` |
+ * | `CODEX_MODEL` | `defaultModel` |
+ * | `CODEX_PARAMETER_POLICY` (`strict` / `lenient`) | `parameterPolicy` |
+ *
+ * @since 0.1.0
+ * @category configs
+ */
+export const fromEnv: Config.Config<Options> = Config.all({
+  codexHome: Config.string("CODEX_HOME").pipe(
+    Config.map((s) => (s.trim() === "" ? undefined : s)),
+    Config.withDefault(undefined)
+  ),
+  codexBaseUrl: Config.string("CODEX_BASE_URL").pipe(Config.withDefault(undefined)),
+  chatgptBaseUrl: Config.string("CODEX_CHATGPT_BASE_URL").pipe(Config.withDefault(undefined)),
+  openaiBaseUrl: Config.string("CODEX_OPENAI_BASE_URL").pipe(Config.withDefault(undefined)),
+  authIssuer: Config.string("CODEX_AUTH_ISSUER").pipe(Config.withDefault(undefined)),
+  originator: Config.string("CODEX_ORIGINATOR").pipe(Config.withDefault(undefined)),
+  clientVersion: Config.string("CODEX_CLIENT_VERSION").pipe(Config.withDefault(undefined)),
+  defaultModel: Config.string("CODEX_MODEL").pipe(Config.withDefault(undefined)),
+  parameterPolicy: Config.literal("strict", "lenient")("CODEX_PARAMETER_POLICY").pipe(Config.withDefault(undefined))
+})
+
+/**
+ * A configuration layer from the environment (see {@link fromEnv}); `overrides` win over it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFromEnv = (overrides: Options = {}): Layer.Layer<CodexConfig, ConfigError.ConfigError> =>
+  Layer.effect(
+    CodexConfig,
+    Effect.flatMap(fromEnv, (env) => resolve(overrides, env))
+  )
+
+/**
+ * A configuration layer built from a `Config` of options, for apps that keep their own
+ * configuration provider.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (config: Config.Config<Options>): Layer.Layer<CodexConfig, ConfigError.ConfigError> =>
+  Layer.effect(CodexConfig, Effect.flatMap(config, make))

@@ -1,0 +1,777 @@
+/**
+ * A built-in emulator of the Codex backend: a real HTTP server on loopback that speaks
+ * the wire protocol (`/responses` as SSE framed like the backend, `/responses/compact`),
+ * validates requests the way the backend does, and is scriptable per test, with fault
+ * injection (429 usage limits, 5xx, `response.failed`, cut and reset streams, stalls,
+ * malformed frames, chunking down to one byte, any line ending).
+ *
+ * Unscripted requests get a plausible answer computed from the request: an echo of the
+ * last user message, a call of the first function tool (then an answer that quotes the
+ * tool's output), JSON that fits a requested `json_schema`, a reasoning summary when
+ * reasoning is asked for. This is what `npm run demo` talks to.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { CodexEmulator, Responses } from "codex-backend-sdk"
+ *
+ * const program = Effect.gen(function*() {
+ *   const emulator = yield* CodexEmulator.CodexEmulator
+ *   yield* emulator.script(CodexEmulator.text("PONG"))
+ *   const responses = yield* Responses.Responses
+ *   const response = yield* responses.create({ input: "Say PONG." })
+ *   return response.output_text // "PONG"
+ * }).pipe(Effect.provide(CodexEmulator.layerClient()))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import type { HttpServerError } from "@effect/platform"
+import { NodeHttpClient, NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
+import type { ConfigError } from "effect"
+import { Chunk, Context, Effect, Layer, Ref, Stream } from "effect"
+import * as Http from "node:http"
+import * as CodexAuth from "./CodexAuth.js"
+import * as CodexClient from "./CodexClient.js"
+import * as CodexConfig from "./CodexConfig.js"
+import { knownUnsupported } from "./internal/request.js"
+import * as Responses from "./Responses.js"
+
+type Json = Record<string, unknown>
+
+/**
+ * A frame of an SSE reply: an event object (sent as `event: <type>` + `data: <json>`) or
+ * raw text written verbatim (a comment, a malformed frame...).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Frame = Json | { readonly raw: string }
+
+/**
+ * How an SSE reply ends: `"complete"` closes the body normally after the frames; `"stall"`
+ * keeps the connection open and silent; `"reset"` destroys the socket.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Ending = "complete" | "stall" | "reset"
+
+/**
+ * A scripted reply.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Reply =
+  | {
+    readonly _tag: "Sse"
+    readonly frames: ReadonlyArray<Frame>
+    readonly ending: Ending
+    /** Split the body into chunks of this many bytes (1 = byte by byte); default: one chunk per frame. */
+    readonly chunkSize: number | undefined
+    readonly lineEnding: "\n" | "\r\n" | "\r"
+    readonly headers: Readonly<Record<string, string>>
+  }
+  | {
+    readonly _tag: "Http"
+    readonly status: number
+    readonly body: string
+    readonly headers: Readonly<Record<string, string>>
+  }
+
+/**
+ * A request the emulator received (any route, valid or not).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecordedRequest {
+  readonly method: string
+  readonly path: string
+  readonly headers: Readonly<Record<string, string | undefined>>
+  /** The parsed JSON body, or the raw text when it was not JSON. */
+  readonly body: unknown
+}
+
+/**
+ * The routes that take scripted replies.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Route = "responses" | "compact"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string
+  /** `CodexConfig` options whose base URLs point at this emulator. */
+  readonly config: CodexConfig.Options
+  /** Queues replies for the next requests to `route` (default `/responses`), in order. */
+  readonly script: (...replies: ReadonlyArray<Reply>) => Effect.Effect<void>
+  /** Queues replies for the next requests to a given route. */
+  readonly scriptRoute: (route: Route, ...replies: ReadonlyArray<Reply>) => Effect.Effect<void>
+  /** Every request received so far. */
+  readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
+  /** How many SSE connections were closed by the client before the server finished them. */
+  readonly abortedStreams: Effect.Effect<number>
+  /** Forgets scripts, recorded requests and counters. */
+  readonly reset: Effect.Effect<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class CodexEmulator extends Context.Tag("codex-backend-sdk/CodexEmulator")<CodexEmulator, Service>() {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Decides whether a bearer token is accepted (default: any non-empty token). */
+  readonly acceptToken?: (token: string) => boolean
+  /** Port to listen on (default: any free port). Always bound to 127.0.0.1. */
+  readonly port?: number
+}
+
+// ---------------------------------------------------------------------------------------
+// Event builders
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Options of the event builders.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EventOptions {
+  readonly id?: string
+  readonly model?: string
+  /** Characters per text delta (default 4). */
+  readonly deltaSize?: number
+  /** A reasoning summary to stream before the answer. */
+  readonly reasoning?: string
+  /** Send the items in `response.completed`'s `output` too (default false, as the backend does). */
+  readonly completedOutput?: boolean
+  /** Send only `response.output_item.done` for each item, no `added` or deltas. */
+  readonly doneOnly?: boolean
+}
+
+const chunks = (text: string, size: number): Array<string> => {
+  const out: Array<string> = []
+  const step = Math.max(1, size)
+  for (let i = 0; i < text.length; i += step) out.push(text.slice(i, i + step))
+  return out
+}
+
+const usageOf = (input: number, output: number, reasoning: number) => ({
+  input_tokens: input,
+  input_tokens_details: { cached_tokens: 0 },
+  output_tokens: output,
+  output_tokens_details: { reasoning_tokens: reasoning },
+  total_tokens: input + output
+})
+
+const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4))
+
+type ItemBuild = (outputIndex: number, seq: () => number) => { readonly events: Array<Json>; readonly item: Json }
+
+const reasoningItem = (summary: string, id: string): ItemBuild => (outputIndex, seq) => {
+  const item = { id, type: "reasoning", summary: [{ type: "summary_text", text: summary }], encrypted_content: "gAAAAB-emulated" }
+  const events: Array<Json> = [
+    { type: "response.output_item.added", sequence_number: seq(), output_index: outputIndex, item: { id, type: "reasoning", summary: [] } },
+    {
+      type: "response.reasoning_summary_part.added",
+      sequence_number: seq(),
+      item_id: id,
+      output_index: outputIndex,
+      summary_index: 0,
+      part: { type: "summary_text", text: "" }
+    }
+  ]
+  for (const delta of chunks(summary, 8)) {
+    events.push({
+      type: "response.reasoning_summary_text.delta",
+      sequence_number: seq(),
+      item_id: id,
+      output_index: outputIndex,
+      summary_index: 0,
+      delta
+    })
+  }
+  events.push(
+    {
+      type: "response.reasoning_summary_text.done",
+      sequence_number: seq(),
+      item_id: id,
+      output_index: outputIndex,
+      summary_index: 0,
+      text: summary
+    },
+    {
+      type: "response.reasoning_summary_part.done",
+      sequence_number: seq(),
+      item_id: id,
+      output_index: outputIndex,
+      summary_index: 0,
+      part: { type: "summary_text", text: summary }
+    },
+    { type: "response.output_item.done", sequence_number: seq(), output_index: outputIndex, item }
+  )
+  return { events, item }
+}
+
+const messageItem = (text: string, id: string, deltaSize: number): ItemBuild => (outputIndex, seq) => {
+  const part = { type: "output_text", text, annotations: [] }
+  const item = { id, type: "message", role: "assistant", status: "completed", phase: "final_answer", content: [part] }
+  const ref = { item_id: id, output_index: outputIndex, content_index: 0 }
+  const events: Array<Json> = [
+    {
+      type: "response.output_item.added",
+      sequence_number: seq(),
+      output_index: outputIndex,
+      item: { id, type: "message", role: "assistant", status: "in_progress", content: [] }
+    },
+    { type: "response.content_part.added", sequence_number: seq(), ...ref, part: { ...part, text: "" } }
+  ]
+  for (const delta of chunks(text, deltaSize)) {
+    events.push({ type: "response.output_text.delta", sequence_number: seq(), ...ref, delta, logprobs: [] })
+  }
+  events.push(
+    { type: "response.output_text.done", sequence_number: seq(), ...ref, text },
+    { type: "response.content_part.done", sequence_number: seq(), ...ref, part },
+    { type: "response.output_item.done", sequence_number: seq(), output_index: outputIndex, item }
+  )
+  return { events, item }
+}
+
+const functionCallItem = (name: string, args: string, callId: string, id: string): ItemBuild => (outputIndex, seq) => {
+  const item = { id, type: "function_call", status: "completed", call_id: callId, name, arguments: args }
+  const events: Array<Json> = [
+    {
+      type: "response.output_item.added",
+      sequence_number: seq(),
+      output_index: outputIndex,
+      item: { ...item, status: "in_progress", arguments: "" }
+    }
+  ]
+  for (const delta of chunks(args, 6)) {
+    events.push({ type: "response.function_call_arguments.delta", sequence_number: seq(), item_id: id, output_index: outputIndex, delta })
+  }
+  events.push(
+    { type: "response.function_call_arguments.done", sequence_number: seq(), item_id: id, output_index: outputIndex, arguments: args, name },
+    { type: "response.output_item.done", sequence_number: seq(), output_index: outputIndex, item }
+  )
+  return { events, item }
+}
+
+const assemble = (builds: ReadonlyArray<ItemBuild>, options: EventOptions = {}): Array<Json> => {
+  let n = 0
+  const seq = () => n++
+  const id = options.id ?? "resp_emulated"
+  const model = options.model ?? "gpt-5.4"
+  const base = { id, object: "response", created_at: 1767225600, model }
+  const events: Array<Json> = [
+    { type: "response.created", sequence_number: seq(), response: { ...base, status: "in_progress", output: [] } },
+    { type: "response.in_progress", sequence_number: seq(), response: { ...base, status: "in_progress", output: [] } }
+  ]
+  const items: Array<Json> = []
+  let outputText = ""
+  let reasoningText = ""
+  builds.forEach((build, index) => {
+    const built = build(index, seq)
+    items.push(built.item)
+    if (options.doneOnly === true) {
+      events.push({ type: "response.output_item.done", sequence_number: seq(), output_index: index, item: built.item })
+    } else events.push(...built.events)
+    const content = built.item["content"]
+    if (Array.isArray(content)) for (const part of content) outputText += String(part.text ?? "")
+    const summary = built.item["summary"]
+    if (Array.isArray(summary)) for (const part of summary) reasoningText += String(part.text ?? "")
+    if (typeof built.item["arguments"] === "string") outputText += built.item["arguments"]
+  })
+  events.push({
+    type: "response.completed",
+    sequence_number: seq(),
+    response: {
+      ...base,
+      status: "completed",
+      output: options.completedOutput === true ? items : [],
+      prompt_cache_retention: "24h",
+      service_tier: "default",
+      usage: usageOf(21, tokens(outputText) + tokens(reasoningText), tokens(reasoningText))
+    }
+  })
+  return events
+}
+
+/**
+ * The events of a text answer, framed as the backend frames them (§5.3): created,
+ * in_progress, [a reasoning item], a message item with its deltas, completed with an
+ * empty `output`.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const textEvents = (text: string, options: EventOptions = {}): Array<Json> =>
+  assemble(
+    [
+      ...(options.reasoning === undefined ? [] : [reasoningItem(options.reasoning, "rs_emulated")]),
+      messageItem(text, "msg_emulated", options.deltaSize ?? 4)
+    ],
+    options
+  )
+
+/**
+ * The events of a function call (`arguments` is sent as given, in deltas).
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const functionCallEvents = (
+  name: string,
+  args: string,
+  options: EventOptions & { readonly callId?: string } = {}
+): Array<Json> =>
+  assemble(
+    [
+      ...(options.reasoning === undefined ? [] : [reasoningItem(options.reasoning, "rs_emulated")]),
+      functionCallItem(name, args, options.callId ?? "call_emulated", "fc_emulated")
+    ],
+    options
+  )
+
+/**
+ * A `response.failed` stream: created, then failed with `error: {code, message}`.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const failedEvents = (code: string, message: string): Array<Json> => {
+  const base = { id: "resp_emulated", object: "response", model: "gpt-5.4" }
+  return [
+    { type: "response.created", sequence_number: 0, response: { ...base, status: "in_progress", output: [] } },
+    { type: "response.failed", sequence_number: 1, response: { ...base, status: "failed", output: [], error: { code, message } } }
+  ]
+}
+
+/**
+ * A `response.incomplete` stream after some text.
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const incompleteEvents = (text: string, reason: string): Array<Json> => {
+  const events = textEvents(text)
+  const last = events[events.length - 1]
+  const response = typeof last?.["response"] === "object" ? last["response"] : {}
+  events[events.length - 1] = {
+    type: "response.incomplete",
+    sequence_number: events.length - 1,
+    response: { ...response, status: "incomplete", incomplete_details: { reason } }
+  }
+  return events
+}
+
+// ---------------------------------------------------------------------------------------
+// Reply builders
+// ---------------------------------------------------------------------------------------
+
+/**
+ * An SSE reply.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const sse = (
+  frames: ReadonlyArray<Frame>,
+  options: {
+    readonly ending?: Ending
+    readonly chunkSize?: number
+    readonly lineEnding?: "\n" | "\r\n" | "\r"
+    readonly headers?: Readonly<Record<string, string>>
+  } = {}
+): Reply => ({
+  _tag: "Sse",
+  frames,
+  ending: options.ending ?? "complete",
+  chunkSize: options.chunkSize,
+  lineEnding: options.lineEnding ?? "\n",
+  headers: options.headers ?? {}
+})
+
+/**
+ * A text answer as an SSE reply.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const text = (answer: string, options: EventOptions = {}): Reply => sse(textEvents(answer, options))
+
+/**
+ * A function call as an SSE reply.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const functionCall = (name: string, args: unknown, options: EventOptions & { readonly callId?: string } = {}): Reply =>
+  sse(functionCallEvents(name, typeof args === "string" ? args : JSON.stringify(args), options))
+
+/**
+ * A plain HTTP reply (`body` objects are sent as JSON).
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const http = (status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): Reply => ({
+  _tag: "Http",
+  status,
+  body: typeof body === "string" ? body : JSON.stringify(body),
+  headers: typeof body === "string" ? { "content-type": "text/plain", ...headers } : { "content-type": "application/json", ...headers }
+})
+
+/**
+ * A 429 usage-limit reply with its rate-limit headers.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const usageLimit = (options: { readonly planType?: string; readonly resetsAt?: number } = {}): Reply =>
+  http(
+    429,
+    {
+      error: {
+        type: "usage_limit_reached",
+        message: "The usage limit has been reached",
+        plan_type: options.planType ?? "plus",
+        resets_at: options.resetsAt ?? 1767240000,
+        eligible_promo: null
+      }
+    },
+    {
+      "x-codex-primary-used-percent": "100",
+      "x-codex-primary-window-minutes": "300",
+      "x-codex-primary-reset-at": String(options.resetsAt ?? 1767240000),
+      "x-codex-secondary-used-percent": "40",
+      "x-codex-secondary-window-minutes": "10080",
+      "x-codex-active-limit": "codex",
+      "x-codex-promo-message": "Upgrade for more usage",
+      "x-request-id": "req_emulated_429"
+    }
+  )
+
+// ---------------------------------------------------------------------------------------
+// The default responder
+// ---------------------------------------------------------------------------------------
+
+const isRecord = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** A value that fits a JSON Schema, for emulated structured output and tool arguments. */
+const exampleOf = (schema: unknown, name = "value"): unknown => {
+  if (!isRecord(schema)) return null
+  if (Array.isArray(schema["enum"]) && schema["enum"].length > 0) return schema["enum"][0]
+  if ("const" in schema) return schema["const"]
+  for (const key of ["anyOf", "oneOf"]) {
+    const list = schema[key]
+    if (Array.isArray(list) && list.length > 0) return exampleOf(list[0], name)
+  }
+  const type = Array.isArray(schema["type"]) ? schema["type"][0] : schema["type"]
+  switch (type) {
+    case "object": {
+      const out: Json = {}
+      const properties = isRecord(schema["properties"]) ? schema["properties"] : {}
+      for (const [key, value] of Object.entries(properties)) out[key] = exampleOf(value, key)
+      return out
+    }
+    case "array":
+      return [exampleOf(schema["items"], name)]
+    case "integer":
+      return 42
+    case "number":
+      return 4.2
+    case "boolean":
+      return true
+    case "null":
+      return null
+    default:
+      return name === "city" ? "Paris" : `example ${name}`
+  }
+}
+
+const lastUserText = (input: ReadonlyArray<unknown>): string => {
+  for (let i = input.length - 1; i >= 0; i--) {
+    const item = input[i]
+    if (isRecord(item) && item["role"] === "user" && Array.isArray(item["content"])) {
+      return item["content"].map((part) => (isRecord(part) && typeof part["text"] === "string" ? part["text"] : "")).join("")
+    }
+  }
+  return ""
+}
+
+/** The answer to an unscripted request, computed from it. */
+const defaultReply = (body: Json): Reply => {
+  const input = Array.isArray(body["input"]) ? body["input"] : []
+  const model = typeof body["model"] === "string" ? body["model"] : "gpt-5.4"
+  const reasoning = isRecord(body["reasoning"]) && typeof body["reasoning"]["summary"] === "string"
+    ? "The user wants a short, direct answer."
+    : undefined
+  const options: EventOptions = { model, ...(reasoning === undefined ? {} : { reasoning }) }
+  const outputs = input.filter((item) => isRecord(item) && item["type"] === "function_call_output")
+  const tools = Array.isArray(body["tools"]) ? body["tools"].filter(isRecord) : []
+  const tool = tools.find((t) => t["type"] === "function")
+  if (outputs.length === 0 && tool !== undefined && typeof tool["name"] === "string") {
+    return functionCall(tool["name"], exampleOf(tool["parameters"] ?? { type: "object" }), options)
+  }
+  if (outputs.length > 0) {
+    const last = outputs[outputs.length - 1]
+    return text(`The tool returned ${isRecord(last) ? String(last["output"]) : ""}.`, options)
+  }
+  const format = isRecord(body["text"]) ? body["text"]["format"] : undefined
+  if (isRecord(format) && format["type"] === "json_schema") {
+    return text(JSON.stringify(exampleOf(format["schema"])), options)
+  }
+  return text(`You said: ${lastUserText(input)}`, options)
+}
+
+// ---------------------------------------------------------------------------------------
+// Validation, as the backend does it (§4.2)
+// ---------------------------------------------------------------------------------------
+
+const detail = (message: string): Reply => http(400, { detail: message })
+
+const validateItems = (input: unknown): Reply | undefined => {
+  if (!Array.isArray(input)) return undefined
+  const calls = new Set<string>()
+  for (const item of input) {
+    if (!isRecord(item)) continue
+    if (item["type"] === "item_reference") return detail(`Item with id '${String(item["id"])}' not found.`)
+    if (item["type"] === "function_call" || item["type"] === "custom_tool_call") calls.add(String(item["call_id"]))
+    if (
+      (item["type"] === "function_call_output" || item["type"] === "custom_tool_call_output") &&
+      !calls.has(String(item["call_id"]))
+    ) {
+      return detail(`No tool call found for function call output with call_id ${String(item["call_id"])}.`)
+    }
+  }
+  return undefined
+}
+
+const validateResponses = (body: Json): Reply | undefined => {
+  if (body["stream"] !== true) return detail("Stream must be set to true")
+  if (body["store"] !== false) return detail("Store must be set to false")
+  if (typeof body["instructions"] !== "string") return detail("Instructions are required")
+  return validateCommon(body) ??
+    (Array.isArray(body["tools"]) && body["tools"].length > 0 && body["tool_choice"] === undefined
+      ? detail("tool_choice is required when tools are provided")
+      : undefined)
+}
+
+const validateCommon = (body: Json): Reply | undefined => {
+  for (const name of knownUnsupported) {
+    if (name in body) return detail(`Unsupported parameter: ${name}`)
+  }
+  const model = body["model"]
+  if (typeof model !== "string" || model === "") return detail("Model is required")
+  if (model.endsWith("-pro")) {
+    return detail(`The '${model}' model is not supported when using Codex with a ChatGPT account.`)
+  }
+  const tier = body["service_tier"]
+  if (tier !== undefined && tier !== "default" && tier !== "priority") {
+    return detail(`Invalid service_tier: ${String(tier)}`)
+  }
+  return validateItems(body["input"])
+}
+
+// ---------------------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------------------
+
+const encoder = new TextEncoder()
+
+const frameText = (frame: Frame, eol: string): string => {
+  if ("raw" in frame && typeof frame.raw === "string" && Object.keys(frame).length === 1) return frame.raw
+  const type = "type" in frame && typeof frame.type === "string" ? frame.type : "message"
+  return `event: ${type}${eol}data: ${JSON.stringify(frame)}${eol}${eol}`
+}
+
+const splitBytes = (bytes: Uint8Array, size: number): Array<Uint8Array> => {
+  const out: Array<Uint8Array> = []
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size))
+  return out
+}
+
+/**
+ * Starts the emulator in the current scope; it stops when the scope closes.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}) =>
+  Effect.gen(function*() {
+    const server = yield* NodeHttpServer.make(() => Http.createServer(), { port: options.port ?? 0, host: "127.0.0.1" })
+    const address = server.address
+    if (address._tag !== "TcpAddress") return yield* Effect.dieMessage("the emulator needs a TCP address")
+    const url = `http://127.0.0.1:${address.port}`
+    const scripts = yield* Ref.make<Readonly<Record<Route, ReadonlyArray<Reply>>>>({ responses: [], compact: [] })
+    const recorded = yield* Ref.make<ReadonlyArray<RecordedRequest>>([])
+    const aborted = yield* Ref.make(0)
+    const acceptToken = options.acceptToken ?? ((token: string) => token !== "")
+
+    const next = (route: Route) =>
+      Ref.modify(scripts, (all): [Reply | undefined, Readonly<Record<Route, ReadonlyArray<Reply>>>] => {
+        const [head, ...rest] = all[route]
+        return [head, { ...all, [route]: rest }]
+      })
+
+    const send = (reply: Reply, request: HttpServerRequest.HttpServerRequest) => {
+      if (reply._tag === "Http") {
+        return HttpServerResponse.text(reply.body, { status: reply.status, headers: reply.headers, contentType: reply.headers["content-type"] ?? "application/json" })
+      }
+      const bytes = encoder.encode(reply.frames.map((frame) => frameText(frame, reply.lineEnding)).join(""))
+      const pieces = reply.chunkSize === undefined
+        ? reply.frames.map((frame) => encoder.encode(frameText(frame, reply.lineEnding)))
+        : splitBytes(bytes, reply.chunkSize)
+      const nodeResponse = NodeHttpServerRequest.toServerResponse(request)
+      nodeResponse.once("close", () => {
+        if (!nodeResponse.writableEnded) Effect.runSync(Ref.update(aborted, (n) => n + 1))
+      })
+      let body: Stream.Stream<Uint8Array> = Stream.fromChunk(Chunk.unsafeFromArray(pieces)).pipe(Stream.rechunk(1))
+      if (reply.ending === "stall") body = Stream.concat(body, Stream.never)
+      if (reply.ending === "reset") {
+        body = Stream.concat(body, Stream.fromEffect(Effect.sync(() => nodeResponse.destroy())).pipe(Stream.drain))
+      }
+      return HttpServerResponse.stream(body, {
+        contentType: "text/event-stream",
+        headers: { "cache-control": "no-cache", "x-request-id": "req_emulated", "openai-model": "gpt-5.4", ...reply.headers }
+      })
+    }
+
+    const handle = (route: Route) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const raw = yield* Effect.orElseSucceed(request.text, () => "")
+        let body: unknown = raw
+        try {
+          body = JSON.parse(raw)
+        } catch {
+          // recorded as text
+        }
+        yield* Ref.update(recorded, (all) => [...all, { method: request.method, path: request.url, headers: request.headers, body }])
+        const authorization = request.headers["authorization"] ?? ""
+        const token = authorization.startsWith("Bearer ") ? authorization.slice(7) : ""
+        if (!acceptToken(token)) {
+          return send(
+            http(401, { error: { type: "invalid_request_error", code: "token_expired", message: "Provided authentication token is expired. Please try signing in again." } }, {
+              "x-request-id": "req_emulated_401"
+            }),
+            request
+          )
+        }
+        if (!isRecord(body)) return send(detail("Request body must be a JSON object"), request)
+        const invalid = route === "responses" ? validateResponses(body) : validateCommon(body)
+        if (invalid !== undefined) return send(invalid, request)
+        const scripted = yield* next(route)
+        if (scripted !== undefined) return send(scripted, request)
+        if (route === "compact") return send(http(200, compacted(body)), request)
+        return send(defaultReply(body), request)
+      })
+
+    const router = HttpRouter.empty.pipe(
+      HttpRouter.post("/backend-api/codex/responses", handle("responses")),
+      HttpRouter.post("/backend-api/codex/responses/compact", handle("compact")),
+      HttpRouter.post("/api/codex/responses", handle("responses")),
+      HttpRouter.post("/api/codex/responses/compact", handle("compact"))
+    )
+    yield* server.serve(router)
+
+    const service: Service = {
+      url,
+      config: {
+        codexBaseUrl: `${url}/backend-api/codex`,
+        chatgptBaseUrl: `${url}/backend-api`,
+        openaiBaseUrl: `${url}/v1`,
+        authIssuer: url
+      },
+      script: (...replies) => Ref.update(scripts, (all) => ({ ...all, responses: [...all.responses, ...replies] })),
+      scriptRoute: (route, ...replies) => Ref.update(scripts, (all) => ({ ...all, [route]: [...all[route], ...replies] })),
+      requests: Ref.get(recorded),
+      abortedStreams: Ref.get(aborted),
+      reset: Effect.all([
+        Ref.set(scripts, { responses: [], compact: [] }),
+        Ref.set(recorded, []),
+        Ref.set(aborted, 0)
+      ], { discard: true })
+    }
+    return service
+  })
+
+/** The emulated compaction: user messages kept, everything else folded into one compaction item. */
+const compacted = (body: Json) => {
+  const input = Array.isArray(body["input"]) ? body["input"] : []
+  const kept = input.filter((item) => isRecord(item) && item["type"] === "message" && item["role"] === "user")
+  const folded = input.length - kept.length
+  return {
+    id: "cmp_emulated",
+    object: "response.compacted",
+    output: [
+      ...kept,
+      { type: "compaction", encrypted_content: `gAAAAB-emulated-compaction-of-${folded}-items` }
+    ],
+    usage: { input_tokens: 100 * input.length, output_tokens: 50, total_tokens: 100 * input.length + 50 }
+  }
+}
+
+/**
+ * The emulator as a layer (listening on 127.0.0.1 for the layer's lifetime).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<CodexEmulator, HttpServerError.ServeError> =>
+  Layer.scoped(CodexEmulator, make(options))
+
+/**
+ * A JWT-shaped token (unsigned) with the given claims, as the emulator and tests use.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const fakeJwt = (claims: Readonly<Record<string, unknown>>): string => {
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url")
+  return `${encode({ alg: "none", typ: "JWT" })}.${encode(claims)}.emulated-signature`
+}
+
+/**
+ * The emulator plus the whole live client stack pointed at it, signed with a fake token
+ * for the account `acct_emulated`. `config` overrides any `CodexConfig` option.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerClient = (
+  options: Options & { readonly config?: CodexConfig.Options } = {}
+): Layer.Layer<
+  CodexEmulator | CodexClient.CodexClient | Responses.Responses | CodexConfig.CodexConfig | CodexAuth.CodexAuth,
+  HttpServerError.ServeError | ConfigError.ConfigError
+> => {
+  const auth = CodexAuth.layerTokens({
+    accessToken: fakeJwt({
+      exp: 4102444800,
+      "https://api.openai.com/auth": { chatgpt_account_id: "acct_emulated", chatgpt_plan_type: "plus" }
+    })
+  })
+  const config = Layer.unwrapEffect(
+    Effect.map(CodexEmulator, (emulator) => CodexConfig.layer({ ...emulator.config, ...options.config }))
+  )
+  const stack = CodexClient.layerServices.pipe(
+    Layer.provideMerge(Layer.mergeAll(auth, config, NodeHttpClient.layerUndici))
+  )
+  return stack.pipe(Layer.provideMerge(layer(options)))
+}

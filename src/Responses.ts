@@ -1,0 +1,470 @@
+/**
+ * `POST /responses` and `POST /responses/compact`: the Responses API as the Codex backend
+ * serves it.
+ *
+ * The backend only streams. `stream` returns the events as they arrive; `create` is the
+ * same stream folded by `ResponseCollector`, so a streamed and a collected call can never
+ * disagree. Parameters the backend rejects fail with `UnsupportedParameter` before
+ * anything is sent.
+ *
+ * @since 0.1.0
+ */
+import type { HttpClient, HttpClientResponse } from "@effect/platform"
+import { Chunk, Context, Duration, Effect, Layer, Schema, Stream } from "effect"
+import type { CodexAuth } from "./CodexAuth.js"
+import type { CodexConfig } from "./CodexConfig.js"
+import type { CodexError } from "./CodexError.js"
+import { DecodeError, InvalidParameter, isRetryable, PermissionDenied, StreamInterrupted, Timeout, truncateFrame } from "./CodexError.js"
+import { fromTerminalEvent, replyMeta } from "./internal/errors.js"
+import { EventDecoder } from "./internal/events.js"
+import type { Backend } from "./internal/http.js"
+import { joinUrl, makeBackend, withRetries } from "./internal/http.js"
+import { compactBody, responsesBody } from "./internal/request.js"
+import type { Response } from "./Response.js"
+import { CompactedResponse, outputText } from "./Response.js"
+import type { OutputItem } from "./Response.js"
+import * as ResponseCollector from "./ResponseCollector.js"
+import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
+import { isTerminal } from "./ResponseStreamEvent.js"
+
+/**
+ * A content part of an input message. Bare strings become `input_text` (or `output_text`
+ * in an assistant message).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InputContent =
+  | string
+  | { readonly type: "input_text"; readonly text: string }
+  | { readonly type: "input_image"; readonly image_url?: string; readonly file_id?: string; readonly detail?: string }
+  | { readonly type: "output_text"; readonly text: string; readonly annotations?: ReadonlyArray<unknown> }
+  | { readonly type: string; readonly [key: string]: unknown }
+
+/**
+ * A message in `input`. `type: "message"` may be left out.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InputMessage {
+  readonly type?: "message"
+  readonly role: "user" | "assistant" | "system" | "developer"
+  readonly content: string | ReadonlyArray<InputContent>
+  readonly id?: string
+  readonly status?: string
+  readonly phase?: string
+}
+
+/**
+ * The answer to a function call; it must follow its `function_call` item in `input`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FunctionCallOutput {
+  readonly type: "function_call_output"
+  readonly call_id: string
+  readonly output: string | ReadonlyArray<unknown>
+}
+
+/**
+ * An item of `input`: a message, a tool output, an item of an earlier response (replayed
+ * verbatim, ids stripped), or any other item the backend accepts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InputItem =
+  | InputMessage
+  | FunctionCallOutput
+  | OutputItem
+  | { readonly type: string; readonly [key: string]: unknown }
+
+/**
+ * A function tool, flat (`{type, name, parameters}`) or in the chat shape
+ * (`{type, function: {name, parameters}}`, flattened before sending), or another tool type
+ * (`web_search`, `custom`, ...).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Tool =
+  | {
+    readonly type: "function"
+    readonly name: string
+    readonly description?: string
+    readonly parameters?: Readonly<Record<string, unknown>>
+    readonly strict?: boolean
+  }
+  | {
+    readonly type: "function"
+    readonly function: {
+      readonly name: string
+      readonly description?: string
+      readonly parameters?: Readonly<Record<string, unknown>>
+      readonly strict?: boolean
+    }
+  }
+  | { readonly type: string; readonly [key: string]: unknown }
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ToolChoice = "auto" | "none" | "required" | { readonly type: "function"; readonly name: string }
+
+/**
+ * Structured output: the flat `json_schema` format (the chat style
+ * `{type, json_schema: {...}}` is accepted and flattened). `name` defaults to the schema's
+ * `title`, `strict` to `true`; strict schemas are checked before sending.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TextFormat =
+  | { readonly type: "text" }
+  | {
+    readonly type: "json_schema"
+    readonly name?: string
+    readonly description?: string
+    readonly schema: Readonly<Record<string, unknown>>
+    readonly strict?: boolean
+  }
+  | {
+    readonly type: "json_schema"
+    readonly json_schema: {
+      readonly name?: string
+      readonly schema: Readonly<Record<string, unknown>>
+      readonly strict?: boolean
+    }
+  }
+
+/**
+ * The parameters of `create` and `stream`: the 13 fields the backend accepts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CreateParams {
+  /** A catalog slug; defaults to `CodexConfig.defaultModel`. */
+  readonly model?: string
+  readonly input: string | ReadonlyArray<InputItem>
+  /** Always sent, `""` when absent (the backend requires the field). */
+  readonly instructions?: string
+  /** Defaults to `[]`, or `["reasoning.encrypted_content"]` when `reasoning` is set. */
+  readonly include?: ReadonlyArray<string>
+  readonly parallel_tool_calls?: boolean
+  /** The conversation id; also sent as the `session_id` header. */
+  readonly prompt_cache_key?: string
+  /** `effort` and `summary` support is per model: see `supported_reasoning_levels` in `/models`. */
+  readonly reasoning?: { readonly effort?: string; readonly summary?: string; readonly context?: string } | null
+  /** Only `"default"` and `"priority"` are accepted. */
+  readonly service_tier?: "default" | "priority"
+  /** The backend stores nothing: only `false` is accepted. */
+  readonly store?: false
+  /** `create` collects and `stream` streams; this field may only agree with the method. */
+  readonly stream?: boolean
+  readonly text?: { readonly verbosity?: "low" | "medium" | "high"; readonly format?: TextFormat }
+  /** Defaults to `"auto"`; always sent with `tools`. */
+  readonly tool_choice?: ToolChoice
+  readonly tools?: ReadonlyArray<Tool>
+}
+
+/**
+ * The parameters of `compact`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CompactParams {
+  readonly model?: string
+  readonly input: string | ReadonlyArray<InputItem>
+  readonly instructions?: string
+  readonly tools?: ReadonlyArray<Tool>
+  readonly parallel_tool_calls?: boolean
+  readonly reasoning?: { readonly effort?: string; readonly summary?: string; readonly context?: string } | null
+  readonly text?: { readonly verbosity?: "low" | "medium" | "high"; readonly format?: TextFormat }
+  readonly service_tier?: "default" | "priority"
+  readonly prompt_cache_key?: string
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /**
+   * Sends a request and collects its stream into a `Response`. A cut stream, an idle
+   * timeout or a retryable in-stream failure redoes the whole request up to
+   * `CodexConfig.maxStreamRetries` times.
+   */
+  readonly create: (params: CreateParams) => Effect.Effect<Response, CodexError>
+  /**
+   * Sends a request and streams its events. The stream ends after `response.completed`;
+   * it fails (after emitting the terminal event) on `response.failed`,
+   * `response.incomplete` and `error`, and with `StreamInterrupted` when the connection
+   * closes before a terminal event. Interrupting the consumer aborts the HTTP request.
+   */
+  readonly stream: (params: CreateParams) => Stream.Stream<ResponseStreamEvent, CodexError>
+  /** Compacts a history into opaque compaction items (protocol §8). */
+  readonly compact: (params: CompactParams) => Effect.Effect<CompactedResponse, CodexError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Responses extends Context.Tag("codex-backend-sdk/Responses")<Responses, Service>() {}
+
+const responsesEndpoint = "POST /responses"
+const compactEndpoint = "POST /responses/compact"
+
+const sessionHeaders = (body: Readonly<Record<string, unknown>>): Record<string, string> => {
+  const key = body["prompt_cache_key"]
+  return typeof key === "string" ? { session_id: key } : {}
+}
+
+const modelOf = (body: Readonly<Record<string, unknown>>): string | undefined =>
+  typeof body["model"] === "string" ? body["model"] : undefined
+
+/** A 200 that is not an event stream: a Cloudflare page, a proxy's HTML, a JSON body. */
+const notAnEventStream = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<never, CodexError> =>
+  Effect.flatMap(Effect.orElseSucceed(response.text, () => ""), (text): Effect.Effect<never, CodexError> => {
+    const contentType = response.headers["content-type"] ?? ""
+    const meta = replyMeta(response.status, response.headers)
+    if (/cloudflare|just a moment|cf-challenge/i.test(text) || response.headers["cf-mitigated"] === "challenge") {
+      return Effect.fail(new PermissionDenied({ reason: "cloudflare", detail: "Cloudflare challenge page", ...meta }))
+    }
+    return Effect.fail(
+      new DecodeError({
+        reason: `expected an event stream (text/event-stream), got ${contentType === "" ? "no content type" : contentType}`,
+        frame: truncateFrame(text),
+        contentType,
+        ...meta
+      })
+    )
+  })
+
+/**
+ * The events of a 2xx `/responses` reply: decoded, checked, ended after the terminal event
+ * and failed with that event's typed error, or with `StreamInterrupted` / `Timeout`.
+ */
+const eventsOf = (
+  backend: Backend,
+  response: HttpClientResponse.HttpClientResponse
+): Stream.Stream<ResponseStreamEvent, CodexError> =>
+  Stream.unwrap(Effect.map(Effect.clock, (clock) => {
+    const config = backend.config
+    const meta = replyMeta(response.status, response.headers)
+    const decoder = new EventDecoder()
+    const idleMillis = Math.max(1, Duration.toMillis(config.streamIdleTimeout))
+    let terminal: ResponseStreamEvent | undefined = undefined
+    let responseId: string | undefined = undefined
+    let lastActivity = clock.unsafeCurrentTimeMillis()
+
+    const note = (events: Array<ResponseStreamEvent>): Chunk.Chunk<ResponseStreamEvent> => {
+      if (terminal === undefined) {
+        for (const event of events) {
+          if (responseId === undefined && event.type === "response.created") responseId = event.response.id
+          if (isTerminal(event)) {
+            terminal = event
+            break
+          }
+        }
+      }
+      return Chunk.unsafeFromArray(events)
+    }
+
+    const interrupted = (cause?: unknown) =>
+      new StreamInterrupted({
+        eventsReceived: decoder.count,
+        ...(responseId === undefined ? {} : { responseId }),
+        ...(cause === undefined ? {} : { cause }),
+        ...meta
+      })
+
+    const watchdog: Effect.Effect<never, Timeout> = Effect.suspend(() => {
+      const idle = clock.unsafeCurrentTimeMillis() - lastActivity
+      return idle >= idleMillis
+        ? Effect.fail(new Timeout({ phase: "idle", endpoint: responsesEndpoint, after: config.streamIdleTimeout }))
+        : Effect.zipRight(Effect.sleep(idleMillis - idle), watchdog)
+    })
+
+    const outcome = Effect.gen(function*() {
+      if (decoder.skipped > 0) {
+        yield* Effect.logWarning(
+          `${responsesEndpoint}: skipped ${decoder.skipped} SSE frame(s) that were not JSON event objects; the first began ${
+            JSON.stringify(decoder.firstSkipped)
+          }`
+        )
+      }
+      const end = terminal
+      if (end === undefined) return yield* interrupted()
+      if (end.type === "response.completed") return
+      const snapshot = end.type === "response.failed" || end.type === "response.incomplete" ? end.response : undefined
+      const partial = snapshot === undefined
+        ? undefined
+        : { ...snapshot, output: snapshot.output ?? [], output_text: outputText(snapshot.output ?? []) }
+      const error = fromTerminalEvent(end, partial, clock.unsafeCurrentTimeMillis())
+      if (error !== undefined) return yield* error
+    })
+
+    return response.stream.pipe(
+      Stream.mapError((cause) => interrupted(cause)),
+      Stream.mapChunksEffect((chunk) =>
+        Effect.try({
+          try: () => {
+            lastActivity = clock.unsafeCurrentTimeMillis()
+            if (chunk.length === 1) return note(decoder.push(Chunk.unsafeGet(chunk, 0)))
+            const events: Array<ResponseStreamEvent> = []
+            for (const bytes of chunk) for (const event of decoder.push(bytes)) events.push(event)
+            return note(events)
+          },
+          catch: (error) => (error instanceof DecodeError ? new DecodeError({ ...error, ...meta }) : interrupted(error))
+        })
+      ),
+      Stream.concat(Stream.suspend(() => Stream.fromChunk(terminal === undefined ? note(decoder.end()) : Chunk.empty()))),
+      Stream.takeUntil(isTerminal),
+      Stream.concat(Stream.drain(Stream.fromEffect(outcome))),
+      Stream.interruptWhen(watchdog)
+    )
+  }))
+
+/**
+ * Builds the service from the live backend (configuration, credentials, HTTP client).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpClient.HttpClient> = Effect.gen(function*() {
+  const backend = yield* makeBackend
+  const config = backend.config
+  const url = joinUrl(config.codexBaseUrl, "responses")
+  const compactUrl = joinUrl(config.codexBaseUrl, "responses/compact")
+  const bodyOptions = (endpoint: string) => ({ defaultModel: config.defaultModel, policy: config.parameterPolicy, endpoint })
+
+  const prepare = (params: CreateParams, streaming: boolean) =>
+    Effect.suspend(() =>
+      params.stream !== undefined && params.stream !== streaming
+        ? Effect.fail(
+          new InvalidParameter({
+            parameter: "stream",
+            reason: streaming
+              ? "responses.stream always streams; leave stream out or set it to true"
+              : "responses.create collects the stream into a Response; call responses.stream for events"
+          })
+        )
+        : responsesBody(params, bodyOptions(responsesEndpoint))
+    )
+
+  const open = (body: Readonly<Record<string, unknown>>) =>
+    Effect.flatMap(
+      backend.send({
+        endpoint: responsesEndpoint,
+        url,
+        method: "POST",
+        body,
+        accept: "text/event-stream",
+        headers: sessionHeaders(body),
+        model: modelOf(body)
+      }),
+      (response) =>
+        (response.headers["content-type"] ?? "").includes("text/event-stream")
+          ? Effect.succeed(eventsOf(backend, response))
+          : notAnEventStream(response)
+    )
+
+  const stream = (params: CreateParams): Stream.Stream<ResponseStreamEvent, CodexError> =>
+    Stream.unwrap(Effect.flatMap(prepare(params, true), open)).pipe(Stream.withSpan("Responses.stream"))
+
+  const create = Effect.fn("Responses.create")(function*(params: CreateParams) {
+    const body = yield* prepare(params, false)
+    // Retries of the whole request after the stream broke: `send` already retried what
+    // failed before the first byte, so only mid-stream failures are retried here.
+    return yield* withRetries(
+      config,
+      config.maxStreamRetries,
+      responsesEndpoint,
+      Effect.flatMap(open(body), (events) => Effect.mapError(ResponseCollector.collect(events), midStream)),
+      (error) => (error instanceof MidStream && isRetryable(error.error) ? error.error : undefined)
+    ).pipe(Effect.mapError((error) => (error instanceof MidStream ? error.error : error)))
+  })
+
+  const decodeCompacted = Schema.decodeUnknown(CompactedResponse)
+
+  const compact = Effect.fn("Responses.compact")(function*(params: CompactParams) {
+    const body = yield* compactBody(params, bodyOptions(compactEndpoint))
+    const response = yield* backend.send({
+      endpoint: compactEndpoint,
+      url: compactUrl,
+      method: "POST",
+      body,
+      accept: "application/json",
+      headers: sessionHeaders(body),
+      model: modelOf(body)
+    })
+    const meta = replyMeta(response.status, response.headers)
+    const text = yield* Effect.mapError(response.text, (cause) => new StreamInterrupted({ eventsReceived: 0, cause, ...meta }))
+    const json = yield* Effect.try({
+      try: (): unknown => JSON.parse(text),
+      catch: () => new DecodeError({ reason: "the compact reply is not JSON", frame: truncateFrame(text), ...meta })
+    })
+    return yield* Effect.mapError(
+      decodeCompacted(json),
+      (error) => new DecodeError({ reason: `unexpected compact reply: ${error.message}`, frame: truncateFrame(text), ...meta })
+    )
+  })
+
+  return Responses.of({ create, stream, compact })
+})
+
+/**
+ * Marks an error that happened after the stream started, so the whole-request retry of
+ * `create` never repeats the retries `send` already made.
+ */
+class MidStream {
+  constructor(readonly error: CodexError) {}
+}
+const midStream = (error: CodexError) => new MidStream(error)
+
+/**
+ * The live service. Requires configuration, credentials and an HTTP client, which
+ * `CodexClient.layer` provides.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<Responses, never, CodexConfig | CodexAuth | HttpClient.HttpClient> = Layer.effect(
+  Responses,
+  make
+)
+
+/**
+ * A test double: each method answers from the given partial implementation, and fails
+ * with a defect when called without one.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerTest = (impl: Partial<Service>): Layer.Layer<Responses> =>
+  Layer.succeed(
+    Responses,
+    Responses.of({
+      create: () => Effect.dieMessage("Responses.create is not implemented by this test layer"),
+      stream: () => Stream.dieMessage("Responses.stream is not implemented by this test layer"),
+      compact: () => Effect.dieMessage("Responses.compact is not implemented by this test layer"),
+      ...impl
+    })
+  )
+
+/**
+ * A `create` built on a `stream` implementation, for test doubles that script events:
+ * the same fold the live service uses.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const createFromStream = (
+  stream: Service["stream"]
+): Service["create"] => (params) => ResponseCollector.collect(stream(params))

@@ -1,0 +1,75 @@
+/**
+ * codex-backend-sdk: an Effect-TS SDK for the ChatGPT Codex backend API.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * Credentials and their recovery after a 401.
+ *
+ * @since 0.1.0
+ */
+export * as CodexAuth from "./CodexAuth.js"
+
+/**
+ * Every endpoint group in one service, and the live layer.
+ *
+ * @since 0.1.0
+ */
+export * as CodexClient from "./CodexClient.js"
+
+/**
+ * Base URLs, identity, timeouts, retry and parameter policy.
+ *
+ * @since 0.1.0
+ */
+export * as CodexConfig from "./CodexConfig.js"
+
+/**
+ * The built-in backend emulator, for tests and the demo.
+ *
+ * @since 0.1.0
+ */
+export * as CodexEmulator from "./CodexEmulator.js"
+
+/**
+ * Every typed error.
+ *
+ * @since 0.1.0
+ */
+export * as CodexError from "./CodexError.js"
+
+/**
+ * `x-codex-*` rate-limit snapshots.
+ *
+ * @since 0.1.0
+ */
+export * as RateLimits from "./RateLimits.js"
+
+/**
+ * The collected Response and its items.
+ *
+ * @since 0.1.0
+ */
+export * as Response from "./Response.js"
+
+/**
+ * The fold from events to a Response.
+ *
+ * @since 0.1.0
+ */
+export * as ResponseCollector from "./ResponseCollector.js"
+
+/**
+ * `/responses` and `/responses/compact`.
+ *
+ * @since 0.1.0
+ */
+export * as Responses from "./Responses.js"
+
+/**
+ * The events of a `/responses` stream.
+ *
+ * @since 0.1.0
+ */
+export * as ResponseStreamEvent from "./ResponseStreamEvent.js"

@@ -1,0 +1,159 @@
+/**
+ * The one path every backend call takes: headers (§3), the credentials and their one
+ * recovery after a 401 (§2.6), the headers timeout, error mapping (§6.2), and retries
+ * before the first byte of the body (§6.4).
+ *
+ * @internal
+ */
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import type { HttpClientResponse } from "@effect/platform"
+import { Clock, Duration, Effect, Random, Redacted } from "effect"
+import type { Credentials } from "../CodexAuth.js"
+import { CodexAuth } from "../CodexAuth.js"
+import type { Service as Config } from "../CodexConfig.js"
+import { CodexConfig } from "../CodexConfig.js"
+import type { CodexError } from "../CodexError.js"
+import { isRetryable, Timeout, TransportError } from "../CodexError.js"
+import { fromReply } from "./errors.js"
+
+/** One backend call. @internal */
+export interface Call {
+  /** `"POST /responses"`: names the call in errors and logs (never a token or a query). */
+  readonly endpoint: string
+  readonly url: string
+  readonly method: "GET" | "POST"
+  readonly body?: unknown
+  readonly accept: string
+  readonly headers?: Readonly<Record<string, string>>
+  /** The model, for `ModelNotAvailable`. */
+  readonly model?: string | undefined
+}
+
+/**
+ * Joins a base and a path with exactly one `/` (§1).
+ *
+ * @internal
+ */
+export const joinUrl = (base: string, path: string): string => `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
+
+/** The headers of §3 for a `chatgpt.com` route. @internal */
+export const authHeaders = (config: Config, credentials: Credentials): Record<string, string> => {
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${Redacted.value(credentials.accessToken)}`,
+    originator: config.originator,
+    "user-agent": config.userAgent,
+    version: config.clientVersion
+  }
+  if (credentials.accountId !== undefined) headers["chatgpt-account-id"] = credentials.accountId
+  if (credentials.fedramp) headers["x-openai-fedramp"] = "true"
+  return headers
+}
+
+/**
+ * How long to wait before retry `attempt` (0-based) after `error`, or `undefined` when
+ * the server asked for longer than `retryMaxDelay` (the call then fails at once).
+ *
+ * @internal
+ */
+export const retryDelay = (
+  config: Config,
+  attempt: number,
+  error: CodexError
+): Effect.Effect<Duration.Duration | undefined> => {
+  const requested = error._tag === "RateLimited" ? error.retryAfter : undefined
+  if (requested !== undefined) {
+    return Effect.succeed(Duration.greaterThan(requested, config.retryMaxDelay) ? undefined : requested)
+  }
+  return Effect.map(Random.nextRange(0.9, 1.1), (jitter) =>
+    Duration.min(
+      Duration.millis(Duration.toMillis(config.retryBaseDelay) * 2 ** attempt * jitter),
+      config.retryMaxDelay
+    ))
+}
+
+/**
+ * Runs `effect` again after a retryable error, up to `retries` times, waiting as
+ * {@link retryDelay} says. `retryable` picks the errors to retry and says which
+ * `CodexError` they stand for (default: every error that `isRetryable`).
+ *
+ * @internal
+ */
+export const withRetries = <A, E, R>(
+  config: Config,
+  retries: number,
+  endpoint: string,
+  effect: Effect.Effect<A, E, R>,
+  retryable: (error: E) => CodexError | undefined
+): Effect.Effect<A, E, R> => {
+  const loop = (attempt: number): Effect.Effect<A, E, R> =>
+    Effect.catchAll(effect, (error) => {
+      const reason = attempt < retries ? retryable(error) : undefined
+      if (reason === undefined) return Effect.fail(error)
+      return Effect.flatMap(retryDelay(config, attempt, reason), (delay) =>
+        delay === undefined ? Effect.fail(error) : Effect.logDebug(
+          `${endpoint}: ${reason._tag}; retry ${attempt + 1}/${retries} in ${Duration.format(delay)}`
+        ).pipe(Effect.zipRight(Effect.sleep(delay)), Effect.zipRight(loop(attempt + 1))))
+    })
+  return loop(0)
+}
+
+/** @internal */
+export interface Backend {
+  readonly config: Config
+  /**
+   * Sends a call and returns its 2xx reply, after at most one credential recovery on 401
+   * and `config.maxRetries` retries of retryable failures. The body is not read.
+   */
+  readonly send: (call: Call) => Effect.Effect<HttpClientResponse.HttpClientResponse, CodexError>
+  /** Reads a non-2xx reply into its typed error. */
+  readonly failure: (call: Call, response: HttpClientResponse.HttpClientResponse) => Effect.Effect<CodexError>
+}
+
+/** @internal */
+export const makeBackend = Effect.gen(function*() {
+  const config = yield* CodexConfig
+  const auth = yield* CodexAuth
+  // No trace headers (`traceparent`, `b3`) go to a third-party backend.
+  const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+
+  const failure = (call: Call, response: HttpClientResponse.HttpClientResponse): Effect.Effect<CodexError> =>
+    Effect.gen(function*() {
+      const body = yield* Effect.orElseSucceed(response.text, () => "")
+      const now = yield* Clock.currentTimeMillis
+      return fromReply({ status: response.status, headers: response.headers, body, endpoint: call.endpoint, model: call.model, now })
+    })
+
+  const execute = (call: Call, credentials: Credentials) => {
+    let request = call.method === "GET" ? HttpClientRequest.get(call.url) : HttpClientRequest.post(call.url)
+    request = HttpClientRequest.setHeaders(request, { ...authHeaders(config, credentials), accept: call.accept, ...call.headers })
+    if (call.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, call.body)
+    return client.execute(request).pipe(
+      Effect.mapError((cause) => new TransportError({ endpoint: call.endpoint, cause })),
+      Effect.timeoutFail({
+        duration: config.requestTimeout,
+        onTimeout: () => new Timeout({ phase: "headers", endpoint: call.endpoint, after: config.requestTimeout })
+      })
+    )
+  }
+
+  const once = (call: Call): Effect.Effect<HttpClientResponse.HttpClientResponse, CodexError> =>
+    Effect.gen(function*() {
+      const credentials = yield* auth.credentials
+      let response = yield* execute(call, credentials)
+      if (response.status === 401) {
+        const rejected = yield* failure(call, response)
+        const fresh = yield* auth.recover(credentials).pipe(
+          Effect.mapError((error) => (error.reason === "unauthorized" ? rejected : error))
+        )
+        response = yield* execute(call, fresh)
+      }
+      if (response.status >= 200 && response.status < 300) return response
+      return yield* Effect.flip(failure(call, response))
+    })
+
+  const send = (call: Call) =>
+    withRetries(config, config.maxRetries, call.endpoint, once(call), (error) => (isRetryable(error) ? error : undefined))
+
+  const backend: Backend = { config, send, failure }
+  return backend
+})
