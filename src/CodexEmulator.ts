@@ -179,7 +179,7 @@ const usageOf = (input: number, output: number, reasoning: number) => ({
   total_tokens: input + output
 })
 
-const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4))
+const tokens = (text: string) => Math.ceil(text.length / 4)
 
 type ItemBuild = (outputIndex: number, seq: () => number) => { readonly events: Array<Json>; readonly item: Json }
 
@@ -645,7 +645,15 @@ export const make = (options: Options = {}) =>
       let body: Stream.Stream<Uint8Array> = Stream.fromChunk(Chunk.unsafeFromArray(pieces)).pipe(Stream.rechunk(1))
       if (reply.ending === "stall") body = Stream.concat(body, Stream.never)
       if (reply.ending === "reset") {
-        body = Stream.concat(body, Stream.fromEffect(Effect.sync(() => nodeResponse.destroy())).pipe(Stream.drain))
+        // Give the written frames a moment to reach the client, then break the connection.
+        const destroy = Effect.async<void>((resume) => {
+          const timer = setTimeout(() => {
+            nodeResponse.destroy()
+            resume(Effect.void)
+          }, 20)
+          return Effect.sync(() => clearTimeout(timer))
+        })
+        body = Stream.concat(body, Stream.drain(Stream.fromEffect(destroy)))
       }
       return HttpServerResponse.stream(body, {
         contentType: "text/event-stream",

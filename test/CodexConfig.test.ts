@@ -1,0 +1,56 @@
+import { assert, describe, it } from "@effect/vitest"
+import { ConfigProvider, Duration, Effect, Exit } from "effect"
+import { CodexConfig } from "../src/index.js"
+
+const fromEnv = (env: Record<string, string>, overrides: CodexConfig.Options = {}) =>
+  CodexConfig.CodexConfig.pipe(
+    Effect.provide(CodexConfig.layerFromEnv(overrides)),
+    Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+  )
+
+describe("CodexConfig", () => {
+  it.effect("defaults point at the real hosts with the protocol's retry policy", () =>
+    Effect.gen(function*() {
+      const config = yield* CodexConfig.make()
+      assert.strictEqual(config.codexBaseUrl, "https://chatgpt.com/backend-api/codex")
+      assert.strictEqual(config.chatgptBaseUrl, "https://chatgpt.com/backend-api")
+      assert.strictEqual(config.openaiBaseUrl, "https://api.openai.com/v1")
+      assert.strictEqual(config.authIssuer, "https://auth.openai.com")
+      assert.strictEqual(config.maxRetries, 4)
+      assert.strictEqual(Duration.toMillis(config.streamIdleTimeout), 300_000)
+      assert.strictEqual(config.parameterPolicy, "strict")
+      assert.match(config.codexHome, /\.codex$/)
+    }))
+
+  it.effect("reads the environment; explicit overrides win; trailing slashes are trimmed", () =>
+    Effect.gen(function*() {
+      const config = yield* fromEnv({
+        CODEX_HOME: "/tmp/codex-home",
+        CODEX_BASE_URL: "http://127.0.0.1:9/backend-api/codex/",
+        CODEX_PARAMETER_POLICY: "lenient",
+        CODEX_MODEL: "gpt-5.5"
+      }, { defaultModel: "gpt-5.4-mini" })
+      assert.strictEqual(config.codexHome, "/tmp/codex-home")
+      assert.strictEqual(config.codexBaseUrl, "http://127.0.0.1:9/backend-api/codex")
+      assert.strictEqual(config.parameterPolicy, "lenient")
+      assert.strictEqual(config.defaultModel, "gpt-5.4-mini")
+      const blankHome = yield* fromEnv({ CODEX_HOME: "  " })
+      assert.match(blankHome.codexHome, /\.codex$/, "an empty CODEX_HOME means the default")
+    }))
+
+  it.effect("rejects bad values with a ConfigError that names them", () =>
+    Effect.gen(function*() {
+      for (const options of [
+        { codexBaseUrl: "not a url" },
+        { authIssuer: "http://auth.example.com" },
+        { clientVersion: "1.2" },
+        { maxRetries: -1 }
+      ]) {
+        const exit = yield* Effect.exit(CodexConfig.make(options))
+        assert.isTrue(Exit.isFailure(exit), JSON.stringify(options))
+        if (Exit.isFailure(exit)) assert.include(String(exit.cause), Object.keys(options)[0] ?? "")
+      }
+      const loopback = yield* CodexConfig.make({ authIssuer: "http://localhost:1455" })
+      assert.strictEqual(loopback.authIssuer, "http://localhost:1455", "plain http is fine on loopback")
+    }))
+})
