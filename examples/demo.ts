@@ -1,0 +1,165 @@
+/**
+ * `npm run demo`: starts the built-in emulator on loopback and runs the README's examples
+ * against it through the real client stack (HTTP, SSE decoding, collector, retries).
+ * Nothing here talks to chatgpt.com.
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Console, Duration, Effect, Stream } from "effect"
+import { CodexEmulator, CodexError, Response, Responses, ResponseStreamEvent } from "codex-backend-sdk"
+
+const section = (title: string) => Console.log(`\n━━ ${title} ${"━".repeat(Math.max(0, 60 - title.length))}`)
+
+const basic = Effect.gen(function*() {
+  yield* section("Basic: responses.create")
+  const responses = yield* Responses.Responses
+  const response = yield* responses.create({ model: "gpt-5.4", input: "Explain quicksort in one paragraph." })
+  yield* Console.log(`output_text: ${response.output_text}`)
+  yield* Console.log(`usage:       ${JSON.stringify(response.usage)}`)
+})
+
+const streaming = Effect.gen(function*() {
+  yield* section("Streaming: responses.stream")
+  const responses = yield* Responses.Responses
+  let deltas = 0
+  yield* responses.stream({ input: "Say 'hi' five times." }).pipe(
+    Stream.filter(ResponseStreamEvent.is("response.output_text.delta")),
+    Stream.runForEach((event) => Effect.sync(() => {
+      deltas++
+      process.stdout.write(event.delta)
+    }))
+  )
+  yield* Console.log(`\n(${deltas} text deltas)`)
+})
+
+const multiTurn = Effect.gen(function*() {
+  yield* section("Multi-turn: replay history explicitly")
+  const responses = yield* Responses.Responses
+  const history: Array<Responses.InputItem> = [{ role: "user", content: "My name is Alice. Say OK." }]
+  const reply1 = (yield* responses.create({ input: history })).output_text
+  history.push({ role: "assistant", content: reply1 }, { role: "user", content: "What is my name?" })
+  const reply2 = (yield* responses.create({ input: history })).output_text
+  yield* Console.log(`turn 1: ${reply1}\nturn 2: ${reply2}  (history of ${history.length} items sent)`)
+})
+
+const functionCalling = Effect.gen(function*() {
+  yield* section("Function calling")
+  const responses = yield* Responses.Responses
+  const tools: ReadonlyArray<Responses.Tool> = [{
+    type: "function",
+    name: "get_weather",
+    description: "Get the current weather for a city.",
+    parameters: {
+      type: "object",
+      properties: { city: { type: "string" } },
+      required: ["city"],
+      additionalProperties: false
+    }
+  }]
+  const first = yield* responses.create({ input: "What's the weather in Paris?", tools })
+  const call = first.output.find(Response.isFunctionCall)
+  if (call === undefined) return yield* Console.log("the model answered without calling the tool")
+  yield* Console.log(`model called ${call.name}(${call.arguments})`)
+  const result = { temperature: 18, unit: "celsius", condition: "cloudy" }
+  const second = yield* responses.create({
+    input: [call, { type: "function_call_output", call_id: call.call_id, output: JSON.stringify(result) }],
+    tools
+  })
+  yield* Console.log(`answer: ${second.output_text}`)
+})
+
+const structuredOutput = Effect.gen(function*() {
+  yield* section("Structured output")
+  const responses = yield* Responses.Responses
+  const response = yield* responses.create({
+    input: "Extract: Bob is 42 years old.",
+    text: {
+      format: {
+        type: "json_schema",
+        name: "person",
+        schema: {
+          type: "object",
+          properties: { name: { type: "string" }, age: { type: "integer" } },
+          required: ["name", "age"],
+          additionalProperties: false
+        },
+        strict: true
+      }
+    }
+  })
+  yield* Console.log(`parsed: ${JSON.stringify(JSON.parse(response.output_text))}`)
+})
+
+const reasoning = Effect.gen(function*() {
+  yield* section("Reasoning summary")
+  const responses = yield* Responses.Responses
+  const response = yield* responses.create({
+    input: "Is 97 prime?",
+    reasoning: { effort: "medium", summary: "auto" }
+  })
+  yield* Console.log(`summary: ${Response.reasoningSummary(response)}`)
+  yield* Console.log(`answer:  ${response.output_text}`)
+})
+
+const compaction = Effect.gen(function*() {
+  yield* section("Context compaction")
+  const responses = yield* Responses.Responses
+  const history: Array<Responses.InputItem> = [
+    { role: "user", content: "Let's plan a trip to Lisbon." },
+    { role: "assistant", content: "Sure: when do you travel?" },
+    { role: "user", content: "In May, for five days." }
+  ]
+  const compacted = yield* responses.compact({ instructions: "Keep task-critical context.", input: history })
+  yield* Console.log(`compacted ${history.length} items into ${compacted.output.length}: ${compacted.output.map((i) => i.type).join(", ")}`)
+  const next = yield* responses.create({ input: [...compacted.output, { role: "user", content: "Book it." }] })
+  yield* Console.log(`next turn: ${next.output_text}`)
+})
+
+const errors = Effect.gen(function*() {
+  yield* section("Typed errors and retries (faults injected by the emulator)")
+  const responses = yield* Responses.Responses
+  const emulator = yield* CodexEmulator.CodexEmulator
+
+  const unsupported = yield* Effect.flip(
+    responses.create({ input: "x", ...JSON.parse("{\"temperature\":0.2}") })
+  )
+  yield* Console.log(`[${unsupported._tag}] ${unsupported.message}`)
+
+  yield* emulator.script(CodexEmulator.usageLimit({ planType: "plus" }))
+  yield* responses.create({ input: "x" }).pipe(
+    Effect.catchTag("RateLimited", (error) =>
+      Console.log(`[RateLimited/${error.kind}] resets at ${error.resetsAt?.toISOString()}, request id ${error.requestId}`))
+  )
+
+  yield* emulator.script(CodexEmulator.http(500, { error: { message: "high demand" } }))
+  const retried = yield* responses.create({ input: "retry after a 500" })
+  yield* Console.log(`a 500 was retried transparently: ${retried.output_text}`)
+
+  yield* emulator.script(CodexEmulator.sse(CodexEmulator.textEvents("lost in transit").slice(0, 6)))
+  const survived = yield* responses.create({ input: "survive a cut stream" })
+  yield* Console.log(`a cut stream was redone (create only): ${survived.output_text}`)
+
+  yield* emulator.script(CodexEmulator.sse(CodexEmulator.textEvents("lost in transit").slice(0, 6)))
+  const cut = yield* Effect.flip(Stream.runDrain(responses.stream({ input: "a streamed call surfaces it" })))
+  yield* Console.log(`[${cut._tag}] ${cut.message}`)
+  if (cut instanceof CodexError.StreamInterrupted) yield* Console.log("  (streamed calls are never replayed: every send is billable)")
+})
+
+const program = Effect.gen(function*() {
+  const emulator = yield* CodexEmulator.CodexEmulator
+  yield* Console.log(`codex-backend-sdk demo — emulator listening on ${emulator.url} (nothing leaves this machine)`)
+  yield* basic
+  yield* streaming
+  yield* multiTurn
+  yield* functionCalling
+  yield* structuredOutput
+  yield* reasoning
+  yield* compaction
+  yield* errors
+  const requests = yield* emulator.requests
+  yield* Console.log(`\n${requests.length} HTTP requests reached the emulator.`)
+})
+
+program.pipe(
+  Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(50) } })),
+  NodeRuntime.runMain
+)
