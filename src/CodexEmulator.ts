@@ -572,19 +572,23 @@ export const fakeJwt = (claims: Readonly<Record<string, unknown>>): string => {
 }
 
 /**
- * The emulator plus the whole live client stack pointed at it, signed with a fake token
- * for the account `acct_emulated`. `config` overrides any `CodexConfig` option.
+ * The emulator plus the whole live client stack pointed at it. Requests are signed with a
+ * fake token for the account `acct_emulated` unless `auth` provides other credentials;
+ * `config` overrides any `CodexConfig` option.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerClient = (
-  options: Options & { readonly config?: CodexConfig.Options } = {}
+  options: Options & {
+    readonly config?: CodexConfig.Options
+    readonly auth?: Layer.Layer<CodexAuth.CodexAuth>
+  } = {}
 ): Layer.Layer<
   CodexEmulator | CodexClient.CodexClient | Responses.Responses | CodexConfig.CodexConfig | CodexAuth.CodexAuth,
   HttpServerError.ServeError | ConfigError.ConfigError
 > => {
-  const auth = CodexAuth.layerTokens({
+  const auth = options.auth ?? CodexAuth.layerTokens({
     accessToken: fakeJwt({
       exp: 4102444800,
       "https://api.openai.com/auth": { chatgpt_account_id: "acct_emulated", chatgpt_plan_type: "plus" }

@@ -1,0 +1,52 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Effect, Logger, LogLevel, Stream } from "effect"
+import { CodexAuth, CodexEmulator, CodexError, Responses } from "../src/index.js"
+
+describe("secrets and logs", () => {
+  it.live("no token reaches a log line, an error message or a service's string form", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const capture = Logger.replace(
+        Logger.defaultLogger,
+        Logger.make(({ message, cause }) => {
+          lines.push(`${JSON.stringify(message)} ${Cause.pretty(cause)}`)
+        })
+      )
+      const token = CodexEmulator.fakeJwt({ "https://api.openai.com/auth": { chatgpt_account_id: "acct_s" } })
+      const secretPart = token.split(".")[1] ?? token
+      const run = Effect.gen(function*() {
+        const emulator = yield* CodexEmulator.CodexEmulator
+        const responses = yield* Responses.Responses
+        const auth = yield* CodexAuth.CodexAuth
+        // a lenient drop and a skipped malformed frame both log warnings
+        const events = CodexEmulator.textEvents("ok")
+        yield* emulator.script(CodexEmulator.sse([events[0] ?? { type: "x" }, { raw: "data: {oops\n\n" }, ...events.slice(1)]))
+        yield* responses.create({ input: "x", ...JSON.parse("{\"temperature\":1}") })
+        // retries log at debug level
+        yield* emulator.script(CodexEmulator.http(500, "boom"))
+        yield* responses.create({ input: "x" })
+        // an auth failure
+        yield* emulator.script(CodexEmulator.http(401, { detail: "expired" }))
+        const error = yield* Effect.flip(Stream.runDrain(responses.stream({ input: "x" })))
+        assert.instanceOf(error, CodexError.AuthExpired)
+        const credentials = yield* auth.credentials
+        const sent = (yield* emulator.requests).map((r) => r.headers["authorization"])
+        assert.deepStrictEqual(sent, Array(sent.length).fill(`Bearer ${token}`), "the token under test is the one sent")
+        return [error.message, String(error), JSON.stringify(error), String(credentials.accessToken), JSON.stringify(credentials), String(auth)]
+      })
+      const strings = yield* run.pipe(
+        Effect.provide(
+          CodexEmulator.layerClient({
+            config: { parameterPolicy: "lenient" },
+            auth: CodexAuth.layerTokens({ accessToken: token })
+          })
+        ),
+        Effect.provide(capture),
+        Logger.withMinimumLogLevel(LogLevel.All)
+      )
+      assert.isTrue(lines.some((l) => l.includes("Dropped parameters") && l.includes("temperature")), lines.join("\n"))
+      assert.isTrue(lines.some((l) => l.includes("skipped 1 SSE frame")), lines.join("\n"))
+      assert.isTrue(lines.some((l) => l.includes("retry 1/4")), lines.join("\n"))
+      for (const text of [...lines, ...strings]) assert.notInclude(text, secretPart)
+    }))
+})
