@@ -297,6 +297,33 @@ const message = (item: OutputItem, slot: Slot): OutputItem => {
 export const make = (): Collector => new Collector()
 
 /**
+ * Folds the events a `drive` effect pushes into a `Response`. When `drive` fails after the
+ * collector saw a terminal event (as `Responses.stream` does after `response.failed`), the
+ * collector's own error is returned: it carries the assembled partial response.
+ *
+ * @since 0.1.0
+ * @category collecting
+ */
+export const fold = <E, R>(
+  drive: (push: (events: Iterable<ResponseStreamEvent>) => void) => Effect.Effect<void, E, R>
+): Effect.Effect<Response, E | CodexError, R> =>
+  Effect.suspend(() => {
+    const collector = new Collector()
+    const result: Effect.Effect<Response, E | CodexError> = Effect.flatMap(
+      Clock.currentTimeMillis,
+      (now) => collector.result(now)
+    )
+    return drive((events) => {
+      for (const event of events) collector.push(event)
+    }).pipe(
+      Effect.matchEffect({
+        onFailure: (error): Effect.Effect<Response, E | CodexError> => (collector.finished ? result : Effect.fail(error)),
+        onSuccess: () => result
+      })
+    )
+  })
+
+/**
  * Runs a stream of events and folds it into a `Response`. Fails with the typed error of a
  * failed, incomplete or `error` terminal event (carrying the partial response), and with
  * `StreamInterrupted` if the stream ends without a terminal event — never returns a
@@ -320,22 +347,4 @@ export const make = (): Collector => new Collector()
 export const collect = <E, R>(
   stream: Stream.Stream<ResponseStreamEvent, E, R>
 ): Effect.Effect<Response, E | CodexError, R> =>
-  Effect.suspend(() => {
-    const collector = new Collector()
-    const result: Effect.Effect<Response, E | CodexError> = Effect.flatMap(
-      Clock.currentTimeMillis,
-      (now) => collector.result(now)
-    )
-    return stream.pipe(
-      Stream.runForEachChunk((chunk) => {
-        for (const event of chunk) collector.push(event)
-        return Effect.void
-      }),
-      // A stream that failed on a terminal event it emitted (as `Responses.stream` does) is
-      // re-judged by the collector, whose error carries the assembled partial response.
-      Effect.matchEffect({
-        onFailure: (error): Effect.Effect<Response, E | CodexError> => (collector.finished ? result : Effect.fail(error)),
-        onSuccess: () => result
-      })
-    )
-  })
+  fold((push) => Stream.runForEachChunk(stream, (chunk) => Effect.sync(() => push(chunk))))

@@ -10,22 +10,20 @@
  * @since 0.1.0
  */
 import type { HttpClient, HttpClientResponse } from "@effect/platform"
-import { Chunk, Context, Duration, Effect, Layer, Schema, Stream } from "effect"
+import { Context, Effect, Layer, Schema, Stream } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
-import { DecodeError, InvalidParameter, isRetryable, PermissionDenied, StreamInterrupted, Timeout, truncateFrame } from "./CodexError.js"
-import { fromTerminalEvent, replyMeta } from "./internal/errors.js"
-import { EventDecoder } from "./internal/events.js"
-import type { Backend } from "./internal/http.js"
+import { DecodeError, InvalidParameter, isRetryable, PermissionDenied, StreamInterrupted, truncateFrame } from "./CodexError.js"
+import { replyMeta } from "./internal/errors.js"
+import { drain, stream as eventStream } from "./internal/eventReader.js"
 import { joinUrl, makeBackend, withRetries } from "./internal/http.js"
 import { compactBody, responsesBody } from "./internal/request.js"
 import type { Response } from "./Response.js"
-import { CompactedResponse, outputText } from "./Response.js"
+import { CompactedResponse } from "./Response.js"
 import type { OutputItem } from "./Response.js"
 import * as ResponseCollector from "./ResponseCollector.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
-import { isTerminal } from "./ResponseStreamEvent.js"
 
 /**
  * A content part of an input message. Bare strings become `input_text` (or `output_text`
@@ -247,91 +245,6 @@ const notAnEventStream = (response: HttpClientResponse.HttpClientResponse): Effe
   })
 
 /**
- * The events of a 2xx `/responses` reply: decoded, checked, ended after the terminal event
- * and failed with that event's typed error, or with `StreamInterrupted` / `Timeout`.
- */
-const eventsOf = (
-  backend: Backend,
-  response: HttpClientResponse.HttpClientResponse
-): Stream.Stream<ResponseStreamEvent, CodexError> =>
-  Stream.unwrap(Effect.map(Effect.clock, (clock) => {
-    const config = backend.config
-    const meta = replyMeta(response.status, response.headers)
-    const decoder = new EventDecoder()
-    const idleMillis = Math.max(1, Duration.toMillis(config.streamIdleTimeout))
-    let terminal: ResponseStreamEvent | undefined = undefined
-    let responseId: string | undefined = undefined
-    let lastActivity = clock.unsafeCurrentTimeMillis()
-
-    const note = (events: Array<ResponseStreamEvent>): Chunk.Chunk<ResponseStreamEvent> => {
-      if (terminal === undefined) {
-        for (const event of events) {
-          if (responseId === undefined && event.type === "response.created") responseId = event.response.id
-          if (isTerminal(event)) {
-            terminal = event
-            break
-          }
-        }
-      }
-      return Chunk.unsafeFromArray(events)
-    }
-
-    const interrupted = (cause?: unknown) =>
-      new StreamInterrupted({
-        eventsReceived: decoder.count,
-        ...(responseId === undefined ? {} : { responseId }),
-        ...(cause === undefined ? {} : { cause }),
-        ...meta
-      })
-
-    const watchdog: Effect.Effect<never, Timeout> = Effect.suspend(() => {
-      const idle = clock.unsafeCurrentTimeMillis() - lastActivity
-      return idle >= idleMillis
-        ? Effect.fail(new Timeout({ phase: "idle", endpoint: responsesEndpoint, after: config.streamIdleTimeout }))
-        : Effect.zipRight(Effect.sleep(idleMillis - idle), watchdog)
-    })
-
-    const outcome = Effect.gen(function*() {
-      if (decoder.skipped > 0) {
-        yield* Effect.logWarning(
-          `${responsesEndpoint}: skipped ${decoder.skipped} SSE frame(s) that were not JSON event objects; the first began ${
-            JSON.stringify(decoder.firstSkipped)
-          }`
-        )
-      }
-      const end = terminal
-      if (end === undefined) return yield* interrupted()
-      if (end.type === "response.completed") return
-      const snapshot = end.type === "response.failed" || end.type === "response.incomplete" ? end.response : undefined
-      const partial = snapshot === undefined
-        ? undefined
-        : { ...snapshot, output: snapshot.output ?? [], output_text: outputText(snapshot.output ?? []) }
-      const error = fromTerminalEvent(end, partial, clock.unsafeCurrentTimeMillis())
-      if (error !== undefined) return yield* error
-    })
-
-    return response.stream.pipe(
-      Stream.mapError((cause) => interrupted(cause)),
-      Stream.mapChunksEffect((chunk) =>
-        Effect.try({
-          try: () => {
-            lastActivity = clock.unsafeCurrentTimeMillis()
-            if (chunk.length === 1) return note(decoder.push(Chunk.unsafeGet(chunk, 0)))
-            const events: Array<ResponseStreamEvent> = []
-            for (const bytes of chunk) for (const event of decoder.push(bytes)) events.push(event)
-            return note(events)
-          },
-          catch: (error) => (error instanceof DecodeError ? new DecodeError({ ...error, ...meta }) : interrupted(error))
-        })
-      ),
-      Stream.concat(Stream.suspend(() => Stream.fromChunk(terminal === undefined ? note(decoder.end()) : Chunk.empty()))),
-      Stream.takeUntil(isTerminal),
-      Stream.concat(Stream.drain(Stream.fromEffect(outcome))),
-      Stream.interruptWhen(watchdog)
-    )
-  }))
-
-/**
  * Builds the service from the live backend (configuration, credentials, HTTP client).
  *
  * @since 0.1.0
@@ -371,12 +284,24 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
       }),
       (response) =>
         (response.headers["content-type"] ?? "").includes("text/event-stream")
-          ? Effect.succeed(eventsOf(backend, response))
+          ? Effect.succeed(response)
           : notAnEventStream(response)
     )
 
   const stream = (params: CreateParams): Stream.Stream<ResponseStreamEvent, CodexError> =>
-    Stream.unwrap(Effect.flatMap(prepare(params, true), open)).pipe(Stream.withSpan("Responses.stream"))
+    Stream.unwrap(
+      Effect.map(
+        Effect.flatMap(prepare(params, true), open),
+        (response) => eventStream(response, { endpoint: responsesEndpoint, idleTimeout: config.streamIdleTimeout })
+      )
+    ).pipe(Stream.withSpan("Responses.stream"))
+
+  /** Reads the whole reply into the collector: no per-event stream machinery on this path. */
+  const collectOnce = (body: Readonly<Record<string, unknown>>) =>
+    Effect.flatMap(open(body), (response) =>
+      ResponseCollector.fold((push) =>
+        drain(response, { endpoint: responsesEndpoint, idleTimeout: config.streamIdleTimeout }, push)
+      ).pipe(Effect.mapError(midStream)))
 
   const create = Effect.fn("Responses.create")(function*(params: CreateParams) {
     const body = yield* prepare(params, false)
@@ -386,7 +311,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
       config,
       config.maxStreamRetries,
       responsesEndpoint,
-      Effect.flatMap(open(body), (events) => Effect.mapError(ResponseCollector.collect(events), midStream)),
+      collectOnce(body),
       (error) => (error instanceof MidStream && isRetryable(error.error) ? error.error : undefined)
     ).pipe(Effect.mapError((error) => (error instanceof MidStream ? error.error : error)))
   })

@@ -60,6 +60,11 @@ describe("SseDecoder", () => {
     assert.deepStrictEqual(events, ["x\ny"])
   })
 
+  it("matches field names exactly: a bare `data` line is an empty data line, `database:` is ignored", () => {
+    const { events } = decodeAll("database: no\neventual: no\ndata\ndata: x\n\n", 1024)
+    assert.deepStrictEqual(events, [{ data: "\nx", event: "" }])
+  })
+
   it("removes only one space after the colon", () => {
     const { events } = decodeAll("data:  two spaces\n\n", 1024)
     assert.strictEqual(events[0]?.data, " two spaces")

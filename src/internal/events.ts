@@ -17,7 +17,7 @@ const indexed: ReadonlyArray<readonly [string, Kind]> = [["output_index", "numbe
 const delta: ReadonlyArray<readonly [string, Kind]> = [["output_index", "number"], ["delta", "string"]]
 
 /** The fields each known event must have for the collector to use it. */
-const required: Readonly<Record<string, ReadonlyArray<readonly [string, Kind]>>> = {
+const requiredFields: Readonly<Record<string, ReadonlyArray<readonly [string, Kind]>>> = {
   "response.created": snapshot,
   "response.in_progress": snapshot,
   "response.queued": snapshot,
@@ -42,7 +42,10 @@ const required: Readonly<Record<string, ReadonlyArray<readonly [string, Kind]>>>
   "response.reasoning_summary_text.done": indexed
 }
 
-const none: ReadonlyArray<readonly [string, Kind]> = []
+/** Every known type → the checks its events need (most need none). One lookup per event. */
+const checks: ReadonlyMap<string, ReadonlyArray<readonly [string, Kind]>> = new Map(
+  Object.keys(schemas).map((type) => [type, requiredFields[type] ?? []])
+)
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
@@ -103,11 +106,13 @@ export class EventDecoder {
       event = { ...event, type }
     }
     this.count++
-    if (!Object.hasOwn(schemas, type)) {
+    const required = checks.get(type)
+    if (required === undefined) {
       this.out.push({ type: "unknown", event: type, data: event })
       return
     }
-    for (const [field, kind] of required[type] ?? none) {
+    for (let k = 0; k < required.length; k++) {
+      const [field, kind] = required[k] as readonly [string, Kind]
       if (!hasKind(event[field], kind)) {
         throw new DecodeError({
           reason: `a "${type}" event has no ${kind} "${field}"`,

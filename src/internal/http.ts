@@ -123,16 +123,16 @@ export const makeBackend = Effect.gen(function*() {
       return fromReply({ status: response.status, headers: response.headers, body, endpoint: call.endpoint, model: call.model, now })
     })
 
+  const headersTimeout = (call: Call) =>
+    new Timeout({ phase: "headers", endpoint: call.endpoint, after: config.requestTimeout })
+
   const execute = (call: Call, credentials: Credentials) => {
     let request = call.method === "GET" ? HttpClientRequest.get(call.url) : HttpClientRequest.post(call.url)
     request = HttpClientRequest.setHeaders(request, { ...authHeaders(config, credentials), accept: call.accept, ...call.headers })
     if (call.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, call.body)
-    return client.execute(request).pipe(
-      Effect.mapError((cause) => new TransportError({ endpoint: call.endpoint, cause })),
-      Effect.timeoutFail({
-        duration: config.requestTimeout,
-        onTimeout: () => new Timeout({ phase: "headers", endpoint: call.endpoint, after: config.requestTimeout })
-      })
+    return Effect.raceFirst(
+      Effect.mapError(client.execute(request), (cause) => new TransportError({ endpoint: call.endpoint, cause })),
+      Effect.zipRight(Effect.sleep(config.requestTimeout), Effect.failSync(() => headersTimeout(call)))
     )
   }
 

@@ -12,6 +12,10 @@ export type OnEvent = (data: string, event: string) => void
 
 const LF = 10
 const CR = 13
+const COLON = 58
+const SPACE = 32
+const D = 100
+const E = 101
 
 /** @internal */
 export class SseDecoder {
@@ -42,37 +46,43 @@ export class SseDecoder {
       this.pendingCR = false
       if (text.charCodeAt(0) === LF) i = 1
     }
-    // Both positions are cached and searched again only once passed, so a chunk with only
-    // one kind of line ending is scanned once, not once per line.
-    let nextCR = text.indexOf("\r", i)
-    let nextLF = text.indexOf("\n", i)
-    while (i < len) {
-      if (nextLF !== -1 && nextLF < i) nextLF = text.indexOf("\n", i)
-      if (nextCR !== -1 && nextCR < i) nextCR = text.indexOf("\r", i)
-      let end: number
-      if (nextLF === -1 && nextCR === -1) {
-        this.partial.push(i === 0 ? text : text.slice(i))
-        return
-      } else if (nextLF === -1) end = nextCR
-      else if (nextCR === -1) end = nextLF
-      else end = nextLF < nextCR ? nextLF : nextCR
-      let line: string
-      if (this.partial.length === 0) {
-        line = text.slice(i, end)
-      } else {
-        this.partial.push(text.slice(i, end))
-        line = this.partial.join("")
-        this.partial = []
+    if (text.indexOf("\r", i) === -1) {
+      // The usual case: LF line endings only. Keep the found index and its `-1` check
+      // adjacent: V8 then keeps `indexOf` on its fast path (a combined check made this
+      // loop ~70 times slower).
+      for (;;) {
+        const end = text.indexOf("\n", i)
+        if (end === -1) break
+        this.lineOf(text, i, end)
+        i = end + 1
       }
-      this.line(line)
-      if (text.charCodeAt(end) === CR) {
-        if (end + 1 < len) {
-          if (text.charCodeAt(end + 1) === LF) end++
-        } else {
-          this.pendingCR = true
+    } else {
+      // CR or CRLF somewhere in this chunk: scan character by character.
+      let start = i
+      for (; i < len; i++) {
+        const c = text.charCodeAt(i)
+        if (c !== LF && c !== CR) continue
+        this.lineOf(text, start, i)
+        if (c === CR) {
+          if (i + 1 === len) this.pendingCR = true
+          else if (text.charCodeAt(i + 1) === LF) i++
         }
+        start = i + 1
       }
-      i = end + 1
+      i = start
+    }
+    if (i < len) this.partial.push(i === 0 ? text : text.slice(i))
+  }
+
+  /** A line ends at `end`: join it with the pieces from earlier chunks, if any. */
+  private lineOf(text: string, start: number, end: number): void {
+    if (this.partial.length === 0) {
+      this.line(text, start, end)
+    } else {
+      this.partial.push(text.slice(start, end))
+      const line = this.partial.join("")
+      this.partial = []
+      this.line(line, 0, line.length)
     }
   }
 
@@ -86,7 +96,7 @@ export class SseDecoder {
     if (this.partial.length > 0) {
       const line = this.partial.join("")
       this.partial = []
-      this.line(line)
+      this.line(line, 0, line.length)
     }
     const data = this.takeData()
     if (data !== undefined) {
@@ -106,28 +116,35 @@ export class SseDecoder {
     return data
   }
 
-  private line(line: string): void {
-    if (line.length === 0) {
+  /** Handles the line `text[start, end)`, read in place (no slice but the value kept). */
+  private line(text: string, start: number, end: number): void {
+    if (start === end) {
       const data = this.takeData()
       const event = this.eventName
       this.eventName = ""
       if (data !== undefined) this.onEvent(data, event)
       return
     }
-    const colon = line.indexOf(":")
-    if (colon === 0) {
+    const first = text.charCodeAt(start)
+    if (first === COLON) {
       this.comments++
       return
     }
-    const field = colon === -1 ? line : line.slice(0, colon)
-    let value = colon === -1 ? "" : line.slice(colon + 1)
-    if (value.charCodeAt(0) === 32) value = value.slice(1)
-    if (field === "data") {
-      if (this.data === undefined) this.data = value
-      else if (this.dataLines === undefined) this.dataLines = [this.data, value]
-      else this.dataLines.push(value)
-    } else if (field === "event") {
-      this.eventName = value
+    let field: "data" | "event"
+    if (first === D && text.startsWith("data", start)) field = "data"
+    else if (first === E && text.startsWith("event", start)) field = "event"
+    else return // id, retry and unknown fields are ignored
+    let at = start + field.length
+    if (at < end) {
+      if (text.charCodeAt(at) !== COLON) return // a longer field name, e.g. "database"
+      at++
+      if (at < end && text.charCodeAt(at) === SPACE) at++
     }
+    const value = text.slice(at, end)
+    if (field === "event") {
+      this.eventName = value
+    } else if (this.data === undefined) this.data = value
+    else if (this.dataLines === undefined) this.dataLines = [this.data, value]
+    else this.dataLines.push(value)
   }
 }

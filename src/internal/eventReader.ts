@@ -1,0 +1,200 @@
+/**
+ * Reads the events of a 2xx `/responses` reply: decoded, checked, cut after the terminal
+ * event, and ended with that event's typed error, or with `StreamInterrupted` (closed
+ * before a terminal event) or `Timeout` (no byte for the idle timeout while waiting).
+ *
+ * One synchronous core (`EventFeed`) and one loop over the body (`drain`), with one idle
+ * watchdog per read instead of a timer per network chunk. `Responses.create` folds the
+ * events as they come; `Responses.stream` (`stream` below) hands them to its consumer with
+ * backpressure, and the time a slow consumer holds the loop back never counts as network
+ * idleness.
+ *
+ * @internal
+ */
+import type { HttpClientResponse } from "@effect/platform"
+import { Chunk, Clock, Duration, Effect, Stream } from "effect"
+import type { CodexError } from "../CodexError.js"
+import { DecodeError, StreamInterrupted, Timeout } from "../CodexError.js"
+import { outputText } from "../Response.js"
+import type { ResponseStreamEvent } from "../ResponseStreamEvent.js"
+import { isTerminal } from "../ResponseStreamEvent.js"
+import { fromTerminalEvent, replyMeta } from "./errors.js"
+import { EventDecoder } from "./events.js"
+
+/** @internal */
+export interface ReadOptions {
+  readonly endpoint: string
+  readonly idleTimeout: Duration.Duration
+}
+
+/** The decoder plus what the stream has shown so far. */
+class EventFeed {
+  readonly decoder = new EventDecoder()
+  readonly meta: ReturnType<typeof replyMeta>
+  terminal: ResponseStreamEvent | undefined = undefined
+  ended = false
+  responseId: string | undefined = undefined
+
+  constructor(response: HttpClientResponse.HttpClientResponse, readonly options: ReadOptions) {
+    this.meta = replyMeta(response.status, response.headers)
+  }
+
+  get done(): boolean {
+    return this.terminal !== undefined || this.ended
+  }
+
+  interrupted(cause?: unknown): StreamInterrupted {
+    return new StreamInterrupted({
+      eventsReceived: this.decoder.count,
+      ...(this.responseId === undefined ? {} : { responseId: this.responseId }),
+      ...(cause === undefined ? {} : { cause }),
+      ...this.meta
+    })
+  }
+
+  timeout(): Timeout {
+    return new Timeout({ phase: "idle", endpoint: this.options.endpoint, after: this.options.idleTimeout })
+  }
+
+  /** Notes the response id and the terminal event; drops anything after the terminal. */
+  private note(events: Array<ResponseStreamEvent>): Array<ResponseStreamEvent> {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as ResponseStreamEvent
+      if (this.responseId === undefined && event.type === "response.created") this.responseId = event.response.id
+      if (isTerminal(event)) {
+        this.terminal = event
+        return i === events.length - 1 ? events : events.slice(0, i + 1)
+      }
+    }
+    return events
+  }
+
+  /** Decodes a chunk of the body. Throws `DecodeError` (with the reply's ids) on a malformed known event. */
+  push(chunk: Chunk.Chunk<Uint8Array> | Uint8Array): Array<ResponseStreamEvent> {
+    try {
+      if (chunk instanceof Uint8Array) return this.note(this.decoder.push(chunk))
+      if (chunk.length === 1) return this.note(this.decoder.push(Chunk.unsafeHead(chunk)))
+      const events: Array<ResponseStreamEvent> = []
+      for (const bytes of chunk) for (const event of this.decoder.push(bytes)) events.push(event)
+      return this.note(events)
+    } catch (error) {
+      throw error instanceof DecodeError ? new DecodeError({ ...error, ...this.meta }) : this.interrupted(error)
+    }
+  }
+
+  /** The body ended: the events a pending line completes. */
+  end(): Array<ResponseStreamEvent> {
+    this.ended = true
+    try {
+      return this.note(this.decoder.end())
+    } catch (error) {
+      throw error instanceof DecodeError ? new DecodeError({ ...error, ...this.meta }) : this.interrupted(error)
+    }
+  }
+
+  /** After the stream: nothing for `response.completed`, else the typed error. */
+  readonly outcome: Effect.Effect<void, CodexError> = Effect.suspend(() =>
+    Effect.gen(this, function*() {
+      const decoder = this.decoder
+      if (decoder.skipped > 0) {
+        const skipped = decoder.skipped
+        decoder.skipped = 0
+        yield* Effect.logWarning(
+          `${this.options.endpoint}: skipped ${skipped} SSE frame(s) that were not JSON event objects; the first began ${
+            JSON.stringify(decoder.firstSkipped)
+          }`
+        )
+      }
+      const end = this.terminal
+      if (end === undefined) return yield* this.interrupted()
+      if (end.type === "response.completed") return
+      const snapshot = end.type === "response.failed" || end.type === "response.incomplete" ? end.response : undefined
+      const partial = snapshot === undefined
+        ? undefined
+        : { ...snapshot, output: snapshot.output ?? [], output_text: outputText(snapshot.output ?? []) }
+      const error = fromTerminalEvent(end, partial, yield* Clock.currentTimeMillis)
+      if (error !== undefined) return yield* error
+    })
+  )
+}
+
+/** `EventFeed` throws only typed errors; anything else is the stream breaking. */
+const caught = (feed: EventFeed) => (error: unknown): CodexError =>
+  error instanceof DecodeError || error instanceof StreamInterrupted ? error : feed.interrupted(error)
+
+/**
+ * Reads the whole body, handing each chunk's events to `onEvents`, and ends with the
+ * stream's outcome. `onEvents` may return an effect (a consumer applying backpressure):
+ * time spent in it never counts as network idleness.
+ *
+ * @internal
+ */
+export const drain = (
+  response: HttpClientResponse.HttpClientResponse,
+  options: ReadOptions,
+  onEvents: (events: Array<ResponseStreamEvent>) => void | Effect.Effect<void>
+): Effect.Effect<void, CodexError> =>
+  Effect.flatMap(Effect.clock, (clock) => {
+    const feed = new EventFeed(response, options)
+    const idleMillis = Math.max(1, Duration.toMillis(options.idleTimeout))
+    let lastActivity = clock.unsafeCurrentTimeMillis()
+    let blocked = false
+    const unblock = Effect.sync(() => {
+      blocked = false
+      lastActivity = clock.unsafeCurrentTimeMillis()
+    })
+    const deliver = (events: Array<ResponseStreamEvent>): Effect.Effect<void> => {
+      const pending = events.length === 0 ? undefined : onEvents(events)
+      if (pending === undefined) return Effect.void
+      blocked = true
+      return Effect.zipRight(pending, unblock)
+    }
+    const read = Stream.runForEachWhile(response.stream, (bytes) =>
+      Effect.suspend(() => {
+        lastActivity = clock.unsafeCurrentTimeMillis()
+        let events: Array<ResponseStreamEvent>
+        try {
+          events = feed.push(bytes)
+        } catch (error) {
+          return Effect.fail(caught(feed)(error))
+        }
+        return Effect.as(deliver(events), feed.terminal === undefined)
+      })).pipe(
+        Effect.mapError(caught(feed)),
+        Effect.flatMap(() => {
+          if (feed.terminal !== undefined) return Effect.void
+          try {
+            return deliver(feed.end())
+          } catch (error) {
+            return Effect.fail(caught(feed)(error))
+          }
+        })
+      )
+    const watchdog: Effect.Effect<never, Timeout> = Effect.suspend(() => {
+      const idle = blocked ? 0 : clock.unsafeCurrentTimeMillis() - lastActivity
+      return idle >= idleMillis ? Effect.fail(feed.timeout()) : Effect.zipRight(Effect.sleep(idleMillis - idle), watchdog)
+    })
+    return Effect.zipRight(Effect.raceFirst(read, watchdog), feed.outcome)
+  })
+
+/**
+ * The events of a reply as a `Stream`: `drain` runs in a fiber of the stream's scope and
+ * hands chunks over with backpressure; closing the stream interrupts it, which aborts the
+ * request.
+ *
+ * @internal
+ */
+export const stream = (
+  response: HttpClientResponse.HttpClientResponse,
+  options: ReadOptions
+): Stream.Stream<ResponseStreamEvent, CodexError> =>
+  Stream.asyncScoped<ResponseStreamEvent, CodexError>((emit) =>
+    Effect.forkScoped(
+      drain(response, options, (events) => Effect.promise(() => emit.chunk(Chunk.unsafeFromArray(events)))).pipe(
+        Effect.matchEffect({
+          onFailure: (error) => Effect.promise(() => emit.fail(error)),
+          onSuccess: () => Effect.promise(() => emit.end())
+        })
+      )
+    )
+  )
