@@ -204,12 +204,13 @@ const sdkContender = (server: BenchServer) => {
       })),
     interrupt: (scenario) =>
       new Promise((resolve) => {
+        // The consumer stops at the first text delta: that is the moment of the interrupt.
         const stream = Effect.flatMap(Responses.Responses, (r) =>
           r.stream({ input: "bench" }).pipe(
             Stream.filter(ResponseStreamEvent.is("response.output_text.delta")),
+            Stream.tap(() => Effect.sync(() => resolve(performance.now()))),
             Stream.take(1),
-            Stream.runDrain,
-            Effect.ensuring(Effect.sync(() => resolve(performance.now())))
+            Stream.runDrain
           ))
         runtime(scenario).runPromise(stream).catch(() => undefined)
       }),
