@@ -1,22 +1,29 @@
 /**
- * The credentials every backend call is signed with, and their recovery after a 401.
+ * The credentials every backend call is signed with, their refresh, and their recovery
+ * after a 401.
  *
  * The service interface is what the HTTP layer depends on; layers differ in where the
  * tokens come from:
  *
- * - {@link layerAuthFile} reads `$CODEX_HOME/auth.json`, the file the Codex CLI writes,
- *   and adopts tokens another process wrote when the backend answers 401.
+ * - {@link layer} keeps the tokens of a `TokenStore` (by default the Codex CLI's
+ *   `auth.json`) fresh: it refreshes proactively when the access token expires within
+ *   `refreshMargin` (5 min), and after a 401 first adopts tokens another process wrote,
+ *   then refreshes once. Any number of concurrent callers cause one refresh.
  * - {@link layerTokens} signs with tokens you pass in (a host app that manages them).
  * - {@link layerTest} for tests.
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Redacted, Ref } from "effect"
-import * as NodeFs from "node:fs/promises"
-import * as NodePath from "node:path"
-import { AuthExpired } from "./CodexError.js"
+import { HttpClient } from "@effect/platform"
+import { Clock, Context, Duration, Effect, Layer, Redacted, Ref } from "effect"
 import { CodexConfig } from "./CodexConfig.js"
+import type { AuthError } from "./CodexError.js"
+import { AuthExpired } from "./CodexError.js"
+import { withRetries } from "./internal/http.js"
 import * as Jwt from "./internal/jwt.js"
+import * as Token from "./internal/tokenEndpoint.js"
+import type { StoredTokens, TokenUpdate } from "./TokenStore.js"
+import { TokenStore } from "./TokenStore.js"
 
 /**
  * What a request needs to authenticate. The token is `Redacted`: it prints as
@@ -41,12 +48,12 @@ export interface Credentials {
  */
 export interface Service {
   /** The credentials to use now (refreshed first when a refreshing layer finds them stale). */
-  readonly credentials: Effect.Effect<Credentials, AuthExpired>
+  readonly credentials: Effect.Effect<Credentials, AuthError>
   /**
    * Called once after the backend answered 401 to `rejected`: returns different
-   * credentials to retry with (adopted from disk, or refreshed), or fails.
+   * credentials to retry with (adopted from the store, or refreshed), or fails.
    */
-  readonly recover: (rejected: Credentials) => Effect.Effect<Credentials, AuthExpired>
+  readonly recover: (rejected: Credentials) => Effect.Effect<Credentials, AuthError>
 }
 
 /**
@@ -103,78 +110,183 @@ export const layerTokens = (options: {
     })
   })
 
-const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
-
-const str = (u: unknown): string | undefined => (typeof u === "string" && u !== "" ? u : undefined)
-
-const missing = (detail: string) => new AuthExpired({ reason: "missing_credentials", detail })
+const missing = (location: string) =>
+  new AuthExpired({
+    reason: "missing_credentials",
+    detail: location === "memory"
+      ? "The token store is empty."
+      : `${location} holds no ChatGPT login. Sign in (OAuth.login / OAuth.loginDevice, or \`codex login\`); if the Codex CLI keeps credentials in the OS keyring (cli_auth_credentials_store), there is no file to read.`
+  })
 
 /**
- * Reads ChatGPT credentials from an `auth.json` file (the Codex CLI's format).
+ * Options of the refreshing layer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Refresh when the access token expires within this (default 5 minutes). */
+  readonly refreshMargin?: Duration.DurationInput
+  /** Without a readable `exp`, refresh when `last_refresh` is older than this (default 8 days, the CLI's rule). */
+  readonly maxTokenAge?: Duration.DurationInput
+}
+
+const credentialsOf = (tokens: StoredTokens): Credentials =>
+  makeCredentials({ accessToken: tokens.accessToken, idToken: tokens.idToken, accountId: tokens.accountId })
+
+const same = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>) => Redacted.value(a) === Redacted.value(b)
+
+/**
+ * Builds the refreshing service over a `TokenStore`.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const readAuthFile = (path: string): Effect.Effect<Credentials, AuthExpired> =>
+export const make = (
+  options: Options = {}
+): Effect.Effect<Service, never, TokenStore | CodexConfig | HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const text = yield* Effect.tryPromise({
-      try: () => NodeFs.readFile(path, "utf8"),
-      catch: (cause) =>
-        missing(
-          (cause as NodeJS.ErrnoException).code === "ENOENT"
-            ? `${path} does not exist. Run \`codex login\` (or this SDK's login); if the Codex CLI keeps credentials in the OS keyring (cli_auth_credentials_store), there is no file to read.`
-            : `${path} could not be read (${(cause as NodeJS.ErrnoException).code ?? "error"}).`
+    const store = yield* TokenStore
+    const config = yield* CodexConfig
+    const http = yield* HttpClient.HttpClient
+    const margin = Duration.toMillis(options.refreshMargin ?? Duration.minutes(5))
+    const maxAge = Duration.toMillis(options.maxTokenAge ?? Duration.days(8))
+    const current = yield* Ref.make<StoredTokens | undefined>(undefined)
+    /** A permanent refresh failure, remembered for the refresh token that caused it. */
+    const failed = yield* Ref.make<{ readonly refreshToken: string; readonly error: AuthExpired } | undefined>(undefined)
+    const inProcess = yield* Effect.makeSemaphore(1)
+
+    const adopt = (tokens: StoredTokens) => Effect.as(Ref.set(current, tokens), tokens)
+
+    const load = Effect.flatMap(store.load, (tokens) => (tokens === undefined ? Effect.fail(missing(store.location)) : adopt(tokens)))
+
+    const isStale = (tokens: StoredTokens, now: number): boolean => {
+      const exp = Jwt.expiresAt(Jwt.decodeClaims(Redacted.value(tokens.accessToken)))
+      if (exp !== undefined) return exp * 1000 - now < margin
+      return tokens.lastRefresh !== undefined && now - tokens.lastRefresh.getTime() > maxAge
+    }
+
+    const isExpired = (tokens: StoredTokens, now: number): boolean => {
+      const exp = Jwt.expiresAt(Jwt.decodeClaims(Redacted.value(tokens.accessToken)))
+      return exp !== undefined && exp * 1000 <= now
+    }
+
+    /** Spends the refresh token of `seen` (retrying transient failures), under the store's lock. */
+    const spend = (seen: StoredTokens) =>
+      store.modify((stored) =>
+        Effect.gen(function*() {
+          if (stored === undefined) return yield* missing(store.location)
+          if (credentialsOf(stored).accountId !== credentialsOf(seen).accountId) {
+            return yield* new AuthExpired({ reason: "account_changed" })
+          }
+          // Another process refreshed while we waited: adopt its tokens, spend nothing.
+          if (!same(stored.refreshToken, seen.refreshToken) || !same(stored.accessToken, seen.accessToken)) {
+            return [stored, undefined] as const
+          }
+          const issued = yield* withRetries(
+            config,
+            config.maxRetries,
+            "POST /oauth/token",
+            Token.refresh(config, stored.refreshToken),
+            (error) => (error._tag === "RefreshFailed" ? error : undefined)
+          ).pipe(
+            Effect.provideService(HttpClient.HttpClient, http),
+            Effect.catchIf(
+              (error) => error._tag === "AuthExpired" && error.reason === "refresh_token_reused",
+              // Someone without the lock (the Codex CLI) may have rotated it: adopt theirs.
+              (error) =>
+                Effect.flatMap(store.load, (again) =>
+                  again !== undefined && !same(again.refreshToken, stored.refreshToken) &&
+                    credentialsOf(again).accountId === credentialsOf(stored).accountId
+                    ? Effect.succeed(again)
+                    : Effect.fail(error))
+            )
+          )
+          if ("lastRefresh" in issued) return [issued, undefined] as const
+          const now = new Date(yield* Clock.currentTimeMillis)
+          const next: StoredTokens = {
+            idToken: issued.idToken ?? stored.idToken,
+            accessToken: issued.accessToken ?? stored.accessToken,
+            refreshToken: issued.refreshToken ?? stored.refreshToken,
+            accountId: stored.accountId ?? credentialsOf(stored).accountId,
+            lastRefresh: now,
+            apiKey: stored.apiKey
+          }
+          const update: TokenUpdate = {
+            idToken: issued.idToken,
+            accessToken: issued.accessToken,
+            refreshToken: issued.refreshToken,
+            accountId: stored.accountId === undefined ? next.accountId : undefined,
+            lastRefresh: now
+          }
+          return [next, update] as const
+        })
+      )
+
+    /**
+     * Refreshes the tokens `seen` were read as. Single-flight: callers queue on one permit
+     * and, once in, find the tokens already replaced by the caller before them.
+     */
+    const refresh = (seen: StoredTokens): Effect.Effect<StoredTokens, AuthError> =>
+      inProcess.withPermits(1)(
+        Effect.gen(function*() {
+          const now = yield* Ref.get(current)
+          if (now !== undefined && !same(now.accessToken, seen.accessToken)) return now
+          const memo = yield* Ref.get(failed)
+          if (memo !== undefined && memo.refreshToken === Redacted.value(seen.refreshToken)) return yield* memo.error
+          return yield* spend(seen).pipe(
+            Effect.tap(adopt),
+            Effect.tapError((error) =>
+              error._tag === "AuthExpired"
+                ? Ref.set(failed, { refreshToken: Redacted.value(seen.refreshToken), error })
+                : Effect.void
+            )
+          )
+        })
+      )
+
+    const credentials: Effect.Effect<Credentials, AuthError> = Effect.gen(function*() {
+      const tokens = (yield* Ref.get(current)) ?? (yield* load)
+      const now = yield* Clock.currentTimeMillis
+      if (!isStale(tokens, now)) return credentialsOf(tokens)
+      return yield* refresh(tokens).pipe(
+        Effect.map(credentialsOf),
+        // A failed proactive refresh is logged and the old token still tried, unless it
+        // has already expired.
+        Effect.catchAll((error) =>
+          isExpired(tokens, now)
+            ? Effect.fail(error)
+            : Effect.as(Effect.logWarning(`Proactive token refresh failed; using the current token. ${error.message}`), credentialsOf(tokens))
         )
+      )
     })
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      return yield* missing(`${path} is not valid JSON.`)
-    }
-    const tokens = isRecord(json) ? json["tokens"] : undefined
-    const accessToken = isRecord(tokens) ? str(tokens["access_token"]) : undefined
-    if (!isRecord(tokens) || accessToken === undefined) {
-      return yield* missing(`${path} holds no ChatGPT tokens (an API-key login cannot call chatgpt.com).`)
-    }
-    return makeCredentials({
-      accessToken,
-      idToken: str(tokens["id_token"]),
-      accountId: str(tokens["account_id"])
-    })
+
+    const recover = (rejected: Credentials): Effect.Effect<Credentials, AuthError> =>
+      Effect.gen(function*() {
+        const inMemory = yield* Ref.get(current)
+        if (inMemory !== undefined && !same(inMemory.accessToken, rejected.accessToken)) return credentialsOf(inMemory)
+        // 1. Another process may have written newer tokens for the same account.
+        const stored = yield* store.load
+        if (stored === undefined) return yield* missing(store.location)
+        if (!same(stored.accessToken, rejected.accessToken) && credentialsOf(stored).accountId === rejected.accountId) {
+          return credentialsOf(yield* adopt(stored))
+        }
+        // 2. Refresh once.
+        return credentialsOf(yield* refresh(inMemory ?? stored))
+      })
+
+    return CodexAuth.of({ credentials, recover })
   })
 
 /**
- * Reads `$CODEX_HOME/auth.json` on first use and keeps the credentials in memory. After a
- * 401 it reads the file again and adopts the tokens if another process (the Codex CLI, a
- * second SDK process) rotated them; otherwise it fails with `AuthExpired`.
- *
- * Proactive refresh of expiring tokens is not part of this layer.
+ * The refreshing service over a `TokenStore` (see {@link make}).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerAuthFile: Layer.Layer<CodexAuth, never, CodexConfig> = Layer.effect(
-  CodexAuth,
-  Effect.gen(function*() {
-    const config = yield* CodexConfig
-    const path = NodePath.join(config.codexHome, "auth.json")
-    const cache = yield* Ref.make<Credentials | undefined>(undefined)
-    const load = Effect.tap(readAuthFile(path), (credentials) => Ref.set(cache, credentials))
-    return CodexAuth.of({
-      credentials: Effect.flatMap(Ref.get(cache), (cached) => (cached === undefined ? load : Effect.succeed(cached))),
-      recover: (rejected) =>
-        Effect.flatMap(load, (fresh) =>
-          Redacted.value(fresh.accessToken) !== Redacted.value(rejected.accessToken) &&
-            (rejected.accountId === undefined || fresh.accountId === rejected.accountId)
-            ? Effect.succeed(fresh)
-            : Effect.fail(
-              new AuthExpired({ reason: "unauthorized", detail: `${path} holds no newer token than the one rejected.` })
-            ))
-    })
-  })
-)
+export const layer = (
+  options: Options = {}
+): Layer.Layer<CodexAuth, never, TokenStore | CodexConfig | HttpClient.HttpClient> => Layer.effect(CodexAuth, make(options))
 
 /**
  * A test double: fixed credentials (a fake token by default), recovery as given.

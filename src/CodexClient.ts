@@ -11,6 +11,7 @@ import { Context, Effect, Layer } from "effect"
 import * as CodexAuth from "./CodexAuth.js"
 import * as CodexConfig from "./CodexConfig.js"
 import * as Responses from "./Responses.js"
+import * as TokenStore from "./TokenStore.js"
 
 /**
  * @since 0.1.0
@@ -52,7 +53,8 @@ export const layerServices: Layer.Layer<
 
 /**
  * The whole live stack from explicit options: configuration (`options` over the
- * environment), credentials from `$CODEX_HOME/auth.json`, and undici as the HTTP client.
+ * environment), credentials from `$CODEX_HOME/auth.json` kept fresh by `CodexAuth.layer`
+ * (shared safely with the Codex CLI), and undici as the HTTP client.
  *
  * @since 0.1.0
  * @category layers
@@ -60,11 +62,12 @@ export const layerServices: Layer.Layer<
 export const layerWith = (
   options: CodexConfig.Options
 ): Layer.Layer<
-  CodexClient | Responses.Responses | CodexConfig.CodexConfig | CodexAuth.CodexAuth,
+  CodexClient | Responses.Responses | CodexConfig.CodexConfig | CodexAuth.CodexAuth | TokenStore.TokenStore,
   ConfigError.ConfigError
 > =>
   layerServices.pipe(
-    Layer.provideMerge(CodexAuth.layerAuthFile),
+    Layer.provideMerge(CodexAuth.layer()),
+    Layer.provideMerge(TokenStore.layerFile()),
     Layer.provideMerge(Layer.merge(CodexConfig.layerFromEnv(options), NodeHttpClient.layerUndici))
   )
 
@@ -92,6 +95,6 @@ export const layerWith = (
  * @category layers
  */
 export const layer: Layer.Layer<
-  CodexClient | Responses.Responses | CodexConfig.CodexConfig | CodexAuth.CodexAuth,
+  CodexClient | Responses.Responses | CodexConfig.CodexConfig | CodexAuth.CodexAuth | TokenStore.TokenStore,
   ConfigError.ConfigError
 > = layerWith({})

@@ -36,9 +36,12 @@ import * as CodexAuth from "./CodexAuth.js"
 import * as CodexClient from "./CodexClient.js"
 import * as CodexConfig from "./CodexConfig.js"
 import * as Events from "./internal/emulatorEvents.js"
+import type { IssuerOptions, IssuerReply } from "./internal/emulatorIssuer.js"
+import { Issuer, jwt } from "./internal/emulatorIssuer.js"
 import { knownUnsupported } from "./internal/request.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
 import * as Responses from "./Responses.js"
+import * as TokenStore from "./TokenStore.js"
 
 type Json = Record<string, unknown>
 
@@ -98,12 +101,12 @@ export interface RecordedRequest {
 }
 
 /**
- * The routes that take scripted replies.
+ * The routes that take scripted replies (`token` is the issuer's `/oauth/token`).
  *
  * @since 0.1.0
  * @category models
  */
-export type Route = "responses" | "compact"
+export type Route = "responses" | "compact" | "token"
 
 /**
  * @since 0.1.0
@@ -124,6 +127,15 @@ export interface Service {
   readonly abortedStreams: Effect.Effect<number>
   /** Forgets scripts, recorded requests and counters. */
   readonly reset: Effect.Effect<void>
+  /** The emulated OAuth issuer (at `url`): counters, and tokens for seeding a store. */
+  readonly issuer: {
+    /** Issues a valid token set (its refresh token is live); `ttlSeconds` sets the access token's lifetime. */
+    readonly issue: (ttlSeconds?: number) => Effect.Effect<{ readonly idToken: string; readonly accessToken: string; readonly refreshToken: string }>
+    /** Refresh-grant requests received. */
+    readonly refreshRequests: Effect.Effect<number>
+    /** Revoke requests received. */
+    readonly revocations: Effect.Effect<number>
+  }
 }
 
 /**
@@ -136,8 +148,11 @@ export class CodexEmulator extends Context.Tag("codex-backend-sdk/CodexEmulator"
  * @since 0.1.0
  * @category models
  */
-export interface Options {
-  /** Decides whether a bearer token is accepted (default: any non-empty token). */
+export interface Options extends IssuerOptions {
+  /**
+   * Decides whether a bearer token is accepted on the backend routes (default: any
+   * non-empty token whose `exp`, when it has one, is in the future).
+   */
   readonly acceptToken?: (token: string) => boolean
   /** Port to listen on (default: any free port). Always bound to 127.0.0.1. */
   readonly port?: number
@@ -434,10 +449,11 @@ export const make = (options: Options = {}) =>
     const address = server.address
     if (address._tag !== "TcpAddress") return yield* Effect.dieMessage("the emulator needs a TCP address")
     const url = `http://127.0.0.1:${address.port}`
-    const scripts = yield* Ref.make<Readonly<Record<Route, ReadonlyArray<Reply>>>>({ responses: [], compact: [] })
+    const scripts = yield* Ref.make<Readonly<Record<Route, ReadonlyArray<Reply>>>>({ responses: [], compact: [], token: [] })
     const recorded = yield* Ref.make<ReadonlyArray<RecordedRequest>>([])
     const aborted = yield* Ref.make(0)
-    const acceptToken = options.acceptToken ?? ((token: string) => token !== "")
+    const issuer = new Issuer(url, options)
+    const acceptToken = options.acceptToken ?? unexpired
 
     const next = (route: Route) =>
       Ref.modify(scripts, (all): [Reply | undefined, Readonly<Record<Route, ReadonlyArray<Reply>>>] => {
@@ -506,11 +522,37 @@ export const make = (options: Options = {}) =>
         return send(defaultReply(body), request)
       })
 
+    const fromIssuer = (reply: IssuerReply) =>
+      typeof reply.body === "string"
+        ? HttpServerResponse.text(reply.body, { status: reply.status, headers: { ...reply.headers } })
+        : HttpServerResponse.unsafeJson(reply.body, { status: reply.status, headers: { ...reply.headers } })
+
+    /** An issuer route: recorded, scriptable (`token`), answered by the issuer. */
+    const issuerRoute = (answer: (request: HttpServerRequest.HttpServerRequest, raw: string) => IssuerReply, route?: Route) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const raw = yield* Effect.orElseSucceed(request.text, () => "")
+        yield* Ref.update(recorded, (all) => [...all, { method: request.method, path: request.url, headers: request.headers, body: raw }])
+        if (route !== undefined) {
+          const scripted = yield* next(route)
+          if (scripted !== undefined) return send(scripted, request)
+        }
+        return fromIssuer(answer(request, raw))
+      })
+
     const router = HttpRouter.empty.pipe(
       HttpRouter.post("/backend-api/codex/responses", handle("responses")),
       HttpRouter.post("/backend-api/codex/responses/compact", handle("compact")),
       HttpRouter.post("/api/codex/responses", handle("responses")),
-      HttpRouter.post("/api/codex/responses/compact", handle("compact"))
+      HttpRouter.post("/api/codex/responses/compact", handle("compact")),
+      HttpRouter.get("/oauth/authorize", issuerRoute((request) => issuer.authorize(new URL(request.url, url).searchParams))),
+      HttpRouter.post(
+        "/oauth/token",
+        issuerRoute((request, raw) => issuer.token(request.headers["content-type"] ?? "", raw), "token")
+      ),
+      HttpRouter.post("/oauth/revoke", issuerRoute((_, raw) => issuer.revoke(raw))),
+      HttpRouter.post("/api/accounts/deviceauth/usercode", issuerRoute(() => issuer.userCode())),
+      HttpRouter.post("/api/accounts/deviceauth/token", issuerRoute((_, raw) => issuer.deviceToken(raw)))
     )
     yield* server.serve(router)
 
@@ -526,14 +568,33 @@ export const make = (options: Options = {}) =>
       scriptRoute: (route, ...replies) => Ref.update(scripts, (all) => ({ ...all, [route]: [...all[route], ...replies] })),
       requests: Ref.get(recorded),
       abortedStreams: Ref.get(aborted),
+      issuer: {
+        issue: (ttl) => Effect.sync(() => issuer.issue(ttl)),
+        refreshRequests: Effect.sync(() => issuer.refreshRequests),
+        revocations: Effect.sync(() => issuer.revocations)
+      },
       reset: Effect.all([
-        Ref.set(scripts, { responses: [], compact: [] }),
+        Ref.set(scripts, { responses: [], compact: [], token: [] }),
         Ref.set(recorded, []),
         Ref.set(aborted, 0)
       ], { discard: true })
     }
     return service
   })
+
+/** The default token check: non-empty, and not past its `exp` (when it is a JWT with one). */
+const unexpired = (token: string): boolean => {
+  if (token === "") return false
+  const payload = token.split(".")[1]
+  if (payload === undefined) return true
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"))
+    const exp = isRecord(claims) ? claims["exp"] : undefined
+    return typeof exp !== "number" || exp * 1000 > Date.now()
+  } catch {
+    return true
+  }
+}
 
 /** The emulated compaction: user messages kept, everything else folded into one compaction item. */
 const compacted = (body: Json) => {
@@ -566,15 +627,14 @@ export const layer = (options: Options = {}): Layer.Layer<CodexEmulator, HttpSer
  * @since 0.1.0
  * @category utils
  */
-export const fakeJwt = (claims: Readonly<Record<string, unknown>>): string => {
-  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url")
-  return `${encode({ alg: "none", typ: "JWT" })}.${encode(claims)}.emulated-signature`
-}
+export const fakeJwt = (claims: Readonly<Record<string, unknown>>): string => jwt({ ...claims })
 
 /**
- * The emulator plus the whole live client stack pointed at it. Requests are signed with a
- * fake token for the account `acct_emulated` unless `auth` provides other credentials;
- * `config` overrides any `CodexConfig` option.
+ * The emulator plus the whole live client stack pointed at it. By default requests are
+ * signed with a fake token for the account `acct_emulated`; `auth` provides other
+ * credentials, and `codexHome` runs the real credential stack instead (an `auth.json` in
+ * that directory, kept fresh by `CodexAuth.layer` against the emulated issuer). `config`
+ * overrides any `CodexConfig` option.
  *
  * @since 0.1.0
  * @category layers
@@ -583,22 +643,32 @@ export const layerClient = (
   options: Options & {
     readonly config?: CodexConfig.Options
     readonly auth?: Layer.Layer<CodexAuth.CodexAuth>
+    readonly codexHome?: string
   } = {}
 ): Layer.Layer<
-  CodexEmulator | CodexClient.CodexClient | Responses.Responses | CodexConfig.CodexConfig | CodexAuth.CodexAuth,
+  CodexEmulator | CodexClient.CodexClient | Responses.Responses | CodexConfig.CodexConfig | CodexAuth.CodexAuth | TokenStore.TokenStore,
   HttpServerError.ServeError | ConfigError.ConfigError
 > => {
-  const auth = options.auth ?? CodexAuth.layerTokens({
-    accessToken: fakeJwt({
-      exp: 4102444800,
-      "https://api.openai.com/auth": { chatgpt_account_id: "acct_emulated", chatgpt_plan_type: "plus" }
-    })
-  })
   const config = Layer.unwrapEffect(
-    Effect.map(CodexEmulator, (emulator) => CodexConfig.layer({ ...emulator.config, ...options.config }))
+    Effect.map(CodexEmulator, (emulator) =>
+      CodexConfig.layer({
+        ...emulator.config,
+        ...(options.codexHome === undefined ? {} : { codexHome: options.codexHome }),
+        ...options.config
+      }))
   )
-  const stack = CodexClient.layerServices.pipe(
-    Layer.provideMerge(Layer.mergeAll(auth, config, NodeHttpClient.layerUndici))
-  )
-  return stack.pipe(Layer.provideMerge(layer(options)))
+  const base = Layer.mergeAll(config, NodeHttpClient.layerUndici)
+  const credentials = options.codexHome !== undefined
+    ? CodexAuth.layer().pipe(Layer.provideMerge(TokenStore.layerFile()), Layer.provideMerge(base))
+    : Layer.mergeAll(
+      options.auth ?? CodexAuth.layerTokens({
+        accessToken: fakeJwt({
+          exp: 4102444800,
+          "https://api.openai.com/auth": { chatgpt_account_id: "acct_emulated", chatgpt_plan_type: "plus" }
+        })
+      }),
+      TokenStore.layerMemory(),
+      base
+    )
+  return CodexClient.layerServices.pipe(Layer.provideMerge(credentials), Layer.provideMerge(layer(options)))
 }

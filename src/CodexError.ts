@@ -170,6 +170,89 @@ export type AuthExpiredReason = typeof AuthExpiredReason.Type
 const refreshPrefix = "Your access token could not be refreshed"
 
 /**
+ * The token endpoint failed in a way that may pass (a network error, a 5xx, any status
+ * but 401): "Failed to refresh token: <status>: <message>". Retryable; the stored
+ * tokens are untouched.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RefreshFailed extends Schema.TaggedError<RefreshFailed>("codex-backend-sdk/RefreshFailed")(
+  "RefreshFailed",
+  { detail: Schema.String, cause: Schema.optional(Schema.Defect), ...ReplyFields }
+) {
+  override get message() {
+    return `Failed to refresh token: ${this.status === undefined ? "" : `${this.status}: `}${this.detail}`
+  }
+}
+
+/**
+ * The token store failed to read or write (permissions, a corrupt file, a lock it could
+ * not take). The message names the path, never a token.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TokenStoreError extends Schema.TaggedError<TokenStoreError>("codex-backend-sdk/TokenStoreError")(
+  "TokenStoreError",
+  { path: Schema.String, detail: Schema.String, cause: Schema.optional(Schema.Defect) }
+) {
+  override get message() {
+    return `Could not use ${this.path}: ${this.detail}`
+  }
+}
+
+/**
+ * A login flow (browser or device code) did not complete. `reason` says why; the message
+ * says what to do. Nothing was persisted.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LoginFailed extends Schema.TaggedError<LoginFailed>("codex-backend-sdk/LoginFailed")("LoginFailed", {
+  reason: Schema.Literal(
+    "access_denied",
+    "missing_codex_entitlement",
+    "missing_authorization_code",
+    "token_exchange_failed",
+    "workspace_restriction",
+    "persist_failed",
+    "port_in_use",
+    "timed_out",
+    "cancelled",
+    "device_auth_disabled",
+    "device_auth_failed"
+  ),
+  detail: Schema.String,
+  ...ReplyFields
+}) {
+  override get message() {
+    switch (this.reason) {
+      case "missing_codex_entitlement":
+        return "Codex is not enabled for your workspace. Contact your workspace administrator to request access to Codex."
+      case "access_denied":
+        return `Sign-in failed: ${this.detail}`
+      case "port_in_use":
+        return `${this.detail} Another login may be running; finish or cancel it, or use the device-code login (loginDevice), which needs no local port.`
+      case "timed_out":
+        return `The login timed out: ${this.detail}`
+      case "device_auth_disabled":
+        return `Device-code login is not enabled for this issuer (HTTP 404). Use the browser login.`
+      default:
+        return `Login failed (${this.reason}): ${this.detail}`
+    }
+  }
+}
+
+/**
+ * Every failure of getting or recovering credentials.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AuthError = AuthExpired | RefreshFailed | TokenStoreError
+
+/**
  * The credentials are missing, expired, or were rejected after the one recovery attempt.
  * Sign in again (`codex login`, or this SDK's OAuth flow).
  *
@@ -512,6 +595,9 @@ export type CodexError =
   | CyberPolicy
   | InvalidImage
   | AuthExpired
+  | RefreshFailed
+  | TokenStoreError
+  | LoginFailed
   | PermissionDenied
   | NotFound
   | RateLimited
@@ -548,6 +634,7 @@ export const isRetryable = (error: CodexError): boolean => {
     case "TransportError":
     case "Timeout":
     case "StreamInterrupted":
+    case "RefreshFailed":
       return true
     case "ServerError":
       return !error.overloaded

@@ -40,6 +40,13 @@ export * as CodexEmulator from "./CodexEmulator.js"
 export * as CodexError from "./CodexError.js"
 
 /**
+ * Browser and device-code login, logout, token claims.
+ *
+ * @since 0.1.0
+ */
+export * as OAuth from "./OAuth.js"
+
+/**
  * `x-codex-*` rate-limit snapshots.
  *
  * @since 0.1.0
@@ -73,3 +80,10 @@ export * as Responses from "./Responses.js"
  * @since 0.1.0
  */
 export * as ResponseStreamEvent from "./ResponseStreamEvent.js"
+
+/**
+ * Where tokens live: `auth.json` (shared safely with the Codex CLI) or memory.
+ *
+ * @since 0.1.0
+ */
+export * as TokenStore from "./TokenStore.js"

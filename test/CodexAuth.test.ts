@@ -1,36 +1,46 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { Duration, Effect, Redacted } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
-import { CodexAuth, CodexConfig, CodexEmulator } from "../src/index.js"
+import { CodexAuth, CodexEmulator, Responses, TokenStore } from "../src/index.js"
 
-const claims = (accountId: string, extra: Record<string, unknown> = {}) => ({
-  exp: 4102444800,
-  "https://api.openai.com/auth": { chatgpt_account_id: accountId, chatgpt_plan_type: "pro", ...extra }
+export const tempHome = Effect.acquireRelease(
+  Effect.promise(() => NodeFs.mkdtemp(NodePath.join(NodeOs.tmpdir(), "codex-home-"))),
+  (dir) => Effect.promise(() => NodeFs.rm(dir, { recursive: true, force: true }))
+)
+
+/** Writes a token set into the store, as a login would. */
+export const seed = (tokens: { readonly idToken: string; readonly accessToken: string; readonly refreshToken: string }) =>
+  Effect.flatMap(TokenStore.TokenStore, (store) =>
+    store.modify(() =>
+      Effect.succeed([undefined, {
+        idToken: Redacted.make(tokens.idToken),
+        accessToken: Redacted.make(tokens.accessToken),
+        refreshToken: Redacted.make(tokens.refreshToken),
+        apiKey: null,
+        lastRefresh: new Date()
+      }] as const)
+    ))
+
+const withHome = <A, E, R>(f: (dir: string) => Effect.Effect<A, E, R>, options: CodexEmulator.Options = {}) =>
+  Effect.scoped(Effect.flatMap(tempHome, (dir) =>
+    f(dir).pipe(
+      Effect.provide(CodexEmulator.layerClient({ ...options, codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } }))
+    )))
+
+const services = Effect.all({
+  emulator: CodexEmulator.CodexEmulator,
+  responses: Responses.Responses,
+  auth: CodexAuth.CodexAuth,
+  store: TokenStore.TokenStore
 })
 
-const writeAuth = (dir: string, access: string, accountId: string | null = null) =>
-  NodeFs.writeFile(
-    NodePath.join(dir, "auth.json"),
-    JSON.stringify({
-      auth_mode: "chatgpt",
-      OPENAI_API_KEY: null,
-      tokens: { id_token: CodexEmulator.fakeJwt(claims("acct_id")), access_token: access, refresh_token: "rt_secret", account_id: accountId },
-      last_refresh: "2026-08-20T09:15:02.123456Z"
-    })
-  )
-
-const withHome = <A, E>(f: (dir: string) => Effect.Effect<A, E, CodexAuth.CodexAuth>) =>
-  Effect.acquireUseRelease(
-    Effect.promise(() => NodeFs.mkdtemp(NodePath.join(NodeOs.tmpdir(), "codex-auth-"))),
-    (dir) => Effect.provide(f(dir), CodexAuth.layerAuthFile.pipe(Layer.provide(CodexConfig.layer({ codexHome: dir })))),
-    (dir) => Effect.promise(() => NodeFs.rm(dir, { recursive: true, force: true }))
-  )
-
-describe("CodexAuth", () => {
+describe("CodexAuth over auth.json, against the emulated issuer", () => {
   it("makeCredentials reads account, plan and FedRAMP from the claims, and keeps the token redacted", () => {
-    const token = CodexEmulator.fakeJwt(claims("acct_1", { chatgpt_account_is_fedramp: true }))
+    const token = CodexEmulator.fakeJwt({
+      "https://api.openai.com/auth": { chatgpt_account_id: "acct_1", chatgpt_plan_type: "pro", chatgpt_account_is_fedramp: true }
+    })
     const credentials = CodexAuth.makeCredentials({ accessToken: token })
     assert.strictEqual(credentials.accountId, "acct_1")
     assert.strictEqual(credentials.planType, "pro")
@@ -40,50 +50,128 @@ describe("CodexAuth", () => {
     assert.notInclude(JSON.stringify(credentials), token)
   })
 
-  it.effect("layerAuthFile reads auth.json; the account id falls back to the id token's claim", () =>
-    withHome((dir) =>
+  it.live("100 concurrent calls on an expired token cause exactly one refresh; all succeed", () =>
+    withHome(() =>
       Effect.gen(function*() {
-        const access = CodexEmulator.fakeJwt(claims("acct_access"))
-        yield* Effect.promise(() => writeAuth(dir, access))
-        const auth = yield* CodexAuth.CodexAuth
-        const credentials = yield* auth.credentials
-        assert.strictEqual(Redacted.value(credentials.accessToken), access)
-        assert.strictEqual(credentials.accountId, "acct_id")
+        const { emulator, responses, store } = yield* services
+        yield* seed(yield* emulator.issuer.issue(-60))
+        const results = yield* Effect.all(
+          Array.from({ length: 100 }, (_, i) => responses.create({ input: `call ${i}` })),
+          { concurrency: "unbounded" }
+        )
+        assert.lengthOf(results, 100)
+        assert.isTrue(results.every((r, i) => r.output_text === `You said: call ${i}`))
+        assert.strictEqual(yield* emulator.issuer.refreshRequests, 1)
+        const stored = yield* store.load
+        const exp = CodexAuth.makeCredentials({ accessToken: stored?.accessToken ?? "" })
+        assert.isDefined(exp.accountId)
+        assert.isAbove(
+          JSON.parse(Buffer.from(Redacted.value(stored?.accessToken ?? Redacted.make("")).split(".")[1] ?? "", "base64url").toString()).exp * 1000,
+          Date.now(),
+          "the stored access token is the fresh one"
+        )
       })
     ))
 
-  it.effect("after a 401, adopts tokens another process wrote; fails when the file has nothing newer", () =>
-    withHome((dir) =>
+  it.live("a 401 adopts tokens another process wrote, without a refresh", () =>
+    withHome(() =>
       Effect.gen(function*() {
-        const first = CodexEmulator.fakeJwt(claims("acct_1"))
-        yield* Effect.promise(() => writeAuth(dir, first, "acct_1"))
-        const auth = yield* CodexAuth.CodexAuth
-        const rejected = yield* auth.credentials
-        const unchanged = yield* Effect.flip(auth.recover(rejected))
-        assert.strictEqual(unchanged.reason, "unauthorized")
-        const second = CodexEmulator.fakeJwt({ ...claims("acct_1"), exp: 4102444801 })
-        yield* Effect.promise(() => writeAuth(dir, second, "acct_1"))
-        const adopted = yield* auth.recover(rejected)
-        assert.strictEqual(Redacted.value(adopted.accessToken), second)
-        assert.strictEqual(Redacted.value((yield* auth.credentials).accessToken), second)
-        yield* Effect.promise(() => writeAuth(dir, CodexEmulator.fakeJwt(claims("acct_other")), "acct_other"))
-        const otherAccount = yield* Effect.flip(auth.recover(adopted))
-        assert.strictEqual(otherAccount.reason, "unauthorized", "another account's tokens are not adopted")
+        const { auth, emulator, responses } = yield* services
+        const first = yield* emulator.issuer.issue(3600)
+        yield* seed(first)
+        yield* auth.credentials // loaded into memory
+        const rotated = yield* emulator.issuer.issue(3600)
+        yield* seed(rotated) // "the Codex CLI" rotated them on disk
+        yield* emulator.script(CodexEmulator.http(401, { error: { code: "token_expired", message: "expired" } }))
+        assert.strictEqual((yield* responses.create({ input: "x" })).output_text, "You said: x")
+        assert.strictEqual(yield* emulator.issuer.refreshRequests, 0)
+        const requests = (yield* emulator.requests).filter((r) => r.path.endsWith("/responses"))
+        assert.strictEqual(requests[1]?.headers["authorization"], `Bearer ${rotated.accessToken}`)
       })
     ))
 
-  it.effect("a missing or unusable auth.json is AuthExpired(missing_credentials) that says what to do, without secrets", () =>
+  it.live("a 401 with nothing newer on disk refreshes once, then retries", () =>
+    withHome(() =>
+      Effect.gen(function*() {
+        const { emulator, responses } = yield* services
+        yield* seed(yield* emulator.issuer.issue(3600))
+        yield* emulator.script(CodexEmulator.http(401, { error: { code: "token_revoked", message: "revoked" } }))
+        assert.strictEqual((yield* responses.create({ input: "x" })).output_text, "You said: x")
+        assert.strictEqual(yield* emulator.issuer.refreshRequests, 1)
+        yield* emulator.script(
+          CodexEmulator.http(401, { error: { message: "again" } }),
+          CodexEmulator.http(401, { error: { message: "and again" } })
+        )
+        const error = yield* Effect.flip(responses.create({ input: "x" }))
+        assert.isTrue(error._tag === "AuthExpired" && error.reason === "unauthorized", "a second 401 is final")
+      })
+    ))
+
+  it.live("a reused refresh token is AuthExpired(refresh_token_reused), remembered, never retried", () =>
+    withHome(() =>
+      Effect.gen(function*() {
+        const { auth, emulator, responses } = yield* services
+        const tokens = yield* emulator.issuer.issue(-60)
+        yield* seed(tokens)
+        // burn the refresh token as if another client had spent it
+        yield* Effect.promise(() =>
+          fetch(`${emulator.url}/oauth/token`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ client_id: "x", grant_type: "refresh_token", refresh_token: tokens.refreshToken })
+          })
+        )
+        const error = yield* Effect.flip(responses.create({ input: "x" }))
+        assert.isTrue(error._tag === "AuthExpired" && error.reason === "refresh_token_reused")
+        assert.strictEqual(
+          error.message,
+          "Your access token could not be refreshed because your refresh token was already used. Please log out and sign in again."
+        )
+        const again = yield* Effect.flip(auth.credentials)
+        assert.strictEqual(again._tag, "AuthExpired")
+        assert.strictEqual(yield* emulator.issuer.refreshRequests, 2, "one burn + one attempt; the failure is remembered")
+        assert.lengthOf((yield* emulator.requests).filter((r) => r.path.endsWith("/responses")), 0)
+      })
+    ))
+
+  it.live("transient token-endpoint failures are retried; the tokens on disk stay valid", () =>
+    withHome(() =>
+      Effect.gen(function*() {
+        const { emulator, responses } = yield* services
+        yield* seed(yield* emulator.issuer.issue(-60))
+        yield* emulator.scriptRoute("token", CodexEmulator.http(502, "Bad Gateway"), CodexEmulator.http(500, { error: "oops" }))
+        assert.strictEqual((yield* responses.create({ input: "x" })).output_text, "You said: x")
+        assert.lengthOf((yield* emulator.requests).filter((r) => r.path === "/oauth/token"), 3)
+      })
+    ))
+
+  it.live("tokens of another account on disk are never adopted: AuthExpired(account_changed)", () =>
     withHome((dir) =>
       Effect.gen(function*() {
-        const auth = yield* CodexAuth.CodexAuth
-        const missing = yield* Effect.flip(auth.credentials)
-        assert.strictEqual(missing.reason, "missing_credentials")
-        assert.include(missing.message, "auth.json does not exist")
-        assert.include(missing.message, "keyring")
-        yield* Effect.promise(() => NodeFs.writeFile(NodePath.join(dir, "auth.json"), "{\"OPENAI_API_KEY\":\"sk-secret\"}"))
-        const apiKeyOnly = yield* Effect.flip(auth.credentials)
-        assert.include(apiKeyOnly.message, "no ChatGPT tokens")
-        assert.notInclude(apiKeyOnly.message, "sk-secret")
+        const { auth, emulator } = yield* services
+        yield* seed(yield* emulator.issuer.issue(-60))
+        const loaded = yield* auth.credentials.pipe(Effect.either) // refreshes the expired token first
+        assert.strictEqual(loaded._tag, "Right")
+        const file = NodePath.join(dir, "auth.json")
+        const json = JSON.parse(yield* Effect.promise(() => NodeFs.readFile(file, "utf8")))
+        json.tokens.account_id = "acct_someone_else"
+        yield* Effect.promise(() => NodeFs.writeFile(file, JSON.stringify(json, null, 2)))
+        const credentials = loaded._tag === "Right" ? loaded.right : undefined
+        if (credentials === undefined) return
+        const error = yield* Effect.flip(auth.recover(credentials))
+        assert.isTrue(error._tag === "AuthExpired" && error.reason === "account_changed")
+        assert.include(error.message, "signed in to another account")
+      })
+    ))
+
+  it.live("no stored login: AuthExpired(missing_credentials) naming the file and the keyring", () =>
+    withHome((dir) =>
+      Effect.gen(function*() {
+        const { responses } = yield* services
+        const error = yield* Effect.flip(responses.create({ input: "x" }))
+        assert.isTrue(error._tag === "AuthExpired" && error.reason === "missing_credentials")
+        assert.include(error.message, NodePath.join(dir, "auth.json"))
+        assert.include(error.message, "keyring")
       })
     ))
 })

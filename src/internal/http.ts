@@ -143,7 +143,7 @@ export const makeBackend = Effect.gen(function*() {
       if (response.status === 401) {
         const rejected = yield* failure(call, response)
         const fresh = yield* auth.recover(credentials).pipe(
-          Effect.mapError((error) => (error.reason === "unauthorized" ? rejected : error))
+          Effect.mapError((error) => (error._tag === "AuthExpired" && error.reason === "unauthorized" ? rejected : error))
         )
         response = yield* execute(call, fresh)
       }

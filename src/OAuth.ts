@@ -1,0 +1,488 @@
+/**
+ * Signing in with a ChatGPT account (protocol §2): the browser login (authorization code
+ * with PKCE and a callback server on loopback), the device-code login for headless
+ * machines, the optional API-key exchange, logout, and the claims of the tokens.
+ *
+ * Logins persist into the `TokenStore` (by default `$CODEX_HOME/auth.json`, in the Codex
+ * CLI's format, so the CLI and this SDK share one login).
+ *
+ * @since 0.1.0
+ */
+import type { HttpClient } from "@effect/platform"
+import { HttpClientRequest } from "@effect/platform"
+import { Clock, Deferred, Duration, Effect, Redacted, Runtime } from "effect"
+import * as NodeChild from "node:child_process"
+import * as NodeCrypto from "node:crypto"
+import * as Http from "node:http"
+import { CodexConfig } from "./CodexConfig.js"
+import type { Service as Config } from "./CodexConfig.js"
+import type { RefreshFailed, TokenStoreError } from "./CodexError.js"
+import { LoginFailed } from "./CodexError.js"
+import { joinUrl } from "./internal/http.js"
+import * as Jwt from "./internal/jwt.js"
+import * as Token from "./internal/tokenEndpoint.js"
+import { TokenStore } from "./TokenStore.js"
+
+/**
+ * The scopes the Codex CLI asks for (§2.1).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const scopes = "openid profile email offline_access api.connectors.read api.connectors.invoke"
+
+/**
+ * What a JWT says about the account (decoded without checking the signature, §2.8).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Claims {
+  readonly accountId: string | undefined
+  readonly planType: string | undefined
+  readonly email: string | undefined
+  readonly fedramp: boolean
+  /** Expiry, epoch seconds. */
+  readonly exp: number | undefined
+}
+
+/**
+ * Decodes the claims of an id or access token. An undecodable token has no claims.
+ *
+ * @since 0.1.0
+ * @category claims
+ */
+export const claims = (token: string | Redacted.Redacted<string>): Claims => {
+  const decoded = Jwt.decodeClaims(Redacted.isRedacted(token) ? Redacted.value(token) : token)
+  return {
+    accountId: Jwt.accountId(decoded),
+    planType: Jwt.planType(decoded),
+    email: Jwt.email(decoded),
+    fedramp: Jwt.isFedramp(decoded),
+    exp: Jwt.expiresAt(decoded)
+  }
+}
+
+/**
+ * A PKCE pair and a state (§2.2): a 64-byte verifier, its S256 challenge, 32 bytes of state.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Pkce {
+  readonly verifier: string
+  readonly challenge: string
+  readonly state: string
+}
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makePkce = (): Pkce => {
+  const verifier = NodeCrypto.randomBytes(64).toString("base64url")
+  return {
+    verifier,
+    challenge: NodeCrypto.createHash("sha256").update(verifier, "ascii").digest("base64url"),
+    state: NodeCrypto.randomBytes(32).toString("base64url")
+  }
+}
+
+const rfc3986 = (value: string) =>
+  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+
+/**
+ * The authorize URL, with every parameter in the CLI's order, RFC 3986-encoded (a space is
+ * `%20`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const authorizeUrl = (
+  config: Pick<Config, "authIssuer" | "originator">,
+  options: { readonly redirectUri: string; readonly pkce: Pkce; readonly workspaceId?: string | undefined }
+): string => {
+  const params: Array<readonly [string, string]> = [
+    ["response_type", "code"],
+    ["client_id", Token.clientId],
+    ["redirect_uri", options.redirectUri],
+    ["scope", scopes],
+    ["code_challenge", options.pkce.challenge],
+    ["code_challenge_method", "S256"],
+    ["id_token_add_organizations", "true"],
+    ["codex_cli_simplified_flow", "true"],
+    ["state", options.pkce.state],
+    ["originator", config.originator]
+  ]
+  if (options.workspaceId !== undefined) params.push(["allowed_workspace_id", options.workspaceId])
+  return `${joinUrl(config.authIssuer, "oauth/authorize")}?${params.map(([k, v]) => `${k}=${rfc3986(v)}`).join("&")}`
+}
+
+/**
+ * The outcome of a login.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoginResult {
+  readonly accountId: string | undefined
+  readonly email: string | undefined
+  readonly planType: string | undefined
+  /** Whether the API-key exchange produced a Platform API key (stored as `OPENAI_API_KEY`). */
+  readonly apiKey: boolean
+}
+
+type Issued = { readonly idToken: Redacted.Redacted<string>; readonly accessToken: Redacted.Redacted<string>; readonly refreshToken: Redacted.Redacted<string> }
+
+/** Checks the workspace (§2.2 step 5), runs the API-key exchange, and persists. */
+const finish = (
+  config: Config,
+  issued: Issued,
+  options: { readonly workspaceId?: string | undefined; readonly requestApiKey: boolean }
+): Effect.Effect<LoginResult, LoginFailed | TokenStoreError, TokenStore | HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const id = claims(issued.idToken)
+    const access = claims(issued.accessToken)
+    const accountId = id.accountId ?? access.accountId
+    if (options.workspaceId !== undefined && accountId !== options.workspaceId) {
+      return yield* new LoginFailed({
+        reason: "workspace_restriction",
+        detail: `the login landed in another workspace than ${options.workspaceId}; nothing was saved`
+      })
+    }
+    const apiKey = options.requestApiKey ? yield* Token.exchangeApiKey(config, issued.idToken) : undefined
+    const store = yield* TokenStore
+    const now = new Date(yield* Clock.currentTimeMillis)
+    yield* store.modify(() =>
+      Effect.succeed([undefined, {
+        idToken: issued.idToken,
+        accessToken: issued.accessToken,
+        refreshToken: issued.refreshToken,
+        accountId,
+        apiKey: apiKey ?? null,
+        lastRefresh: now
+      }] as const)
+    )
+    return { accountId, email: id.email, planType: access.planType ?? id.planType, apiKey: apiKey !== undefined }
+  })
+
+/**
+ * Options of the browser login.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoginOptions {
+  /** The callback port (default 1455, the one registered with the redirect URI). */
+  readonly port?: number
+  /** Open the system browser (`open` / `xdg-open` / `start`); default true. The URL is always passed to `onUrl`. */
+  readonly openBrowser?: boolean
+  /** Receives the authorize URL (default: printed to stderr). */
+  readonly onUrl?: (url: string) => Effect.Effect<void>
+  /** Give up after this long (default 15 minutes). */
+  readonly timeout?: Duration.DurationInput
+  /** Restrict the login to one workspace (account id). */
+  readonly workspaceId?: string
+  /** Run the API-key exchange (default true). */
+  readonly requestApiKey?: boolean
+  /** When the port is busy, ask the other login there to cancel (`GET /cancel`); default false. */
+  readonly cancelExisting?: boolean
+}
+
+const page = (title: string, body: string) =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${body}</p></body></html>`
+
+const openInBrowser = (url: string) =>
+  Effect.sync(() => {
+    const [command, args] = process.platform === "darwin"
+      ? ["open", [url]]
+      : process.platform === "win32"
+      ? ["cmd", ["/c", "start", "", url]]
+      : ["xdg-open", [url]]
+    try {
+      const child = NodeChild.spawn(command, args, { stdio: "ignore", detached: true })
+      child.on("error", () => undefined)
+      child.unref()
+    } catch {
+      // no opener: the URL was printed
+    }
+  })
+
+const listen = (server: Http.Server, port: number, host: string) =>
+  Effect.async<void, NodeJS.ErrnoException>((resume) => {
+    const onError = (error: NodeJS.ErrnoException) => resume(Effect.fail(error))
+    server.once("error", onError)
+    server.listen(port, host, () => {
+      server.off("error", onError)
+      resume(Effect.void)
+    })
+  })
+
+/**
+ * Binds the callback server to 127.0.0.1 (and `::1` when possible): retries a busy port
+ * 10 times 200 ms apart, after one `GET /cancel` if `cancelExisting`.
+ */
+const bind = (makeServer: () => Http.Server, port: number, cancelExisting: boolean) =>
+  Effect.gen(function*() {
+    if (cancelExisting) {
+      yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/cancel`).then(() => undefined, () => undefined))
+    }
+    for (let attempt = 0; ; attempt++) {
+      const server = makeServer()
+      const bound = yield* Effect.either(listen(server, port, "127.0.0.1"))
+      if (bound._tag === "Right") {
+        const v6 = makeServer()
+        const second = yield* Effect.either(listen(v6, (server.address() as { port: number }).port, "::1"))
+        return second._tag === "Right" ? [server, v6] : [server]
+      }
+      if (bound.left.code !== "EADDRINUSE" || attempt >= 10) {
+        return yield* new LoginFailed({
+          reason: "port_in_use",
+          detail: `Port 127.0.0.1:${port} is already in use (${bound.left.code ?? "error"}).`
+        })
+      }
+      yield* Effect.sleep(Duration.millis(200))
+    }
+  })
+
+/**
+ * The browser login (§2.2): starts a callback server on `127.0.0.1:<port>`, opens the
+ * authorize URL, checks `state` (a mismatch is answered 400 and ignored: it never ends the
+ * login), exchanges the code, checks the workspace, runs the API-key exchange, persists,
+ * and redirects the browser to `/success`. `/cancel` ends the login as cancelled.
+ *
+ * @example
+ * ```ts
+ * import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
+ * import { Console, Effect, Layer } from "effect"
+ * import { CodexConfig, OAuth, TokenStore } from "codex-backend-sdk"
+ *
+ * OAuth.login().pipe(
+ *   Effect.tap((result) => Console.log(`Signed in as ${result.email}`)),
+ *   Effect.provide(TokenStore.layerFile().pipe(Layer.provideMerge(Layer.merge(CodexConfig.layerFromEnv(), NodeHttpClient.layerUndici)))),
+ *   NodeRuntime.runMain
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category login
+ */
+export const login = (
+  options: LoginOptions = {}
+): Effect.Effect<LoginResult, LoginFailed | TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const config = yield* CodexConfig
+    const runtime = yield* Effect.runtime<never>()
+    const port = options.port ?? 1455
+    const pkce = makePkce()
+    const outcome = yield* Deferred.make<{ readonly code: string; readonly respond: Http.ServerResponse; readonly redirectUri: string }, LoginFailed>()
+    const succeeded = yield* Deferred.make<void>()
+    let redirectUri = ""
+
+    const handler = (request: Http.IncomingMessage, response: Http.ServerResponse) => {
+      const url = new URL(request.url ?? "/", "http://localhost")
+      const end = (status: number, body: string, headers: Record<string, string> = {}) => {
+        response.writeHead(status, { "content-type": "text/html; charset=utf-8", connection: "close", ...headers })
+        response.end(body)
+      }
+      const fail = (error: LoginFailed) => Runtime.runSync(runtime)(Deferred.fail(outcome, error))
+      switch (url.pathname) {
+        case "/auth/callback": {
+          if (url.searchParams.get("state") !== pkce.state) return end(400, "State mismatch")
+          const error = url.searchParams.get("error")
+          if (error !== null) {
+            const description = url.searchParams.get("error_description") ?? error
+            const failure = error === "access_denied" && description.includes("missing_codex_entitlement")
+              ? new LoginFailed({ reason: "missing_codex_entitlement", detail: description })
+              : new LoginFailed({ reason: "access_denied", detail: description })
+            end(200, page("Sign-in failed", failure.message))
+            return fail(failure)
+          }
+          const code = url.searchParams.get("code")
+          if (code === null || code === "") {
+            end(400, page("Sign-in failed", "The callback carried no authorization code."))
+            return fail(new LoginFailed({ reason: "missing_authorization_code", detail: "the callback carried no code" }))
+          }
+          Runtime.runSync(runtime)(Deferred.succeed(outcome, { code, respond: response, redirectUri }))
+          return
+        }
+        case "/success":
+          end(200, page("Signed in to Codex", "You can close this window and return to the terminal."))
+          Runtime.runSync(runtime)(Deferred.succeed(succeeded, undefined))
+          return
+        case "/cancel":
+          end(200, "Login cancelled")
+          return fail(new LoginFailed({ reason: "cancelled", detail: "the login was cancelled" }))
+        default:
+          return end(404, "Not found")
+      }
+    }
+
+    const servers = yield* Effect.acquireRelease(
+      bind(() => Http.createServer(handler), port, options.cancelExisting === true),
+      (servers) =>
+        Effect.promise(() =>
+          Promise.all(servers.map((s) => new Promise<void>((r) => {
+            s.closeAllConnections()
+            s.close(() => r())
+          })))
+        )
+    )
+    const boundPort = (servers[0]?.address() as { port: number } | null)?.port ?? port
+    redirectUri = `http://localhost:${boundPort}/auth/callback`
+    const url = authorizeUrl(config, { redirectUri, pkce, workspaceId: options.workspaceId })
+    yield* (options.onUrl ?? ((u: string) => Effect.sync(() => console.error(`Open this URL to sign in:\n${u}`))))(url)
+    if (options.openBrowser !== false) yield* openInBrowser(url)
+
+    const timeout = Duration.decode(options.timeout ?? Duration.minutes(15))
+    const callback = yield* Deferred.await(outcome).pipe(
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () => new LoginFailed({ reason: "timed_out", detail: `no sign-in within ${Duration.format(timeout)}` })
+      })
+    )
+    const result = yield* Token.exchangeCode(config, { code: callback.code, redirectUri: callback.redirectUri, codeVerifier: pkce.verifier }).pipe(
+      Effect.flatMap((issued) => finish(config, issued, { workspaceId: options.workspaceId, requestApiKey: options.requestApiKey !== false })),
+      Effect.tapError((error) =>
+        Effect.sync(() => {
+          callback.respond.writeHead(200, { "content-type": "text/html; charset=utf-8", connection: "close" })
+          callback.respond.end(page("Sign-in failed", error.message))
+        })
+      )
+    )
+    callback.respond.writeHead(302, { location: `http://localhost:${boundPort}/success`, connection: "close" })
+    callback.respond.end()
+    // Serve /success to the browser before the server closes.
+    yield* Deferred.await(succeeded).pipe(Effect.timeout(Duration.seconds(5)), Effect.ignore)
+    return result
+  }).pipe(Effect.scoped, Effect.withSpan("OAuth.login"))
+
+/**
+ * The code the user types at the verification page.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeviceCode {
+  readonly userCode: string
+  /** `{issuer}/codex/device` */
+  readonly verificationUrl: string
+}
+
+/**
+ * Options of the device-code login.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoginDeviceOptions {
+  /** Shows the code (default: printed to stderr). */
+  readonly onCode?: (code: DeviceCode) => Effect.Effect<void>
+  /** Give up after this long (default 15 minutes, when the code expires). */
+  readonly timeout?: Duration.DurationInput
+  readonly workspaceId?: string
+  /** Run the API-key exchange (default false, as the CLI does here). */
+  readonly requestApiKey?: boolean
+}
+
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * The device-code login (§2.4), for machines without a browser: asks for a user code,
+ * shows it, polls until the user approved it at `{issuer}/codex/device`, exchanges the
+ * code with the server-supplied verifier, checks the workspace, persists.
+ *
+ * @since 0.1.0
+ * @category login
+ */
+export const loginDevice = (
+  options: LoginDeviceOptions = {}
+): Effect.Effect<LoginResult, LoginFailed | TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const config = yield* CodexConfig
+    const deviceError = (detail: string, status?: number) =>
+      new LoginFailed({ reason: "device_auth_failed", detail, ...(status === undefined ? {} : { status }) })
+    const transport = (error: RefreshFailed) => deviceError(error.detail)
+    const start = yield* Effect.mapError(
+      Token.send(
+        HttpClientRequest.post(joinUrl(config.authIssuer, "api/accounts/deviceauth/usercode")).pipe(
+          HttpClientRequest.bodyUnsafeJson({ client_id: Token.clientId })
+        )
+      ),
+      transport
+    )
+    if (start.status === 404) return yield* new LoginFailed({ reason: "device_auth_disabled", detail: "HTTP 404", status: 404 })
+    const body = start.json
+    const deviceAuthId = isRecord(body) && typeof body["device_auth_id"] === "string" ? body["device_auth_id"] : undefined
+    const userCodeRaw = isRecord(body) ? body["user_code"] ?? body["usercode"] : undefined
+    const userCode = typeof userCodeRaw === "string" ? userCodeRaw : undefined
+    if (start.status >= 300 || deviceAuthId === undefined || userCode === undefined) {
+      return yield* deviceError(`could not start: ${Token.errorText(body, start.body)}`, start.status)
+    }
+    const intervalRaw = isRecord(body) ? Number(body["interval"]) : Number.NaN
+    const interval = Duration.seconds(Number.isFinite(intervalRaw) && intervalRaw >= 0 ? intervalRaw : 5)
+    const code = { userCode, verificationUrl: joinUrl(config.authIssuer, "codex/device") }
+    yield* (options.onCode ?? ((c: DeviceCode) =>
+      Effect.sync(() => console.error(`Open ${c.verificationUrl} and enter the code ${c.userCode} (it expires in 15 minutes).`))))(code)
+
+    const poll: Effect.Effect<{ code: string; verifier: string }, LoginFailed, HttpClient.HttpClient> = Effect.gen(function*() {
+      const reply = yield* Effect.mapError(
+        Token.send(
+          HttpClientRequest.post(joinUrl(config.authIssuer, "api/accounts/deviceauth/token")).pipe(
+            HttpClientRequest.bodyUnsafeJson({ device_auth_id: deviceAuthId, user_code: userCode })
+          )
+        ),
+        transport
+      )
+      if (reply.status === 403 || reply.status === 404) {
+        yield* Effect.sleep(interval)
+        return yield* poll
+      }
+      const json = reply.json
+      const authorizationCode = isRecord(json) && typeof json["authorization_code"] === "string" ? json["authorization_code"] : undefined
+      const verifier = isRecord(json) && typeof json["code_verifier"] === "string" ? json["code_verifier"] : undefined
+      if (reply.status >= 300 || authorizationCode === undefined || verifier === undefined || !isRecord(json) || typeof json["code_challenge"] !== "string") {
+        return yield* deviceError(Token.errorText(json, reply.body), reply.status)
+      }
+      return { code: authorizationCode, verifier }
+    })
+
+    const timeout = Duration.decode(options.timeout ?? Duration.minutes(15))
+    const approved = yield* Effect.zipRight(Effect.sleep(interval), poll).pipe(
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () => new LoginFailed({ reason: "timed_out", detail: "device auth timed out after 15 minutes" })
+      })
+    )
+    const issued = yield* Token.exchangeCode(config, {
+      code: approved.code,
+      redirectUri: joinUrl(config.authIssuer, "deviceauth/callback"),
+      codeVerifier: approved.verifier
+    })
+    return yield* finish(config, issued, { workspaceId: options.workspaceId, requestApiKey: options.requestApiKey === true })
+  }).pipe(Effect.withSpan("OAuth.loginDevice"))
+
+/**
+ * Logs out: revokes the refresh token (or the access token) at the issuer, then removes
+ * the stored credentials — which also logs out the Codex CLI and IDE extension sharing
+ * `auth.json`. A failed revoke is logged and the credentials are removed anyway (as the
+ * CLI does); pass `revoke: false` to only remove them.
+ *
+ * @since 0.1.0
+ * @category logout
+ */
+export const logout = (
+  options: { readonly revoke?: boolean } = {}
+): Effect.Effect<void, TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const store = yield* TokenStore
+    const config = yield* CodexConfig
+    const stored = yield* store.load
+    if (stored !== undefined && options.revoke !== false) {
+      yield* Token.revoke(config, { refreshToken: stored.refreshToken, accessToken: stored.accessToken }).pipe(
+        Effect.catchAll((error) => Effect.logWarning(`Token revocation failed; removing the local credentials anyway. ${error.message}`))
+      )
+    }
+    yield* store.clear
+  }).pipe(Effect.withSpan("OAuth.logout"))

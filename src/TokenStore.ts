@@ -1,0 +1,345 @@
+/**
+ * Where ChatGPT tokens live: `$CODEX_HOME/auth.json` in the Codex CLI's exact format
+ * (shared safely with the CLI and other processes), or memory.
+ *
+ * The file store follows the protocol's cross-process rules (§2.10): an exclusive lock on
+ * `auth.json.lock` around read → check → refresh → write; a re-read under the lock; merged
+ * (never replaced) content, so unknown keys survive; atomic writes (a temporary file
+ * created with mode 0600 in the same directory, fsynced, then renamed over `auth.json`).
+ *
+ * @since 0.1.0
+ */
+import { Context, Duration, Effect, Layer, Redacted, Ref } from "effect"
+import * as NodeCrypto from "node:crypto"
+import * as NodeFs from "node:fs/promises"
+import * as NodePath from "node:path"
+import { CodexConfig } from "./CodexConfig.js"
+import { TokenStoreError } from "./CodexError.js"
+
+/**
+ * The tokens of a ChatGPT login. All secrets are `Redacted`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StoredTokens {
+  readonly idToken: Redacted.Redacted<string>
+  readonly accessToken: Redacted.Redacted<string>
+  readonly refreshToken: Redacted.Redacted<string>
+  /** `tokens.account_id`; `undefined` when the file has none (a claim may supply it). */
+  readonly accountId: string | undefined
+  /** `last_refresh`. */
+  readonly lastRefresh: Date | undefined
+  /** `OPENAI_API_KEY`, from the API-key exchange; `undefined` when null. */
+  readonly apiKey: Redacted.Redacted<string> | undefined
+}
+
+/**
+ * What a login or a refresh writes. Absent fields keep their stored value.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TokenUpdate {
+  readonly idToken?: Redacted.Redacted<string> | undefined
+  readonly accessToken?: Redacted.Redacted<string> | undefined
+  readonly refreshToken?: Redacted.Redacted<string> | undefined
+  readonly accountId?: string | undefined
+  /** `null` writes `"OPENAI_API_KEY": null`. */
+  readonly apiKey?: Redacted.Redacted<string> | null | undefined
+  readonly lastRefresh: Date
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** Where the tokens live (for messages). */
+  readonly location: string
+  /** The stored tokens, or `undefined` when there is no ChatGPT login. */
+  readonly load: Effect.Effect<StoredTokens | undefined, TokenStoreError>
+  /**
+   * Runs `f` under the store's exclusive lock with the tokens stored at that moment, and
+   * writes the update it returns (merged into what is stored). Other processes using this
+   * SDK wait for the lock.
+   */
+  readonly modify: <A, E, R>(
+    f: (current: StoredTokens | undefined) => Effect.Effect<readonly [A, TokenUpdate | undefined], E, R>
+  ) => Effect.Effect<A, E | TokenStoreError, R>
+  /** Removes the stored credentials (the file, or the memory). */
+  readonly clear: Effect.Effect<void, TokenStoreError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class TokenStore extends Context.Tag("codex-backend-sdk/TokenStore")<TokenStore, Service>() {}
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+const str = (u: unknown): string | undefined => (typeof u === "string" && u !== "" ? u : undefined)
+
+/** Reads the tokens of a parsed auth.json; `undefined` when it has no ChatGPT tokens. */
+const tokensOf = (json: Record<string, unknown>): StoredTokens | undefined => {
+  const tokens = json["tokens"]
+  if (!isRecord(tokens)) return undefined
+  const access = str(tokens["access_token"])
+  const refresh = str(tokens["refresh_token"])
+  const id = str(tokens["id_token"])
+  if (access === undefined || refresh === undefined || id === undefined) return undefined
+  const lastRefresh = str(json["last_refresh"])
+  const parsed = lastRefresh === undefined ? Number.NaN : Date.parse(lastRefresh)
+  const apiKey = str(json["OPENAI_API_KEY"]) ?? str(json["openai_api_key"])
+  return {
+    idToken: Redacted.make(id),
+    accessToken: Redacted.make(access),
+    refreshToken: Redacted.make(refresh),
+    accountId: str(tokens["account_id"]),
+    lastRefresh: Number.isNaN(parsed) ? undefined : new Date(parsed),
+    apiKey: apiKey === undefined ? undefined : Redacted.make(apiKey)
+  }
+}
+
+/**
+ * `last_refresh` as the CLI writes it: RFC 3339 UTC with microseconds
+ * (`2026-08-20T09:15:02.123456Z`).
+ */
+const rfc3339 = (date: Date): string => date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z")
+
+/**
+ * Merges an update into a parsed auth.json (protocol §2.10 rule 4): only the given
+ * `tokens.*` fields, `tokens.account_id` when newly known, `last_refresh`, and the API key
+ * change; every other key stays where it was. A new file gets the CLI's key order.
+ */
+const merge = (json: Record<string, unknown>, update: TokenUpdate): Record<string, unknown> => {
+  const out: Record<string, unknown> = Object.keys(json).length === 0
+    ? { auth_mode: "chatgpt", OPENAI_API_KEY: null, tokens: {}, last_refresh: null }
+    : { ...json }
+  if (out["auth_mode"] === undefined) out["auth_mode"] = "chatgpt"
+  if (update.apiKey !== undefined) out["OPENAI_API_KEY"] = update.apiKey === null ? null : Redacted.value(update.apiKey)
+  else if (!("OPENAI_API_KEY" in out)) out["OPENAI_API_KEY"] = null
+  const tokens: Record<string, unknown> = isRecord(out["tokens"])
+    ? { ...out["tokens"] }
+    : { id_token: null, access_token: null, refresh_token: null, account_id: null }
+  const order = ["id_token", "access_token", "refresh_token", "account_id"]
+  for (const key of order) if (!(key in tokens)) tokens[key] = null
+  if (update.idToken !== undefined) tokens["id_token"] = Redacted.value(update.idToken)
+  if (update.accessToken !== undefined) tokens["access_token"] = Redacted.value(update.accessToken)
+  if (update.refreshToken !== undefined) tokens["refresh_token"] = Redacted.value(update.refreshToken)
+  if (update.accountId !== undefined) tokens["account_id"] = update.accountId
+  out["tokens"] = tokens
+  out["last_refresh"] = rfc3339(update.lastRefresh)
+  return out
+}
+
+const errno = (cause: unknown): string | undefined =>
+  isRecord(cause) && typeof cause["code"] === "string" ? cause["code"] : undefined
+
+/**
+ * The options of the file store's lock.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LockOptions {
+  /** Give up taking the lock after this long (default 30 s). */
+  readonly timeout?: Duration.DurationInput
+  /** A lock older than this is left over by a dead process and is broken (default 60 s). */
+  readonly stale?: Duration.DurationInput
+}
+
+/**
+ * Takes an exclusive cross-process lock: `mkdir` of `<file>.lock` is atomic on every
+ * platform; the lock holds the owner's pid for diagnostics, and a lock older than `stale`
+ * (a crashed owner) is broken. Released when the scope closes.
+ */
+const acquireLock = (lockPath: string, options: LockOptions) => {
+  const timeout = Duration.toMillis(options.timeout ?? Duration.seconds(30))
+  const stale = Duration.toMillis(options.stale ?? Duration.seconds(60))
+  const attempt = Effect.tryPromise({
+    try: async () => {
+      try {
+        await NodeFs.mkdir(lockPath, { mode: 0o700 })
+        await NodeFs.writeFile(NodePath.join(lockPath, "owner"), `${process.pid}\n`).catch(() => undefined)
+        return true
+      } catch (cause) {
+        if (errno(cause) !== "EEXIST") throw cause
+        const stat = await NodeFs.stat(lockPath).catch(() => undefined)
+        if (stat !== undefined && Date.now() - stat.mtimeMs > stale) {
+          await NodeFs.rm(lockPath, { recursive: true, force: true })
+        }
+        return false
+      }
+    },
+    catch: (cause) => new TokenStoreError({ path: lockPath, detail: `could not take the lock (${errno(cause) ?? "error"})`, cause })
+  })
+  const started = Date.now()
+  const loop = (delay: number): Effect.Effect<void, TokenStoreError> =>
+    Effect.flatMap(attempt, (taken) => {
+      if (taken) return Effect.void
+      if (Date.now() - started > timeout) {
+        return Effect.fail(
+          new TokenStoreError({
+            path: lockPath,
+            detail: `another process has held the lock for over ${Math.round(timeout / 1000)} s; if none is running, remove the lock directory`
+          })
+        )
+      }
+      // Real time, not the Effect clock: the other side of the lock is another process.
+      return Effect.zipRight(Effect.promise(() => new Promise((r) => setTimeout(r, delay))), loop(Math.min(delay * 2, 100)))
+    })
+  return Effect.acquireRelease(
+    loop(2),
+    () => Effect.promise(() => NodeFs.rm(lockPath, { recursive: true, force: true }))
+  )
+}
+
+/**
+ * The Codex CLI's `auth.json` in `CodexConfig.codexHome`, shared safely with the CLI and
+ * other processes (see the module description). The directory is created (mode 0700) on
+ * the first write.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFile = (options: LockOptions = {}): Layer.Layer<TokenStore, never, CodexConfig> =>
+  Layer.effect(TokenStore, Effect.map(CodexConfig, (config) => makeFile(config.codexHome, options)))
+
+/**
+ * A file store for a given directory (see {@link layerFile}).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeFile = (directory: string, options: LockOptions = {}): Service => {
+  const path = NodePath.join(directory, "auth.json")
+  const lockPath = `${path}.lock`
+  const fail = (detail: string) => (cause: unknown) =>
+    new TokenStoreError({ path, detail: `${detail} (${errno(cause) ?? "error"})`, cause })
+
+  const readJson: Effect.Effect<Record<string, unknown> | undefined, TokenStoreError> = Effect.flatMap(
+    Effect.tryPromise({
+      try: () => NodeFs.readFile(path, "utf8").catch((cause) => (errno(cause) === "ENOENT" ? undefined : Promise.reject(cause))),
+      catch: fail("could not read it")
+    }),
+    (text) => {
+      if (text === undefined) return Effect.succeed(undefined)
+      try {
+        const json: unknown = JSON.parse(text)
+        return isRecord(json) ? Effect.succeed(json) : Effect.fail(new TokenStoreError({ path, detail: "it is not a JSON object" }))
+      } catch {
+        return Effect.fail(new TokenStoreError({ path, detail: "it is not valid JSON" }))
+      }
+    }
+  )
+
+  const writeJson = (json: Record<string, unknown>) =>
+    Effect.tryPromise({
+      try: async () => {
+        await NodeFs.mkdir(directory, { recursive: true, mode: 0o700 })
+        const temp = NodePath.join(directory, `.auth.json.${process.pid}.${NodeCrypto.randomBytes(6).toString("hex")}.tmp`)
+        const handle = await NodeFs.open(temp, "wx", 0o600)
+        try {
+          await handle.writeFile(JSON.stringify(json, null, 2))
+          await handle.sync()
+        } finally {
+          await handle.close()
+        }
+        await NodeFs.rename(temp, path).catch(async (cause) => {
+          await NodeFs.rm(temp, { force: true })
+          throw cause
+        })
+      },
+      catch: fail("could not write it")
+    })
+
+  return {
+    location: path,
+    load: Effect.map(readJson, (json) => (json === undefined ? undefined : tokensOf(json))),
+    modify: (f) =>
+      Effect.scoped(
+        Effect.gen(function*() {
+          yield* Effect.tryPromise({
+            try: () => NodeFs.mkdir(directory, { recursive: true, mode: 0o700 }),
+            catch: fail("could not create its directory")
+          })
+          yield* acquireLock(lockPath, options)
+          const json = yield* readJson
+          const [result, update] = yield* f(json === undefined ? undefined : tokensOf(json))
+          if (update !== undefined) yield* writeJson(merge(json ?? {}, update))
+          return result
+        })
+      ),
+    clear: Effect.tryPromise({
+      try: () => NodeFs.rm(path, { force: true }),
+      catch: fail("could not remove it")
+    })
+  }
+}
+
+/**
+ * An in-memory store (for tests, and for apps that keep tokens elsewhere). `modify` is
+ * serialised like the file store's.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeMemory = (initial?: StoredTokens): Effect.Effect<Service> =>
+  Effect.gen(function*() {
+    const ref = yield* Ref.make<StoredTokens | undefined>(initial)
+    const lock = yield* Effect.makeSemaphore(1)
+    return {
+      location: "memory",
+      load: Ref.get(ref),
+      modify: (f) =>
+        lock.withPermits(1)(
+          Effect.flatMap(Ref.get(ref), (current) =>
+            Effect.flatMap(f(current), ([result, update]) =>
+              update === undefined ? Effect.succeed(result) : Effect.as(Ref.set(ref, apply(current, update)), result)))
+        ),
+      clear: Ref.set(ref, undefined)
+    }
+  })
+
+const apply = (current: StoredTokens | undefined, update: TokenUpdate): StoredTokens => {
+  const pick = <K extends "idToken" | "accessToken" | "refreshToken">(key: K) =>
+    update[key] ?? current?.[key] ?? Redacted.make("")
+  return {
+    idToken: pick("idToken"),
+    accessToken: pick("accessToken"),
+    refreshToken: pick("refreshToken"),
+    accountId: update.accountId ?? current?.accountId,
+    lastRefresh: update.lastRefresh,
+    apiKey: update.apiKey === null ? undefined : update.apiKey ?? current?.apiKey
+  }
+}
+
+/**
+ * An in-memory store layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerMemory = (initial?: StoredTokens): Layer.Layer<TokenStore> => Layer.effect(TokenStore, makeMemory(initial))
+
+/**
+ * Builds stored tokens from plain strings (for `layerMemory` and tests).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const tokens = (options: {
+  readonly idToken: string
+  readonly accessToken: string
+  readonly refreshToken: string
+  readonly accountId?: string
+  readonly lastRefresh?: Date
+}): StoredTokens => ({
+  idToken: Redacted.make(options.idToken),
+  accessToken: Redacted.make(options.accessToken),
+  refreshToken: Redacted.make(options.refreshToken),
+  accountId: options.accountId,
+  lastRefresh: options.lastRefresh,
+  apiKey: undefined
+})

@@ -1,0 +1,214 @@
+/**
+ * Calls of the OAuth issuer (protocol §2.3–2.7): code exchange, refresh, API-key
+ * exchange, revoke. Every token in and out is `Redacted`.
+ *
+ * @internal
+ */
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import type { HttpClientResponse } from "@effect/platform"
+import { Duration, Effect, Redacted } from "effect"
+import type { Service as Config } from "../CodexConfig.js"
+import { AuthExpired, LoginFailed, RefreshFailed } from "../CodexError.js"
+import type { AuthExpiredReason } from "../CodexError.js"
+import { joinUrl } from "./http.js"
+
+/** The Codex CLI's OAuth client id (§2.1). @internal */
+export const clientId = "app_EMoamEEZ73f0CkXaXp7hrann"
+
+const timeout = Duration.seconds(30)
+
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+const str = (u: unknown): string | undefined => (typeof u === "string" && u !== "" ? u : undefined)
+
+/** Tokens a token-endpoint reply carried; each may be absent on a refresh. @internal */
+export interface IssuedTokens {
+  readonly idToken: Redacted.Redacted<string> | undefined
+  readonly accessToken: Redacted.Redacted<string> | undefined
+  readonly refreshToken: Redacted.Redacted<string> | undefined
+}
+
+const issued = (json: unknown): IssuedTokens => {
+  const get = (key: string) => {
+    const value = isRecord(json) ? str(json[key]) : undefined
+    return value === undefined ? undefined : Redacted.make(value)
+  }
+  return { idToken: get("id_token"), accessToken: get("access_token"), refreshToken: get("refresh_token") }
+}
+
+/** The error text of a token-endpoint reply (§2.3). @internal */
+export const errorText = (json: unknown, body: string): string => {
+  if (isRecord(json)) {
+    const error = json["error"]
+    const text = str(json["error_description"]) ??
+      (isRecord(error) ? str(error["message"]) : undefined) ??
+      str(error) ??
+      (isRecord(error) ? str(error["code"]) : undefined)
+    if (text !== undefined) return text
+  }
+  return body.slice(0, 500)
+}
+
+/** The error code of a refresh failure (§2.6): `error.code`, else `error` as a string, else `code`. @internal */
+export const errorCode = (json: unknown): string | undefined => {
+  if (!isRecord(json)) return undefined
+  const error = json["error"]
+  return (isRecord(error) ? str(error["code"]) : undefined) ?? str(error) ?? str(json["code"])
+}
+
+/** @internal */
+export interface Reply {
+  readonly status: number
+  readonly json: unknown
+  readonly body: string
+  readonly response: HttpClientResponse.HttpClientResponse
+}
+
+/** Sends a request to the issuer and reads the whole reply. @internal */
+export const send = (
+  request: HttpClientRequest.HttpClientRequest
+): Effect.Effect<Reply, RefreshFailed, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    const response = yield* client.execute(request).pipe(
+      Effect.flatMap((response) => Effect.map(response.text, (body) => ({ response, body }))),
+      Effect.timeoutFail({ duration: timeout, onTimeout: () => new RefreshFailed({ detail: "the token endpoint did not answer within 30 s" }) }),
+      Effect.catchTag("RequestError", "ResponseError", (cause) =>
+        Effect.fail(new RefreshFailed({ detail: `could not reach the token endpoint (${cause.reason})`, cause })))
+    )
+    let json: unknown = undefined
+    try {
+      json = JSON.parse(response.body)
+    } catch {
+      // not JSON: the raw body is used in messages
+    }
+    return { status: response.response.status, json, body: response.body, response: response.response }
+  })
+
+const reasons: Readonly<Record<string, AuthExpiredReason>> = {
+  refresh_token_expired: "refresh_token_expired",
+  refresh_token_reused: "refresh_token_reused",
+  refresh_token_invalidated: "refresh_token_invalidated"
+}
+
+/**
+ * `POST {issuer}/oauth/token` with the JSON refresh grant (no `scope`, §2.6). A 401 is
+ * permanent (`AuthExpired` with the reason of its code); anything else is `RefreshFailed`.
+ *
+ * @internal
+ */
+export const refresh = (
+  config: Config,
+  refreshToken: Redacted.Redacted<string>
+): Effect.Effect<IssuedTokens, AuthExpired | RefreshFailed, HttpClient.HttpClient> =>
+  Effect.flatMap(
+    send(
+      HttpClientRequest.post(joinUrl(config.authIssuer, "oauth/token")).pipe(
+        HttpClientRequest.setHeaders({ originator: config.originator, "user-agent": config.userAgent, accept: "application/json" }),
+        HttpClientRequest.bodyUnsafeJson({ client_id: clientId, grant_type: "refresh_token", refresh_token: Redacted.value(refreshToken) })
+      )
+    ),
+    (reply): Effect.Effect<IssuedTokens, AuthExpired | RefreshFailed> => {
+      if (reply.status >= 200 && reply.status < 300) return Effect.succeed(issued(reply.json))
+      if (reply.status === 401) {
+        const code = errorCode(reply.json)
+        return Effect.fail(
+          new AuthExpired({
+            reason: (code === undefined ? undefined : reasons[code]) ?? "refresh_rejected",
+            ...(code === undefined ? {} : { errorCode: code }),
+            status: 401
+          })
+        )
+      }
+      return Effect.fail(new RefreshFailed({ status: reply.status, detail: errorText(reply.json, reply.body) }))
+    }
+  )
+
+/**
+ * `POST {issuer}/oauth/token`, form-encoded authorization-code grant (§2.3). The reply
+ * must carry all three tokens.
+ *
+ * @internal
+ */
+export const exchangeCode = (
+  config: Config,
+  options: { readonly code: string; readonly redirectUri: string; readonly codeVerifier: string }
+): Effect.Effect<
+  { readonly idToken: Redacted.Redacted<string>; readonly accessToken: Redacted.Redacted<string>; readonly refreshToken: Redacted.Redacted<string> },
+  LoginFailed,
+  HttpClient.HttpClient
+> =>
+  Effect.flatMap(
+    Effect.mapError(send(
+      HttpClientRequest.post(joinUrl(config.authIssuer, "oauth/token")).pipe(
+        HttpClientRequest.bodyUrlParams({
+          grant_type: "authorization_code",
+          code: options.code,
+          redirect_uri: options.redirectUri,
+          client_id: clientId,
+          code_verifier: options.codeVerifier
+        })
+      )
+    ), (error) => new LoginFailed({ reason: "token_exchange_failed", detail: error.detail })),
+    (reply) => {
+      const tokens = issued(reply.json)
+      if (reply.status < 200 || reply.status >= 300) {
+        return Effect.fail(
+          new LoginFailed({ reason: "token_exchange_failed", detail: errorText(reply.json, reply.body), status: reply.status })
+        )
+      }
+      if (tokens.idToken === undefined || tokens.accessToken === undefined || tokens.refreshToken === undefined) {
+        return Effect.fail(new LoginFailed({ reason: "token_exchange_failed", detail: "the reply lacks a token", status: reply.status }))
+      }
+      return Effect.succeed({ idToken: tokens.idToken, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken })
+    }
+  )
+
+/**
+ * The API-key token exchange (§2.5): best effort, `undefined` on any failure.
+ *
+ * @internal
+ */
+export const exchangeApiKey = (
+  config: Config,
+  idToken: Redacted.Redacted<string>
+): Effect.Effect<Redacted.Redacted<string> | undefined, never, HttpClient.HttpClient> =>
+  send(
+    HttpClientRequest.post(joinUrl(config.authIssuer, "oauth/token")).pipe(
+      HttpClientRequest.bodyUrlParams({
+        grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+        client_id: clientId,
+        requested_token: "openai-api-key",
+        subject_token: Redacted.value(idToken),
+        subject_token_type: "urn:ietf:params:oauth:token-type:id_token"
+      })
+    )
+  ).pipe(
+    Effect.map((reply) => (reply.status >= 200 && reply.status < 300 ? issued(reply.json).accessToken : undefined)),
+    Effect.orElseSucceed(() => undefined)
+  )
+
+/**
+ * `POST {issuer}/oauth/revoke` (§2.7): the refresh token with the client id, else the
+ * access token without it.
+ *
+ * @internal
+ */
+export const revoke = (
+  config: Config,
+  token: { readonly refreshToken?: Redacted.Redacted<string> | undefined; readonly accessToken?: Redacted.Redacted<string> | undefined }
+): Effect.Effect<void, RefreshFailed, HttpClient.HttpClient> => {
+  const body = token.refreshToken !== undefined
+    ? { token: Redacted.value(token.refreshToken), token_type_hint: "refresh_token", client_id: clientId }
+    : token.accessToken !== undefined
+    ? { token: Redacted.value(token.accessToken), token_type_hint: "access_token" }
+    : undefined
+  if (body === undefined) return Effect.void
+  return Effect.flatMap(
+    send(HttpClientRequest.post(joinUrl(config.authIssuer, "oauth/revoke")).pipe(HttpClientRequest.bodyUnsafeJson(body))),
+    (reply) =>
+      reply.status >= 200 && reply.status < 300
+        ? Effect.void
+        : Effect.fail(new RefreshFailed({ status: reply.status, detail: `revoke failed: ${errorText(reply.json, reply.body)}` }))
+  )
+}
