@@ -27,7 +27,7 @@
  * @since 0.1.0
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import type { HttpServerError } from "@effect/platform"
+import type { HttpClient, HttpServerError } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
 import type { ConfigError } from "effect"
 import { Chunk, Context, Effect, Layer, Ref, Stream } from "effect"
@@ -646,7 +646,13 @@ export const layerClient = (
     readonly codexHome?: string
   } = {}
 ): Layer.Layer<
-  CodexEmulator | CodexClient.CodexClient | Responses.Responses | CodexConfig.CodexConfig | CodexAuth.CodexAuth | TokenStore.TokenStore,
+  | CodexEmulator
+  | CodexClient.CodexClient
+  | Responses.Responses
+  | CodexConfig.CodexConfig
+  | CodexAuth.CodexAuth
+  | TokenStore.TokenStore
+  | HttpClient.HttpClient,
   HttpServerError.ServeError | ConfigError.ConfigError
 > => {
   const config = Layer.unwrapEffect(
