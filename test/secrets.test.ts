@@ -1,6 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Logger, LogLevel, Stream } from "effect"
-import { CodexAuth, CodexEmulator, CodexError, Responses } from "../src/index.js"
+import { Cause, Duration, Effect, Logger, LogLevel, Redacted, Stream } from "effect"
+import * as NodeFs from "node:fs/promises"
+import * as NodePath from "node:path"
+import { CodexAuth, CodexEmulator, CodexError, OAuth, Responses, TokenStore } from "../src/index.js"
+import { tempHome } from "./helpers.js"
 
 describe("secrets and logs", () => {
   it.live("no token reaches a log line, an error message or a service's string form", () =>
@@ -49,4 +52,46 @@ describe("secrets and logs", () => {
       assert.isTrue(lines.some((l) => l.includes("retry 1/4")), lines.join("\n"))
       for (const text of [...lines, ...strings]) assert.notInclude(text, secretPart)
     }))
+})
+
+describe("secrets through login and refresh", () => {
+  it.live("no access, refresh, id token or API key in any log line, error or string form", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempHome
+      const lines: Array<string> = []
+      const capture = Logger.replace(
+        Logger.defaultLogger,
+        Logger.make(({ message, cause }) => void lines.push(`${JSON.stringify(message)} ${Cause.pretty(cause)}`))
+      )
+      const strings = yield* Effect.gen(function*() {
+        const emulator = yield* CodexEmulator.CodexEmulator
+        const responses = yield* Responses.Responses
+        const auth = yield* CodexAuth.CodexAuth
+        const store = yield* TokenStore.TokenStore
+        const login = yield* OAuth.loginDevice({ onCode: () => Effect.void, requestApiKey: true })
+        yield* emulator.scriptRoute("token", CodexEmulator.http(503, { error: { message: "down" } }))
+        yield* emulator.script(CodexEmulator.http(401, { detail: "expired" }))
+        yield* responses.create({ input: "x" }) // 401 → refresh (retried after a 503) → retry
+        yield* emulator.script(CodexEmulator.http(401, { detail: "expired" }), CodexEmulator.http(401, { detail: "expired" }))
+        const error = yield* Effect.flip(responses.create({ input: "x" }))
+        const stored = yield* store.load
+        const file = yield* Effect.promise(() => NodeFs.readFile(NodePath.join(dir, "auth.json"), "utf8"))
+        const secrets = [stored?.accessToken, stored?.refreshToken, stored?.idToken, stored?.apiKey].map((t) =>
+          t === undefined ? "" : Redacted.value(t)
+        )
+        assert.isTrue(secrets.every((s) => s.length > 10 && file.includes(s)), "the secrets under test are the stored ones")
+        return {
+          secrets,
+          texts: [error.message, String(error), JSON.stringify(error), JSON.stringify(login), String(stored?.accessToken), JSON.stringify(stored), String(auth), String(store), JSON.stringify(yield* auth.credentials)]
+        }
+      }).pipe(
+        Effect.provide(CodexEmulator.layerClient({ codexHome: dir, deviceInterval: 0, config: { retryBaseDelay: Duration.millis(1) } })),
+        Effect.provide(capture),
+        Logger.withMinimumLogLevel(LogLevel.All)
+      )
+      assert.isTrue(lines.some((l) => l.includes("POST /oauth/token: RefreshFailed")), lines.join("\n"))
+      for (const text of [...lines, ...strings.texts]) {
+        for (const secret of strings.secrets) assert.notInclude(text, secret)
+      }
+    })))
 })
