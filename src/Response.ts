@@ -191,25 +191,29 @@ export const Usage = Schema.Struct({
  */
 export type Usage = typeof Usage.Type
 
-/**
- * A response, as snapshots in stream events carry it and as the collector returns it
- * (with `output_text` filled in).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const Response = Schema.Struct({
+/** The fields a response and a response snapshot share. */
+const responseFields = {
   id: Schema.String,
   object: Schema.optional(Schema.String),
   created_at: Schema.optional(Schema.Number),
   status: Schema.optional(Schema.String),
   model: Schema.optional(Schema.String),
-  output: Schema.Array(OutputItem),
-  /** The concatenated text of every `output_text` part of every message, in order. */
-  output_text: Schema.String,
   usage: Schema.optional(Schema.NullOr(Usage)),
   error: Schema.optional(Schema.NullOr(Schema.Struct({ code: Schema.optional(Schema.String), message: Schema.optional(Schema.String) }, Extra))),
   incomplete_details: Schema.optional(Schema.NullOr(Schema.Struct({ reason: Schema.optional(Schema.String) }, Extra)))
+}
+
+/**
+ * A response, as the collector returns it (with `output_text` filled in).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Response = Schema.Struct({
+  ...responseFields,
+  output: Schema.Array(OutputItem),
+  /** The concatenated text of every `output_text` part of every message, in order. */
+  output_text: Schema.String
 }, Extra)
 
 /**
@@ -313,15 +317,8 @@ export const functionCalls = (response: Pick<Response, "output">): ReadonlyArray
  * @category schemas
  */
 export const ResponseSnapshot = Schema.Struct({
-  id: Schema.String,
-  object: Schema.optional(Schema.String),
-  created_at: Schema.optional(Schema.Number),
-  status: Schema.optional(Schema.String),
-  model: Schema.optional(Schema.String),
-  output: Schema.optional(Schema.Array(OutputItem)),
-  usage: Schema.optional(Schema.NullOr(Usage)),
-  error: Schema.optional(Schema.NullOr(Schema.Struct({ code: Schema.optional(Schema.String), message: Schema.optional(Schema.String) }, Extra))),
-  incomplete_details: Schema.optional(Schema.NullOr(Schema.Struct({ reason: Schema.optional(Schema.String) }, Extra)))
+  ...responseFields,
+  output: Schema.optional(Schema.Array(OutputItem))
 }, Extra)
 
 /**

@@ -170,22 +170,16 @@ export interface CreateParams {
 }
 
 /**
- * The parameters of `compact`.
+ * The parameters of `compact`: those of `create` without `stream`, `store`, `include` and
+ * `tool_choice`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface CompactParams {
-  readonly model?: string
-  readonly input: string | ReadonlyArray<InputItem>
-  readonly instructions?: string
-  readonly tools?: ReadonlyArray<Tool>
-  readonly parallel_tool_calls?: boolean
-  readonly reasoning?: { readonly effort?: string; readonly summary?: string; readonly context?: string } | null
-  readonly text?: { readonly verbosity?: "low" | "medium" | "high"; readonly format?: TextFormat }
-  readonly service_tier?: "default" | "priority"
-  readonly prompt_cache_key?: string
-}
+export type CompactParams = Pick<
+  CreateParams,
+  "model" | "input" | "instructions" | "tools" | "parallel_tool_calls" | "reasoning" | "text" | "service_tier" | "prompt_cache_key"
+>
 
 /**
  * @since 0.1.0
