@@ -5,7 +5,10 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Duration, Effect, Stream } from "effect"
-import { CodexEmulator, CodexError, Response, Responses, ResponseStreamEvent } from "codex-backend-sdk"
+import * as NodeFs from "node:fs/promises"
+import * as NodeOs from "node:os"
+import * as NodePath from "node:path"
+import { CodexEmulator, CodexError, OAuth, Response, Responses, ResponseStreamEvent } from "codex-backend-sdk"
 
 const section = (title: string) => Console.log(`\n━━ ${title} ${"━".repeat(Math.max(0, 60 - title.length))}`)
 
@@ -144,6 +147,26 @@ const errors = Effect.gen(function*() {
   if (cut instanceof CodexError.StreamInterrupted) yield* Console.log("  (streamed calls are never replayed: every send is billable)")
 })
 
+/** Signs in against the emulated issuer into a temporary CODEX_HOME, then survives token expiry. */
+const auth = Effect.gen(function*() {
+  yield* section("Sign in (device code) and refresh, with a real auth.json")
+  const home = yield* Effect.acquireRelease(
+    Effect.promise(() => NodeFs.mkdtemp(NodePath.join(NodeOs.tmpdir(), "codex-demo-"))),
+    (dir) => Effect.promise(() => NodeFs.rm(dir, { recursive: true, force: true }))
+  )
+  yield* Effect.gen(function*() {
+    const login = yield* OAuth.loginDevice({
+      onCode: (code) => Console.log(`enter ${code.userCode} at ${code.verificationUrl} (the emulator approves it)`)
+    })
+    yield* Console.log(`signed in as ${login.email}, account ${login.accountId}; ${NodePath.join(home, "auth.json")} written (mode 0600)`)
+    const emulator = yield* CodexEmulator.CodexEmulator
+    const responses = yield* Responses.Responses
+    yield* emulator.script(CodexEmulator.http(401, { error: { code: "token_expired", message: "expired" } }))
+    const answer = yield* responses.create({ input: "still signed in?" })
+    yield* Console.log(`a 401 triggered one refresh (${yield* emulator.issuer.refreshRequests} refresh request), then: ${answer.output_text}`)
+  }).pipe(Effect.provide(CodexEmulator.layerClient({ codexHome: home, deviceInterval: 0 })))
+}).pipe(Effect.scoped)
+
 const program = Effect.gen(function*() {
   const emulator = yield* CodexEmulator.CodexEmulator
   yield* Console.log(`codex-backend-sdk demo — emulator listening on ${emulator.url} (nothing leaves this machine)`)
@@ -155,8 +178,9 @@ const program = Effect.gen(function*() {
   yield* reasoning
   yield* compaction
   yield* errors
+  yield* auth
   const requests = yield* emulator.requests
-  yield* Console.log(`\n${requests.length} HTTP requests reached the emulator.`)
+  yield* Console.log(`\n${requests.length} HTTP requests reached the first emulator (the sign-in ran against a second one).`)
 })
 
 program.pipe(

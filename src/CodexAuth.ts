@@ -183,7 +183,7 @@ export const make = (
           if (!same(stored.refreshToken, seen.refreshToken) || !same(stored.accessToken, seen.accessToken)) {
             return [stored, undefined] as const
           }
-          const issued = yield* withRetries(
+          const refreshed = yield* withRetries(
             config,
             config.maxRetries,
             "POST /oauth/token",
@@ -191,6 +191,7 @@ export const make = (
             (error) => (error._tag === "RefreshFailed" ? error : undefined)
           ).pipe(
             Effect.provideService(HttpClient.HttpClient, http),
+            Effect.map((issued) => ({ _tag: "Issued", issued } as const)),
             Effect.catchIf(
               (error) => error._tag === "AuthExpired" && error.reason === "refresh_token_reused",
               // Someone without the lock (the Codex CLI) may have rotated it: adopt theirs.
@@ -198,11 +199,12 @@ export const make = (
                 Effect.flatMap(store.load, (again) =>
                   again !== undefined && !same(again.refreshToken, stored.refreshToken) &&
                     credentialsOf(again).accountId === credentialsOf(stored).accountId
-                    ? Effect.succeed(again)
+                    ? Effect.succeed({ _tag: "Adopted", tokens: again } as const)
                     : Effect.fail(error))
             )
           )
-          if ("lastRefresh" in issued) return [issued, undefined] as const
+          if (refreshed._tag === "Adopted") return [refreshed.tokens, undefined] as const
+          const issued = refreshed.issued
           const now = new Date(yield* Clock.currentTimeMillis)
           const next: StoredTokens = {
             idToken: issued.idToken ?? stored.idToken,

@@ -218,6 +218,11 @@ const listen = (server: Http.Server, port: number, host: string) =>
     })
   })
 
+const portOf = (server: Http.Server): number | undefined => {
+  const address = server.address()
+  return typeof address === "object" && address !== null ? address.port : undefined
+}
+
 /**
  * Binds the callback server to 127.0.0.1 (and `::1` when possible): retries a busy port
  * 10 times 200 ms apart, after one `GET /cancel` if `cancelExisting`.
@@ -232,7 +237,7 @@ const bind = (makeServer: () => Http.Server, port: number, cancelExisting: boole
       const bound = yield* Effect.either(listen(server, port, "127.0.0.1"))
       if (bound._tag === "Right") {
         const v6 = makeServer()
-        const second = yield* Effect.either(listen(v6, (server.address() as { port: number }).port, "::1"))
+        const second = yield* Effect.either(listen(v6, portOf(server) ?? port, "::1"))
         return second._tag === "Right" ? [server, v6] : [server]
       }
       if (bound.left.code !== "EADDRINUSE" || attempt >= 10) {
@@ -328,7 +333,7 @@ export const login = (
           })))
         )
     )
-    const boundPort = (servers[0]?.address() as { port: number } | null)?.port ?? port
+    const boundPort = (servers[0] === undefined ? undefined : portOf(servers[0])) ?? port
     redirectUri = `http://localhost:${boundPort}/auth/callback`
     const url = authorizeUrl(config, { redirectUri, pkce, workspaceId: options.workspaceId })
     yield* (options.onUrl ?? ((u: string) => Effect.sync(() => console.error(`Open this URL to sign in:\n${u}`))))(url)

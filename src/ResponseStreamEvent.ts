@@ -226,7 +226,7 @@ export const textDelta = (event: ResponseStreamEvent): string | undefined => {
  */
 export const decode = (data: unknown): Effect.Effect<ResponseStreamEvent, ParseError> => {
   if (typeof data === "object" && data !== null && !Array.isArray(data)) {
-    const type: unknown = (data as { readonly type?: unknown }).type
+    const type: unknown = "type" in data ? data.type : undefined
     if (typeof type === "string" && Object.hasOwn(schemas, type)) {
       return Schema.decodeUnknown(ResponseStreamEvent)(data)
     }

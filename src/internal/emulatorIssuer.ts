@@ -160,7 +160,7 @@ export class Issuer {
   /** `POST /api/accounts/deviceauth/usercode`. */
   userCode(): IssuerReply {
     const id = `dev_${random()}`
-    const userCode = `${random(3).toUpperCase().slice(0, 4)}-${random(3).toUpperCase().slice(0, 4)}`
+    const userCode = `${NodeCrypto.randomBytes(2).toString("hex").toUpperCase()}-${NodeCrypto.randomBytes(2).toString("hex").toUpperCase()}`
     this.devices.set(id, { userCode, polls: 0 })
     return { status: 200, body: { device_auth_id: id, user_code: userCode, interval: String(this.options.deviceInterval ?? 1) } }
   }
