@@ -118,6 +118,10 @@ class EventFeed {
   )
 }
 
+/** The answers of the read loop's callback: allocated once, not per network chunk. */
+const proceed = Effect.succeed(true)
+const stop = Effect.succeed(false)
+
 /** `EventFeed` throws only typed errors; anything else is the stream breaking. */
 const caught = (feed: EventFeed) => (error: unknown): CodexError =>
   error instanceof DecodeError || error instanceof StreamInterrupted ? error : feed.interrupted(error)
@@ -143,33 +147,31 @@ export const drain = (
       blocked = false
       lastActivity = clock.unsafeCurrentTimeMillis()
     })
-    const deliver = (events: Array<ResponseStreamEvent>): Effect.Effect<void> => {
+    const read = Stream.runForEachWhile(response.stream, (bytes): Effect.Effect<boolean, CodexError> => {
+      lastActivity = clock.unsafeCurrentTimeMillis()
+      let events: Array<ResponseStreamEvent>
+      try {
+        events = feed.push(bytes)
+      } catch (error) {
+        return Effect.fail(caught(feed)(error))
+      }
+      const more = feed.terminal === undefined ? proceed : stop
       const pending = events.length === 0 ? undefined : onEvents(events)
-      if (pending === undefined) return Effect.void
+      if (pending === undefined) return more
       blocked = true
-      return Effect.zipRight(pending, unblock)
-    }
-    const read = Stream.runForEachWhile(response.stream, (bytes) =>
-      Effect.suspend(() => {
-        lastActivity = clock.unsafeCurrentTimeMillis()
-        let events: Array<ResponseStreamEvent>
+      return pending.pipe(Effect.zipRight(unblock), Effect.zipRight(more))
+    }).pipe(
+      Effect.mapError(caught(feed)),
+      Effect.flatMap(() => {
+        if (feed.terminal !== undefined) return Effect.void
         try {
-          events = feed.push(bytes)
+          const pending = onEvents(feed.end())
+          return pending === undefined ? Effect.void : pending
         } catch (error) {
           return Effect.fail(caught(feed)(error))
         }
-        return Effect.as(deliver(events), feed.terminal === undefined)
-      })).pipe(
-        Effect.mapError(caught(feed)),
-        Effect.flatMap(() => {
-          if (feed.terminal !== undefined) return Effect.void
-          try {
-            return deliver(feed.end())
-          } catch (error) {
-            return Effect.fail(caught(feed)(error))
-          }
-        })
-      )
+      })
+    )
     const watchdog: Effect.Effect<never, Timeout> = Effect.suspend(() => {
       const idle = blocked ? 0 : clock.unsafeCurrentTimeMillis() - lastActivity
       return idle >= idleMillis ? Effect.fail(feed.timeout()) : Effect.zipRight(Effect.sleep(idleMillis - idle), watchdog)
