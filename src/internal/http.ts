@@ -105,8 +105,6 @@ export interface Backend {
    * and `config.maxRetries` retries of retryable failures. The body is not read.
    */
   readonly send: (call: Call) => Effect.Effect<HttpClientResponse.HttpClientResponse, CodexError>
-  /** Reads a non-2xx reply into its typed error. */
-  readonly failure: (call: Call, response: HttpClientResponse.HttpClientResponse) => Effect.Effect<CodexError>
 }
 
 /** @internal */
@@ -116,6 +114,7 @@ export const makeBackend = Effect.gen(function*() {
   // No trace headers (`traceparent`, `b3`) go to a third-party backend.
   const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
 
+  /** Reads a non-2xx reply into its typed error. */
   const failure = (call: Call, response: HttpClientResponse.HttpClientResponse): Effect.Effect<CodexError> =>
     Effect.gen(function*() {
       const body = yield* Effect.orElseSucceed(response.text, () => "")
@@ -154,6 +153,6 @@ export const makeBackend = Effect.gen(function*() {
   const send = (call: Call) =>
     withRetries(config, config.maxRetries, call.endpoint, once(call), (error) => (isRetryable(error) ? error : undefined))
 
-  const backend: Backend = { config, send, failure }
+  const backend: Backend = { config, send }
   return backend
 })
