@@ -42,6 +42,7 @@ import { knownUnsupported } from "./internal/request.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
 import * as Responses from "./Responses.js"
 import * as TokenStore from "./TokenStore.js"
+import { isRecord } from "./internal/json.js"
 
 type Json = Record<string, unknown>
 
@@ -301,7 +302,6 @@ export const usageLimit = (options: { readonly planType?: string; readonly reset
 // The default responder
 // ---------------------------------------------------------------------------------------
 
-const isRecord = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** A value that fits a JSON Schema, for emulated structured output and tool arguments. */
 const exampleOf = (schema: unknown, name = "value"): unknown => {

@@ -22,6 +22,7 @@ import { joinUrl } from "./internal/http.js"
 import * as Jwt from "./internal/jwt.js"
 import * as Token from "./internal/tokenEndpoint.js"
 import { TokenStore } from "./TokenStore.js"
+import { isRecord } from "./internal/json.js"
 
 /**
  * The scopes the Codex CLI asks for (§2.1).
@@ -390,8 +391,6 @@ export interface LoginDeviceOptions {
   readonly requestApiKey?: boolean
 }
 
-const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 /**
  * The device-code login (§2.4), for machines without a browser: asks for a user code,

@@ -17,6 +17,7 @@ import { fromTerminalEvent } from "./internal/errors.js"
 import type { OutputItem, Response, ResponseSnapshot } from "./Response.js"
 import { outputText } from "./Response.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
+import { isRecord } from "./internal/json.js"
 
 type Parts = Map<number, Array<string>>
 
@@ -42,8 +43,6 @@ const append = (parts: Parts | undefined, index: number, delta: string): Parts =
 const replace = (parts: Parts | undefined, index: number, text: string): Parts =>
   (parts ?? new Map<number, Array<string>>()).set(index, [text])
 
-const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 const mergeParts = (
   existing: ReadonlyArray<unknown>,

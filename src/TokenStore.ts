@@ -15,6 +15,7 @@ import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
 import { CodexConfig } from "./CodexConfig.js"
 import { TokenStoreError } from "./CodexError.js"
+import { isRecord, str } from "./internal/json.js"
 
 /**
  * The tokens of a ChatGPT login. All secrets are `Redacted`.
@@ -77,8 +78,6 @@ export interface Service {
  */
 export class TokenStore extends Context.Tag("codex-backend-sdk/TokenStore")<TokenStore, Service>() {}
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-const str = (u: unknown): string | undefined => (typeof u === "string" && u !== "" ? u : undefined)
 
 /** Reads the tokens of a parsed auth.json; `undefined` when it has no ChatGPT tokens. */
 const tokensOf = (json: Record<string, unknown>): StoredTokens | undefined => {

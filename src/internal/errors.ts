@@ -26,13 +26,11 @@ import {
 import * as RateLimits from "../RateLimits.js"
 import type { Response } from "../Response.js"
 import type { ResponseStreamEvent } from "../ResponseStreamEvent.js"
+import { isRecord, str } from "./json.js"
 
 type Headers = Readonly<Record<string, string | undefined>>
 
-const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
-const str = (u: unknown): string | undefined => (typeof u === "string" && u !== "" ? u : undefined)
 const num = (u: unknown): number | undefined => (typeof u === "number" && Number.isFinite(u) ? u : undefined)
 
 /** What an error body said, in the protocol's order of formats (§6.1). @internal */

@@ -9,6 +9,7 @@ import { DecodeError, truncateFrame } from "../CodexError.js"
 import type { ResponseStreamEvent } from "../ResponseStreamEvent.js"
 import { schemas } from "../ResponseStreamEvent.js"
 import { SseDecoder } from "./sse.js"
+import { isRecord } from "./json.js"
 
 type Kind = "string" | "number" | "object"
 
@@ -47,7 +48,6 @@ const checks: ReadonlyMap<string, ReadonlyArray<readonly [string, Kind]>> = new 
   Object.keys(schemas).map((type) => [type, requiredFields[type] ?? []])
 )
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const hasKind = (value: unknown, kind: Kind): boolean =>
   kind === "object" ? isRecord(value) : typeof value === kind

@@ -4,14 +4,14 @@
  * @internal
  */
 
+import { isRecord, str } from "./json.js"
+
 /** @internal */
 export type Claims = Readonly<Record<string, unknown>>
 
 const authClaim = "https://api.openai.com/auth"
 const profileClaim = "https://api.openai.com/profile"
 
-const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** The payload of a JWT, or `undefined` when it cannot be decoded ("no claims"). @internal */
 export const decodeClaims = (token: string): Claims | undefined => {
@@ -30,7 +30,6 @@ const auth = (claims: Claims | undefined): Claims | undefined => {
   return isRecord(value) ? value : undefined
 }
 
-const str = (value: unknown): string | undefined => (typeof value === "string" && value !== "" ? value : undefined)
 
 /** `exp`, in epoch seconds. @internal */
 export const expiresAt = (claims: Claims | undefined): number | undefined => {

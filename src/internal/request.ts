@@ -8,11 +8,10 @@
 import { Effect } from "effect"
 import type { ParameterPolicy } from "../CodexConfig.js"
 import { InvalidParameter, UnsupportedParameter } from "../CodexError.js"
+import { isRecord } from "./json.js"
 
 type Json = Record<string, unknown>
 
-const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** The 13 fields a caller may set on `/responses` (§4.1). @internal */
 export const responsesFields: ReadonlySet<string> = new Set([

@@ -11,15 +11,13 @@ import type { Service as Config } from "../CodexConfig.js"
 import { AuthExpired, LoginFailed, RefreshFailed } from "../CodexError.js"
 import type { AuthExpiredReason } from "../CodexError.js"
 import { joinUrl } from "./http.js"
+import { isRecord, str } from "./json.js"
 
 /** The Codex CLI's OAuth client id (§2.1). @internal */
 export const clientId = "app_EMoamEEZ73f0CkXaXp7hrann"
 
 const timeout = Duration.seconds(30)
 
-const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
-const str = (u: unknown): string | undefined => (typeof u === "string" && u !== "" ? u : undefined)
 
 /** Tokens a token-endpoint reply carried; each may be absent on a refresh. @internal */
 export interface IssuedTokens {
