@@ -302,7 +302,6 @@ export const usageLimit = (options: { readonly planType?: string; readonly reset
 // The default responder
 // ---------------------------------------------------------------------------------------
 
-
 /** A value that fits a JSON Schema, for emulated structured output and tool arguments. */
 const exampleOf = (schema: unknown, name = "value"): unknown => {
   if (!isRecord(schema)) return null

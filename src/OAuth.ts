@@ -391,7 +391,6 @@ export interface LoginDeviceOptions {
   readonly requestApiKey?: boolean
 }
 
-
 /**
  * The device-code login (§2.4), for machines without a browser: asks for a user code,
  * shows it, polls until the user approved it at `{issuer}/codex/device`, exchanges the

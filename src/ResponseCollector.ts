@@ -43,7 +43,6 @@ const append = (parts: Parts | undefined, index: number, delta: string): Parts =
 const replace = (parts: Parts | undefined, index: number, text: string): Parts =>
   (parts ?? new Map<number, Array<string>>()).set(index, [text])
 
-
 const mergeParts = (
   existing: ReadonlyArray<unknown>,
   parts: Parts | undefined,

@@ -78,7 +78,6 @@ export interface Service {
  */
 export class TokenStore extends Context.Tag("codex-backend-sdk/TokenStore")<TokenStore, Service>() {}
 
-
 /** Reads the tokens of a parsed auth.json; `undefined` when it has no ChatGPT tokens. */
 const tokensOf = (json: Record<string, unknown>): StoredTokens | undefined => {
   const tokens = json["tokens"]

@@ -30,7 +30,6 @@ import { isRecord, str } from "./json.js"
 
 type Headers = Readonly<Record<string, string | undefined>>
 
-
 const num = (u: unknown): number | undefined => (typeof u === "number" && Number.isFinite(u) ? u : undefined)
 
 /** What an error body said, in the protocol's order of formats (§6.1). @internal */

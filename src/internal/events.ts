@@ -48,7 +48,6 @@ const checks: ReadonlyMap<string, ReadonlyArray<readonly [string, Kind]>> = new 
   Object.keys(schemas).map((type) => [type, requiredFields[type] ?? []])
 )
 
-
 const hasKind = (value: unknown, kind: Kind): boolean =>
   kind === "object" ? isRecord(value) : typeof value === kind
 

@@ -12,7 +12,6 @@ export type Claims = Readonly<Record<string, unknown>>
 const authClaim = "https://api.openai.com/auth"
 const profileClaim = "https://api.openai.com/profile"
 
-
 /** The payload of a JWT, or `undefined` when it cannot be decoded ("no claims"). @internal */
 export const decodeClaims = (token: string): Claims | undefined => {
   const parts = token.split(".")
@@ -29,7 +28,6 @@ const auth = (claims: Claims | undefined): Claims | undefined => {
   const value = claims?.[authClaim]
   return isRecord(value) ? value : undefined
 }
-
 
 /** `exp`, in epoch seconds. @internal */
 export const expiresAt = (claims: Claims | undefined): number | undefined => {

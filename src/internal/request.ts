@@ -12,7 +12,6 @@ import { isRecord } from "./json.js"
 
 type Json = Record<string, unknown>
 
-
 /** The 13 fields a caller may set on `/responses` (§4.1). @internal */
 export const responsesFields: ReadonlySet<string> = new Set([
   "model",

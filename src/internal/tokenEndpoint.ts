@@ -18,7 +18,6 @@ export const clientId = "app_EMoamEEZ73f0CkXaXp7hrann"
 
 const timeout = Duration.seconds(30)
 
-
 /** Tokens a token-endpoint reply carried; each may be absent on a refresh. @internal */
 export interface IssuedTokens {
   readonly idToken: Redacted.Redacted<string> | undefined
