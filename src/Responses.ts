@@ -16,6 +16,7 @@ import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { DecodeError, InvalidParameter, isRetryable, PermissionDenied, StreamInterrupted, truncateFrame } from "./CodexError.js"
 import { replyMeta } from "./internal/errors.js"
+import { safeCause } from "./internal/json.js"
 import { drain, stream as eventStream } from "./internal/eventReader.js"
 import { joinUrl, makeBackend, withRetries } from "./internal/http.js"
 import { compactBody, responsesBody } from "./internal/request.js"
@@ -324,7 +325,10 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
       model: modelOf(body)
     })
     const meta = replyMeta(response.status, response.headers)
-    const text = yield* Effect.mapError(response.text, (cause) => new StreamInterrupted({ eventsReceived: 0, cause, ...meta }))
+    const text = yield* Effect.mapError(
+      response.text,
+      (cause) => new StreamInterrupted({ eventsReceived: 0, cause: safeCause(cause), ...meta })
+    )
     const json = yield* Effect.try({
       try: (): unknown => JSON.parse(text),
       catch: () => new DecodeError({ reason: "the compact reply is not JSON", frame: truncateFrame(text), ...meta })

@@ -1,8 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Duration, Effect, Logger, LogLevel, Redacted, Stream } from "effect"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Cause, Duration, Effect, Layer, Logger, LogLevel, Redacted, Stream } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
-import { CodexAuth, CodexEmulator, CodexError, OAuth, Responses, TokenStore } from "../src/index.js"
+import * as NodeUtil from "node:util"
+import { CodexAuth, CodexConfig, CodexEmulator, CodexError, OAuth, Responses, TokenStore } from "../src/index.js"
 import { tempHome } from "./helpers.js"
 
 describe("secrets and logs", () => {
@@ -94,4 +96,52 @@ describe("secrets through login and refresh", () => {
         for (const secret of strings.secrets) assert.notInclude(text, secret)
       }
     })))
+})
+
+describe("secrets in the causes of transport errors", () => {
+  it.live("a refused connection, a reset stream and an unreachable issuer print no token through JSON or inspect", () =>
+    Effect.gen(function*() {
+      const token = CodexEmulator.fakeJwt({ exp: 4102444800, secret: "access-secret-value" })
+      const refreshToken = "rt_refresh_secret_value"
+      const show = (e: unknown) => [JSON.stringify(e), NodeUtil.inspect(e, { depth: 30 }), String(e)]
+
+      // refused: nothing listens on port 9
+      const refused = yield* Effect.flip(
+        Effect.flatMap(Responses.Responses, (r) => r.create({ input: "x" })).pipe(
+          Effect.provide(Responses.layer.pipe(Layer.provide(Layer.mergeAll(
+            CodexConfig.layer({ codexBaseUrl: "http://127.0.0.1:9/backend-api/codex", maxRetries: 0 }),
+            CodexAuth.layerTokens({ accessToken: token }),
+            NodeHttpClient.layerUndici
+          ))))
+        )
+      )
+      assert.strictEqual(refused._tag, "TransportError")
+
+      // reset mid-stream
+      const reset = yield* Effect.gen(function*() {
+        const emulator = yield* CodexEmulator.CodexEmulator
+        yield* emulator.script(CodexEmulator.sse(CodexEmulator.textEvents("cut").slice(0, 3), { ending: "reset" }))
+        return yield* Effect.flip(Stream.runDrain(Effect.flatMap(Responses.Responses, (r) => Effect.succeed(r.stream({ input: "x" }))).pipe(Stream.unwrap)))
+      }).pipe(Effect.provide(CodexEmulator.layerClient({ auth: CodexAuth.layerTokens({ accessToken: token }) })))
+      assert.strictEqual(reset._tag, "StreamInterrupted")
+
+      // the issuer is unreachable while refreshing an expired token
+      const expired = CodexEmulator.fakeJwt({ exp: 1, "https://api.openai.com/auth": { chatgpt_account_id: "acct_1" } })
+      const refresh = yield* Effect.flip(
+        Effect.flatMap(CodexAuth.CodexAuth, (auth) => auth.credentials).pipe(
+          Effect.provide(CodexAuth.layer().pipe(Layer.provide(Layer.mergeAll(
+            TokenStore.layerMemory(TokenStore.tokens({ idToken: expired, accessToken: expired, refreshToken })),
+            CodexConfig.layer({ authIssuer: "http://127.0.0.1:9", maxRetries: 0 }),
+            NodeHttpClient.layerUndici
+          ))))
+        )
+      )
+      assert.strictEqual(refresh._tag, "RefreshFailed")
+
+      for (const text of [...show(refused), ...show(reset), ...show(refresh)]) {
+        assert.notInclude(text, "access-secret-value")
+        assert.notInclude(text, token.split(".")[1] ?? token)
+        assert.notInclude(text, refreshToken)
+      }
+    }))
 })

@@ -20,6 +20,7 @@ import type { ResponseStreamEvent } from "../ResponseStreamEvent.js"
 import { isTerminal } from "../ResponseStreamEvent.js"
 import { fromTerminalEvent, replyMeta } from "./errors.js"
 import { EventDecoder } from "./events.js"
+import { safeCause } from "./json.js"
 
 /** @internal */
 export interface ReadOptions {
@@ -47,7 +48,7 @@ class EventFeed {
     return new StreamInterrupted({
       eventsReceived: this.decoder.count,
       ...(this.responseId === undefined ? {} : { responseId: this.responseId }),
-      ...(cause === undefined ? {} : { cause }),
+      ...(cause === undefined ? {} : { cause: safeCause(cause) }),
       ...this.meta
     })
   }

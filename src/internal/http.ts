@@ -15,6 +15,7 @@ import { CodexConfig } from "../CodexConfig.js"
 import type { CodexError } from "../CodexError.js"
 import { isRetryable, Timeout, TransportError } from "../CodexError.js"
 import { fromReply } from "./errors.js"
+import { safeCause } from "./json.js"
 
 /** One backend call. @internal */
 export interface Call {
@@ -130,7 +131,7 @@ export const makeBackend = Effect.gen(function*() {
     request = HttpClientRequest.setHeaders(request, { ...authHeaders(config, credentials), accept: call.accept, ...call.headers })
     if (call.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, call.body)
     return Effect.raceFirst(
-      Effect.mapError(client.execute(request), (cause) => new TransportError({ endpoint: call.endpoint, cause })),
+      Effect.mapError(client.execute(request), (cause) => new TransportError({ endpoint: call.endpoint, cause: safeCause(cause) })),
       Effect.zipRight(Effect.sleep(config.requestTimeout), Effect.failSync(() => headersTimeout(call)))
     )
   }

@@ -11,7 +11,7 @@ import type { Service as Config } from "../CodexConfig.js"
 import { AuthExpired, LoginFailed, RefreshFailed } from "../CodexError.js"
 import type { AuthExpiredReason } from "../CodexError.js"
 import { joinUrl } from "./http.js"
-import { isRecord, str } from "./json.js"
+import { isRecord, safeCause, str } from "./json.js"
 
 /** The Codex CLI's OAuth client id (§2.1). @internal */
 export const clientId = "app_EMoamEEZ73f0CkXaXp7hrann"
@@ -71,7 +71,7 @@ export const send = (
       Effect.flatMap((response) => Effect.map(response.text, (body) => ({ response, body }))),
       Effect.timeoutFail({ duration: timeout, onTimeout: () => new RefreshFailed({ detail: "the token endpoint did not answer within 30 s" }) }),
       Effect.catchTag("RequestError", "ResponseError", (cause) =>
-        Effect.fail(new RefreshFailed({ detail: `could not reach the token endpoint (${cause.reason})`, cause })))
+        Effect.fail(new RefreshFailed({ detail: `could not reach the token endpoint (${cause.reason})`, cause: safeCause(cause) })))
     )
     let json: unknown = undefined
     try {
