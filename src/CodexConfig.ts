@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { Config, ConfigError, Context, Duration, Effect, Either, Layer } from "effect"
+import * as NodeFs from "node:fs"
 import * as Os from "node:os"
 import * as NodePath from "node:path"
 
@@ -203,12 +204,25 @@ const resolve = (overrides: Options, fallback: Options): Effect.Effect<Service, 
 export const layer = (options: Options = {}): Layer.Layer<CodexConfig, ConfigError.ConfigError> =>
   Layer.effect(CodexConfig, make(options))
 
+/** A set `CODEX_HOME` must exist and be a directory (protocol §2.9); it is canonicalised. */
+const existingDirectory = (value: string): Either.Either<string, ConfigError.ConfigError> => {
+  try {
+    const path = NodeFs.realpathSync(value)
+    if (NodeFs.statSync(path).isDirectory()) return Either.right(path)
+    return Either.left(ConfigError.InvalidData([], `CODEX_HOME=${value} is not a directory`))
+  } catch {
+    return Either.left(
+      ConfigError.InvalidData([], `CODEX_HOME=${value} does not exist; create it, or unset CODEX_HOME to use ~/.codex`)
+    )
+  }
+}
+
 /**
  * The options read from the environment:
  *
  * | variable | option |
  * |---|---|
- * | `CODEX_HOME` (non-empty) | `codexHome` |
+ * | `CODEX_HOME` (non-empty; must be an existing directory, as the Codex CLI requires; canonicalised) | `codexHome` |
  * | `CODEX_BASE_URL` | `codexBaseUrl` |
  * | `CODEX_CHATGPT_BASE_URL` | `chatgptBaseUrl` |
  * | `CODEX_OPENAI_BASE_URL` | `openaiBaseUrl` |
@@ -223,7 +237,7 @@ export const layer = (options: Options = {}): Layer.Layer<CodexConfig, ConfigErr
  */
 export const fromEnv: Config.Config<Options> = Config.all({
   codexHome: Config.string("CODEX_HOME").pipe(
-    Config.map((s) => (s.trim() === "" ? undefined : s)),
+    Config.mapOrFail((value) => (value.trim() === "" ? Either.right(undefined) : existingDirectory(value))),
     Config.withDefault(undefined)
   ),
   codexBaseUrl: Config.string("CODEX_BASE_URL").pipe(Config.withDefault(undefined)),

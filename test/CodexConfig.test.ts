@@ -1,5 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Exit } from "effect"
+import * as NodeFs from "node:fs"
+import * as NodeOs from "node:os"
+import * as NodePath from "node:path"
 import { CodexConfig } from "../src/index.js"
 
 const fromEnv = (env: Record<string, string>, overrides: CodexConfig.Options = {}) =>
@@ -22,15 +25,30 @@ describe("CodexConfig", () => {
       assert.match(config.codexHome, /\.codex$/)
     }))
 
+  it.effect("a set CODEX_HOME must be an existing directory; it is canonicalised", () =>
+    Effect.gen(function*() {
+      const missing = yield* Effect.exit(fromEnv({ CODEX_HOME: "/nonexistent/codex-home" }))
+      assert.isTrue(Exit.isFailure(missing))
+      if (Exit.isFailure(missing)) assert.include(String(missing.cause), "CODEX_HOME=/nonexistent/codex-home does not exist")
+      const aFile = NodePath.join(NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "codex-config-")), "auth.json")
+      NodeFs.writeFileSync(aFile, "{}")
+      const file = yield* Effect.exit(fromEnv({ CODEX_HOME: aFile }))
+      assert.isTrue(Exit.isFailure(file))
+      if (Exit.isFailure(file)) assert.include(String(file.cause), "is not a directory")
+      NodeFs.rmSync(NodePath.dirname(aFile), { recursive: true })
+      const config = yield* fromEnv({ CODEX_HOME: "/tmp/./" })
+      assert.strictEqual(config.codexHome, NodeFs.realpathSync("/tmp"))
+    }))
+
   it.effect("reads the environment; explicit overrides win; trailing slashes are trimmed", () =>
     Effect.gen(function*() {
       const config = yield* fromEnv({
-        CODEX_HOME: "/tmp/codex-home",
+        CODEX_HOME: NodeOs.tmpdir(),
         CODEX_BASE_URL: "http://127.0.0.1:9/backend-api/codex/",
         CODEX_PARAMETER_POLICY: "lenient",
         CODEX_MODEL: "gpt-5.5"
       }, { defaultModel: "gpt-5.4-mini" })
-      assert.strictEqual(config.codexHome, "/tmp/codex-home")
+      assert.strictEqual(config.codexHome, NodeFs.realpathSync(NodeOs.tmpdir()))
       assert.strictEqual(config.codexBaseUrl, "http://127.0.0.1:9/backend-api/codex")
       assert.strictEqual(config.parameterPolicy, "lenient")
       assert.strictEqual(config.defaultModel, "gpt-5.4-mini")
