@@ -188,6 +188,8 @@ export interface LoginOptions {
   readonly requestApiKey?: boolean
   /** When the port is busy, ask the other login there to cancel (`GET /cancel`); default false. */
   readonly cancelExisting?: boolean
+  /** Told the addresses the callback server listens on (`127.0.0.1:<port>`, `[::1]:<port>`). */
+  readonly onListening?: (addresses: ReadonlyArray<string>) => Effect.Effect<void>
 }
 
 const page = (title: string, body: string) =>
@@ -335,6 +337,14 @@ export const login = (
         )
     )
     const boundPort = (servers[0] === undefined ? undefined : portOf(servers[0])) ?? port
+    if (options.onListening !== undefined) {
+      yield* options.onListening(servers.map((server) => {
+        const address = server.address()
+        return typeof address === "object" && address !== null
+          ? address.family === "IPv6" ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`
+          : String(address)
+      }))
+    }
     redirectUri = `http://localhost:${boundPort}/auth/callback`
     const url = authorizeUrl(config, { redirectUri, pkce, workspaceId: options.workspaceId })
     yield* (options.onUrl ?? ((u: string) => Effect.sync(() => console.error(`Open this URL to sign in:\n${u}`))))(url)
