@@ -449,7 +449,8 @@ export const make = (options: Options = {}) =>
     if (address._tag !== "TcpAddress") return yield* Effect.dieMessage("the emulator needs a TCP address")
     const url = `http://127.0.0.1:${address.port}`
     const scripts = yield* Ref.make<Readonly<Record<Route, ReadonlyArray<Reply>>>>({ responses: [], compact: [], token: [] })
-    const recorded = yield* Ref.make<ReadonlyArray<RecordedRequest>>([])
+    const recorded: Array<RecordedRequest> = []
+    const record = (entry: RecordedRequest) => Effect.sync(() => void recorded.push(entry))
     const aborted = yield* Ref.make(0)
     const issuer = new Issuer(url, options)
     const acceptToken = options.acceptToken ?? unexpired
@@ -464,10 +465,9 @@ export const make = (options: Options = {}) =>
       if (reply._tag === "Http") {
         return HttpServerResponse.text(reply.body, { status: reply.status, headers: reply.headers, contentType: reply.headers["content-type"] ?? "application/json" })
       }
-      const bytes = encoder.encode(reply.frames.map((frame) => frameText(frame, reply.lineEnding)).join(""))
       const pieces = reply.chunkSize === undefined
         ? reply.frames.map((frame) => encoder.encode(frameText(frame, reply.lineEnding)))
-        : splitBytes(bytes, reply.chunkSize)
+        : splitBytes(encoder.encode(reply.frames.map((frame) => frameText(frame, reply.lineEnding)).join("")), reply.chunkSize)
       const nodeResponse = NodeHttpServerRequest.toServerResponse(request)
       nodeResponse.once("close", () => {
         if (!nodeResponse.writableEnded) Effect.runSync(Ref.update(aborted, (n) => n + 1))
@@ -501,7 +501,7 @@ export const make = (options: Options = {}) =>
         } catch {
           // recorded as text
         }
-        yield* Ref.update(recorded, (all) => [...all, { method: request.method, path: request.url, headers: request.headers, body }])
+        yield* record({ method: request.method, path: request.url, headers: request.headers, body })
         const authorization = request.headers["authorization"] ?? ""
         const token = authorization.startsWith("Bearer ") ? authorization.slice(7) : ""
         if (!acceptToken(token)) {
@@ -531,7 +531,7 @@ export const make = (options: Options = {}) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
         const raw = yield* Effect.orElseSucceed(request.text, () => "")
-        yield* Ref.update(recorded, (all) => [...all, { method: request.method, path: request.url, headers: request.headers, body: raw }])
+        yield* record({ method: request.method, path: request.url, headers: request.headers, body: raw })
         if (route !== undefined) {
           const scripted = yield* next(route)
           if (scripted !== undefined) return send(scripted, request)
@@ -565,7 +565,7 @@ export const make = (options: Options = {}) =>
       },
       script: (...replies) => Ref.update(scripts, (all) => ({ ...all, responses: [...all.responses, ...replies] })),
       scriptRoute: (route, ...replies) => Ref.update(scripts, (all) => ({ ...all, [route]: [...all[route], ...replies] })),
-      requests: Ref.get(recorded),
+      requests: Effect.sync(() => recorded.slice()),
       abortedStreams: Ref.get(aborted),
       issuer: {
         issue: (ttl) => Effect.sync(() => issuer.issue(ttl)),
@@ -574,7 +574,7 @@ export const make = (options: Options = {}) =>
       },
       reset: Effect.all([
         Ref.set(scripts, { responses: [], compact: [], token: [] }),
-        Ref.set(recorded, []),
+        Effect.sync(() => void recorded.splice(0)),
         Ref.set(aborted, 0)
       ], { discard: true })
     }
