@@ -12,7 +12,7 @@
  * @internal
  */
 import type { HttpClientResponse } from "@effect/platform"
-import { Chunk, Clock, Duration, Effect, Stream } from "effect"
+import { Chunk, Clock, Duration, Effect, Queue, Stream, Take } from "effect"
 import type { CodexError } from "../CodexError.js"
 import { DecodeError, StreamInterrupted, Timeout } from "../CodexError.js"
 import { outputText } from "../Response.js"
@@ -182,8 +182,8 @@ export const drain = (
 
 /**
  * The events of a reply as a `Stream`: `drain` runs in a fiber of the stream's scope and
- * hands chunks over with backpressure; closing the stream interrupts it, which aborts the
- * request.
+ * hands chunks over through a bounded queue (backpressure: a slow consumer stops the
+ * reads); closing the stream interrupts the fiber, which aborts the request.
  *
  * @internal
  */
@@ -191,13 +191,16 @@ export const stream = (
   response: HttpClientResponse.HttpClientResponse,
   options: ReadOptions
 ): Stream.Stream<ResponseStreamEvent, CodexError> =>
-  Stream.asyncScoped<ResponseStreamEvent, CodexError>((emit) =>
-    Effect.forkScoped(
-      drain(response, options, (events) => Effect.promise(() => emit.chunk(Chunk.unsafeFromArray(events)))).pipe(
+  Stream.unwrapScoped(
+    Effect.gen(function*() {
+      const queue = yield* Effect.acquireRelease(Queue.bounded<Take.Take<ResponseStreamEvent, CodexError>>(16), Queue.shutdown)
+      yield* drain(response, options, (events) => Queue.offer(queue, Take.chunk(Chunk.unsafeFromArray(events)))).pipe(
         Effect.matchEffect({
-          onFailure: (error) => Effect.promise(() => emit.fail(error)),
-          onSuccess: () => Effect.promise(() => emit.end())
-        })
+          onFailure: (error) => Queue.offer(queue, Take.fail(error)),
+          onSuccess: () => Queue.offer(queue, Take.end)
+        }),
+        Effect.forkScoped
       )
-    )
+      return Stream.flattenTake(Stream.fromQueue(queue))
+    })
   )
