@@ -225,8 +225,12 @@ const sdkContender = (server: BenchServer) => {
 // Measures
 // ---------------------------------------------------------------------------------------
 
+/**
+ * One timed run. No `gc()` before it: a forced full collection flushes compiled code
+ * (V8's bytecode flushing), which doubled the time of code-heavy clients and left tiny
+ * loops untouched — a measurement artefact. Interleaving spreads GC pauses instead.
+ */
 const time = async (f: () => Promise<unknown>): Promise<number> => {
-  gc?.() // no contender pays for another's garbage
   const t0 = performance.now()
   await f()
   return performance.now() - t0
