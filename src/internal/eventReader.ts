@@ -12,7 +12,7 @@
  * @internal
  */
 import type { HttpClientResponse } from "@effect/platform"
-import { Chunk, Clock, Duration, Effect, Queue, Stream, Take } from "effect"
+import { Chunk, Clock, Duration, Effect, Option, Queue, Stream, Take } from "effect"
 import type { CodexError } from "../CodexError.js"
 import { DecodeError, StreamInterrupted, Timeout } from "../CodexError.js"
 import { outputText } from "../Response.js"
@@ -148,11 +148,12 @@ export const drain = (
       blocked = false
       lastActivity = clock.unsafeCurrentTimeMillis()
     })
-    const read = Stream.runForEachWhile(response.stream, (bytes): Effect.Effect<boolean, CodexError> => {
+    /** Decodes one network chunk and hands its events on; `true` to read on. */
+    const step = (chunk: Chunk.Chunk<Uint8Array>): Effect.Effect<boolean, CodexError> => {
       lastActivity = clock.unsafeCurrentTimeMillis()
       let events: Array<ResponseStreamEvent>
       try {
-        events = feed.push(bytes)
+        events = feed.push(chunk)
       } catch (error) {
         return Effect.fail(caught(feed)(error))
       }
@@ -161,18 +162,25 @@ export const drain = (
       if (pending === undefined) return more
       blocked = true
       return pending.pipe(Effect.zipRight(unblock), Effect.zipRight(more))
-    }).pipe(
-      Effect.mapError(caught(feed)),
-      Effect.flatMap(() => {
-        if (feed.terminal !== undefined) return Effect.void
-        try {
-          const pending = onEvents(feed.end())
-          return pending === undefined ? Effect.void : pending
-        } catch (error) {
-          return Effect.fail(caught(feed)(error))
-        }
+    }
+    const finish: Effect.Effect<void, CodexError> = Effect.suspend(() => {
+      if (feed.terminal !== undefined) return Effect.void
+      try {
+        const pending = onEvents(feed.end())
+        return pending === undefined ? Effect.void : pending
+      } catch (error) {
+        return Effect.fail(caught(feed)(error))
+      }
+    })
+    // A pull loop over the body: cheaper to set up than `Stream.runForEach*`, which
+    // matters on small replies.
+    const read = Effect.scoped(Effect.flatMap(Stream.toPull(response.stream), (pull) => {
+      const loop: Effect.Effect<void, CodexError> = Effect.matchEffect(pull, {
+        onFailure: (error) => (Option.isNone(error) ? finish : Effect.fail(caught(feed)(error.value))),
+        onSuccess: (chunk) => Effect.flatMap(step(chunk), (more) => (more ? loop : Effect.void))
       })
-    )
+      return loop
+    }))
     const watchdog: Effect.Effect<never, Timeout> = Effect.suspend(() => {
       const idle = blocked ? 0 : clock.unsafeCurrentTimeMillis() - lastActivity
       return idle >= idleMillis ? Effect.fail(feed.timeout()) : Effect.zipRight(Effect.sleep(idleMillis - idle), watchdog)
