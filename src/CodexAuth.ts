@@ -131,8 +131,25 @@ export interface Options {
   readonly maxTokenAge?: Duration.DurationInput
 }
 
-const credentialsOf = (tokens: StoredTokens): Credentials =>
-  makeCredentials({ accessToken: tokens.accessToken, idToken: tokens.idToken, accountId: tokens.accountId })
+/**
+ * What the tokens' claims say, decoded once per token set (every request asks for the
+ * credentials; decoding two JWTs each time would be wasted work).
+ */
+const derived = new WeakMap<StoredTokens, { readonly credentials: Credentials; readonly exp: number | undefined }>()
+
+const derive = (tokens: StoredTokens) => {
+  let entry = derived.get(tokens)
+  if (entry === undefined) {
+    entry = {
+      credentials: makeCredentials({ accessToken: tokens.accessToken, idToken: tokens.idToken, accountId: tokens.accountId }),
+      exp: Jwt.expiresAt(Jwt.decodeClaims(Redacted.value(tokens.accessToken)))
+    }
+    derived.set(tokens, entry)
+  }
+  return entry
+}
+
+const credentialsOf = (tokens: StoredTokens): Credentials => derive(tokens).credentials
 
 const same = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>) => Redacted.value(a) === Redacted.value(b)
 
@@ -161,13 +178,13 @@ export const make = (
     const load = Effect.flatMap(store.load, (tokens) => (tokens === undefined ? Effect.fail(missing(store.location)) : adopt(tokens)))
 
     const isStale = (tokens: StoredTokens, now: number): boolean => {
-      const exp = Jwt.expiresAt(Jwt.decodeClaims(Redacted.value(tokens.accessToken)))
+      const exp = derive(tokens).exp
       if (exp !== undefined) return exp * 1000 - now < margin
       return tokens.lastRefresh !== undefined && now - tokens.lastRefresh.getTime() > maxAge
     }
 
     const isExpired = (tokens: StoredTokens, now: number): boolean => {
-      const exp = Jwt.expiresAt(Jwt.decodeClaims(Redacted.value(tokens.accessToken)))
+      const exp = derive(tokens).exp
       return exp !== undefined && exp * 1000 <= now
     }
 
