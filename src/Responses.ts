@@ -15,7 +15,7 @@ import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { DecodeError, InvalidParameter, isRetryable, PermissionDenied, StreamInterrupted, truncateFrame } from "./CodexError.js"
-import { replyMeta } from "./internal/errors.js"
+import { isCloudflarePage, replyMeta } from "./internal/errors.js"
 import { safeCause } from "./internal/json.js"
 import { drain, stream as eventStream } from "./internal/eventReader.js"
 import { joinUrl, makeBackend, withRetries } from "./internal/http.js"
@@ -226,7 +226,7 @@ const notAnEventStream = (response: HttpClientResponse.HttpClientResponse): Effe
   Effect.flatMap(Effect.orElseSucceed(response.text, () => ""), (text): Effect.Effect<never, CodexError> => {
     const contentType = response.headers["content-type"] ?? ""
     const meta = replyMeta(response.status, response.headers)
-    if (/cloudflare|just a moment|cf-challenge/i.test(text) || response.headers["cf-mitigated"] === "challenge") {
+    if (isCloudflarePage(text, response.headers)) {
       return Effect.fail(new PermissionDenied({ reason: "cloudflare", detail: "Cloudflare challenge page", ...meta }))
     }
     return Effect.fail(

@@ -134,6 +134,16 @@ const usageLimit = (
 }
 
 /**
+ * Whether a reply is Cloudflare's challenge or block page (§6.2): `cf-mitigated:
+ * challenge`, or the page's tell-tale words. Used on 403s and on 200s that are not an
+ * event stream.
+ *
+ * @internal
+ */
+export const isCloudflarePage = (text: string, headers: Headers): boolean =>
+  headers["cf-mitigated"] === "challenge" || /cloudflare|just a moment|cf-challenge/i.test(text)
+
+/**
  * Maps a non-2xx reply to the most specific typed error (§6.2).
  *
  * @internal
@@ -189,10 +199,7 @@ export const fromReply = (options: {
     case 402:
       return new RateLimited({ kind: "insufficient_quota", detail, ...meta })
     case 403: {
-      if (
-        headers["cf-mitigated"] === "challenge" || body.html ||
-        /cloudflare|just a moment|\bblocked\b/i.test(body.text)
-      ) {
+      if (isCloudflarePage(body.text, headers) || body.html || /\bblocked\b/i.test(body.text)) {
         return new PermissionDenied({ reason: "cloudflare", detail: "Cloudflare challenge or block page", ...meta })
       }
       if (body.code === "unsupported_country_region_territory" || /unsupported_country_region_territory/.test(body.text)) {
