@@ -12,7 +12,7 @@
 import * as ChildProcess from "node:child_process"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
-import { textEvents } from "../src/internal/emulatorEvents.js"
+import { textEvents } from "../src/internal/emulator/events.js"
 
 /** @internal */
 export interface Scenario {

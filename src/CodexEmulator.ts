@@ -35,16 +35,15 @@ import * as Http from "node:http"
 import * as CodexAuth from "./CodexAuth.js"
 import * as CodexClient from "./CodexClient.js"
 import * as CodexConfig from "./CodexConfig.js"
-import * as Events from "./internal/emulatorEvents.js"
-import type { IssuerOptions, IssuerReply } from "./internal/emulatorIssuer.js"
-import { Issuer, jwt } from "./internal/emulatorIssuer.js"
-import { knownUnsupported } from "./internal/request.js"
+import * as Events from "./internal/emulator/events.js"
+import type { IssuerOptions, IssuerReply } from "./internal/emulator/issuer.js"
+import { Issuer, jwt } from "./internal/emulator/issuer.js"
+import * as Replies from "./internal/emulator/replies.js"
+import { compacted, defaultReply, detail, validateCommon, validateResponses } from "./internal/emulator/responses.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
 import * as Responses from "./Responses.js"
 import * as TokenStore from "./TokenStore.js"
 import { isRecord } from "./internal/json.js"
-
-type Json = Record<string, unknown>
 
 /**
  * A frame of an SSE reply: an event object (sent as `event: <type>` + `data: <json>`) or
@@ -53,7 +52,7 @@ type Json = Record<string, unknown>
  * @since 0.1.0
  * @category models
  */
-export type Frame = ResponseStreamEvent | Json | { readonly raw: string }
+export type Frame = Replies.Frame
 
 /**
  * How an SSE reply ends: `"complete"` closes the body normally after the frames; `"stall"`
@@ -62,30 +61,15 @@ export type Frame = ResponseStreamEvent | Json | { readonly raw: string }
  * @since 0.1.0
  * @category models
  */
-export type Ending = "complete" | "stall" | "reset"
+export type Ending = Replies.Ending
 
 /**
- * A scripted reply.
+ * A scripted reply: an SSE body (`sse`, `text`, `functionCall`) or a plain HTTP answer (`http`).
  *
  * @since 0.1.0
  * @category models
  */
-export type Reply =
-  | {
-    readonly _tag: "Sse"
-    readonly frames: ReadonlyArray<Frame>
-    readonly ending: Ending
-    /** Split the body into chunks of this many bytes (1 = byte by byte); default: one chunk per frame. */
-    readonly chunkSize: number | undefined
-    readonly lineEnding: "\n" | "\r\n" | "\r"
-    readonly headers: Readonly<Record<string, string>>
-  }
-  | {
-    readonly _tag: "Http"
-    readonly status: number
-    readonly body: string
-    readonly headers: Readonly<Record<string, string>>
-  }
+export type Reply = Replies.Reply
 
 /**
  * A request the emulator received (any route, valid or not).
@@ -216,27 +200,12 @@ export const incompleteEvents: (text: string, reason: string) => Array<ResponseS
 // ---------------------------------------------------------------------------------------
 
 /**
- * An SSE reply.
+ * An SSE reply: frames, how it ends, how it is chunked, which line ending it uses.
  *
  * @since 0.1.0
  * @category replies
  */
-export const sse = (
-  frames: ReadonlyArray<Frame>,
-  options: {
-    readonly ending?: Ending
-    readonly chunkSize?: number
-    readonly lineEnding?: "\n" | "\r\n" | "\r"
-    readonly headers?: Readonly<Record<string, string>>
-  } = {}
-): Reply => ({
-  _tag: "Sse",
-  frames,
-  ending: options.ending ?? "complete",
-  chunkSize: options.chunkSize,
-  lineEnding: options.lineEnding ?? "\n",
-  headers: options.headers ?? {}
-})
+export const sse: typeof Replies.sse = Replies.sse
 
 /**
  * A text answer as an SSE reply.
@@ -244,7 +213,7 @@ export const sse = (
  * @since 0.1.0
  * @category replies
  */
-export const text = (answer: string, options: EventOptions = {}): Reply => sse(textEvents(answer, options))
+export const text: typeof Replies.text = Replies.text
 
 /**
  * A function call as an SSE reply.
@@ -252,8 +221,7 @@ export const text = (answer: string, options: EventOptions = {}): Reply => sse(t
  * @since 0.1.0
  * @category replies
  */
-export const functionCall = (name: string, args: unknown, options: EventOptions & { readonly callId?: string } = {}): Reply =>
-  sse(functionCallEvents(name, typeof args === "string" ? args : JSON.stringify(args), options))
+export const functionCall: typeof Replies.functionCall = Replies.functionCall
 
 /**
  * A plain HTTP reply (`body` objects are sent as JSON).
@@ -261,12 +229,7 @@ export const functionCall = (name: string, args: unknown, options: EventOptions 
  * @since 0.1.0
  * @category replies
  */
-export const http = (status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): Reply => ({
-  _tag: "Http",
-  status,
-  body: typeof body === "string" ? body : JSON.stringify(body),
-  headers: typeof body === "string" ? { "content-type": "text/plain", ...headers } : { "content-type": "application/json", ...headers }
-})
+export const http: typeof Replies.http = Replies.http
 
 /**
  * A 429 usage-limit reply with its rate-limit headers.
@@ -274,149 +237,7 @@ export const http = (status: number, body: unknown, headers: Readonly<Record<str
  * @since 0.1.0
  * @category replies
  */
-export const usageLimit = (options: { readonly planType?: string; readonly resetsAt?: number } = {}): Reply =>
-  http(
-    429,
-    {
-      error: {
-        type: "usage_limit_reached",
-        message: "The usage limit has been reached",
-        plan_type: options.planType ?? "plus",
-        resets_at: options.resetsAt ?? 1767240000,
-        eligible_promo: null
-      }
-    },
-    {
-      "x-codex-primary-used-percent": "100",
-      "x-codex-primary-window-minutes": "300",
-      "x-codex-primary-reset-at": String(options.resetsAt ?? 1767240000),
-      "x-codex-secondary-used-percent": "40",
-      "x-codex-secondary-window-minutes": "10080",
-      "x-codex-active-limit": "codex",
-      "x-codex-promo-message": "Upgrade for more usage",
-      "x-request-id": "req_emulated_429"
-    }
-  )
-
-// ---------------------------------------------------------------------------------------
-// The default responder
-// ---------------------------------------------------------------------------------------
-
-/** A value that fits a JSON Schema, for emulated structured output and tool arguments. */
-const exampleOf = (schema: unknown, name = "value"): unknown => {
-  if (!isRecord(schema)) return null
-  if (Array.isArray(schema["enum"]) && schema["enum"].length > 0) return schema["enum"][0]
-  if ("const" in schema) return schema["const"]
-  for (const key of ["anyOf", "oneOf"]) {
-    const list = schema[key]
-    if (Array.isArray(list) && list.length > 0) return exampleOf(list[0], name)
-  }
-  const type = Array.isArray(schema["type"]) ? schema["type"][0] : schema["type"]
-  switch (type) {
-    case "object": {
-      const out: Json = {}
-      const properties = isRecord(schema["properties"]) ? schema["properties"] : {}
-      for (const [key, value] of Object.entries(properties)) out[key] = exampleOf(value, key)
-      return out
-    }
-    case "array":
-      return [exampleOf(schema["items"], name)]
-    case "integer":
-      return 42
-    case "number":
-      return 4.2
-    case "boolean":
-      return true
-    case "null":
-      return null
-    default:
-      return name === "city" ? "Paris" : `example ${name}`
-  }
-}
-
-const lastUserText = (input: ReadonlyArray<unknown>): string => {
-  for (let i = input.length - 1; i >= 0; i--) {
-    const item = input[i]
-    if (isRecord(item) && item["role"] === "user" && Array.isArray(item["content"])) {
-      return item["content"].map((part) => (isRecord(part) && typeof part["text"] === "string" ? part["text"] : "")).join("")
-    }
-  }
-  return ""
-}
-
-/** The answer to an unscripted request, computed from it. */
-const defaultReply = (body: Json): Reply => {
-  const input = Array.isArray(body["input"]) ? body["input"] : []
-  const model = typeof body["model"] === "string" ? body["model"] : "gpt-5.4"
-  const reasoning = isRecord(body["reasoning"]) && typeof body["reasoning"]["summary"] === "string"
-    ? "The user wants a short, direct answer."
-    : undefined
-  const options: EventOptions = { model, ...(reasoning === undefined ? {} : { reasoning }) }
-  const outputs = input.filter((item) => isRecord(item) && item["type"] === "function_call_output")
-  const tools = Array.isArray(body["tools"]) ? body["tools"].filter(isRecord) : []
-  const tool = tools.find((t) => t["type"] === "function")
-  if (outputs.length === 0 && tool !== undefined && typeof tool["name"] === "string") {
-    return functionCall(tool["name"], exampleOf(tool["parameters"] ?? { type: "object" }), options)
-  }
-  if (outputs.length > 0) {
-    const last = outputs[outputs.length - 1]
-    return text(`The tool returned ${isRecord(last) ? String(last["output"]) : ""}.`, options)
-  }
-  const format = isRecord(body["text"]) ? body["text"]["format"] : undefined
-  if (isRecord(format) && format["type"] === "json_schema") {
-    return text(JSON.stringify(exampleOf(format["schema"])), options)
-  }
-  return text(`You said: ${lastUserText(input)}`, options)
-}
-
-// ---------------------------------------------------------------------------------------
-// Validation, as the backend does it (§4.2)
-// ---------------------------------------------------------------------------------------
-
-const detail = (message: string): Reply => http(400, { detail: message })
-
-const validateItems = (input: unknown): Reply | undefined => {
-  if (!Array.isArray(input)) return undefined
-  const calls = new Set<string>()
-  for (const item of input) {
-    if (!isRecord(item)) continue
-    if (item["type"] === "item_reference") return detail(`Item with id '${String(item["id"])}' not found.`)
-    if (item["type"] === "function_call" || item["type"] === "custom_tool_call") calls.add(String(item["call_id"]))
-    if (
-      (item["type"] === "function_call_output" || item["type"] === "custom_tool_call_output") &&
-      !calls.has(String(item["call_id"]))
-    ) {
-      return detail(`No tool call found for function call output with call_id ${String(item["call_id"])}.`)
-    }
-  }
-  return undefined
-}
-
-const validateResponses = (body: Json): Reply | undefined => {
-  if (body["stream"] !== true) return detail("Stream must be set to true")
-  if (body["store"] !== false) return detail("Store must be set to false")
-  if (typeof body["instructions"] !== "string") return detail("Instructions are required")
-  return validateCommon(body) ??
-    (Array.isArray(body["tools"]) && body["tools"].length > 0 && body["tool_choice"] === undefined
-      ? detail("tool_choice is required when tools are provided")
-      : undefined)
-}
-
-const validateCommon = (body: Json): Reply | undefined => {
-  for (const name of knownUnsupported) {
-    if (name in body) return detail(`Unsupported parameter: ${name}`)
-  }
-  const model = body["model"]
-  if (typeof model !== "string" || model === "") return detail("Model is required")
-  if (model.endsWith("-pro")) {
-    return detail(`The '${model}' model is not supported when using Codex with a ChatGPT account.`)
-  }
-  const tier = body["service_tier"]
-  if (tier !== undefined && tier !== "default" && tier !== "priority") {
-    return detail(`Invalid service_tier: ${String(tier)}`)
-  }
-  return validateItems(body["input"])
-}
+export const usageLimit: typeof Replies.usageLimit = Replies.usageLimit
 
 // ---------------------------------------------------------------------------------------
 // The server
@@ -592,22 +413,6 @@ const unexpired = (token: string): boolean => {
     return typeof exp !== "number" || exp * 1000 > Date.now()
   } catch {
     return true
-  }
-}
-
-/** The emulated compaction: user messages kept, everything else folded into one compaction item. */
-const compacted = (body: Json) => {
-  const input = Array.isArray(body["input"]) ? body["input"] : []
-  const kept = input.filter((item) => isRecord(item) && item["type"] === "message" && item["role"] === "user")
-  const folded = input.length - kept.length
-  return {
-    id: "cmp_emulated",
-    object: "response.compacted",
-    output: [
-      ...kept,
-      { type: "compaction", encrypted_content: `gAAAAB-emulated-compaction-of-${folded}-items` }
-    ],
-    usage: { input_tokens: 100 * input.length, output_tokens: 50, total_tokens: 100 * input.length + 50 }
   }
 }
 

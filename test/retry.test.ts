@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Ref, TestClock } from "effect"
 import { CodexConfig, CodexError } from "../src/index.js"
-import { withRetries } from "../src/internal/http.js"
+import { withRetries } from "../src/internal/retry.js"
 
 describe("retry schedule (protocol §6.4)", () => {
   it.effect("backs off 200 ms × 2^n with ±10 % jitter, 4 retries, then fails", () =>

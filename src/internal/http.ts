@@ -7,7 +7,7 @@
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientResponse } from "@effect/platform"
-import { Clock, Duration, Effect, Random, Redacted } from "effect"
+import { Clock, Effect, Redacted } from "effect"
 import type { Credentials } from "../CodexAuth.js"
 import { CodexAuth } from "../CodexAuth.js"
 import type { Service as Config } from "../CodexConfig.js"
@@ -16,6 +16,7 @@ import type { CodexError } from "../CodexError.js"
 import { isRetryable, Timeout, TransportError } from "../CodexError.js"
 import { fromReply } from "./errors.js"
 import { safeCause } from "./json.js"
+import { withRetries } from "./retry.js"
 
 /** One backend call. @internal */
 export interface Call {
@@ -48,54 +49,6 @@ export const authHeaders = (config: Config, credentials: Credentials): Record<st
   if (credentials.accountId !== undefined) headers["chatgpt-account-id"] = credentials.accountId
   if (credentials.fedramp) headers["x-openai-fedramp"] = "true"
   return headers
-}
-
-/**
- * How long to wait before retry `attempt` (0-based) after `error`, or `undefined` when
- * the server asked for longer than `retryMaxDelay` (the call then fails at once).
- *
- * @internal
- */
-export const retryDelay = (
-  config: Config,
-  attempt: number,
-  error: CodexError
-): Effect.Effect<Duration.Duration | undefined> => {
-  const requested = error._tag === "RateLimited" ? error.retryAfter : undefined
-  if (requested !== undefined) {
-    return Effect.succeed(Duration.greaterThan(requested, config.retryMaxDelay) ? undefined : requested)
-  }
-  return Effect.map(Random.nextRange(0.9, 1.1), (jitter) =>
-    Duration.min(
-      Duration.millis(Duration.toMillis(config.retryBaseDelay) * 2 ** attempt * jitter),
-      config.retryMaxDelay
-    ))
-}
-
-/**
- * Runs `effect` again after a retryable error, up to `retries` times, waiting as
- * {@link retryDelay} says. `retryable` picks the errors to retry and says which
- * `CodexError` they stand for (default: every error that `isRetryable`).
- *
- * @internal
- */
-export const withRetries = <A, E, R>(
-  config: Config,
-  retries: number,
-  endpoint: string,
-  effect: Effect.Effect<A, E, R>,
-  retryable: (error: E) => CodexError | undefined
-): Effect.Effect<A, E, R> => {
-  const loop = (attempt: number): Effect.Effect<A, E, R> =>
-    Effect.catchAll(effect, (error) => {
-      const reason = attempt < retries ? retryable(error) : undefined
-      if (reason === undefined) return Effect.fail(error)
-      return Effect.flatMap(retryDelay(config, attempt, reason), (delay) =>
-        delay === undefined ? Effect.fail(error) : Effect.logDebug(
-          `${endpoint}: ${reason._tag}; retry ${attempt + 1}/${retries} in ${Duration.format(delay)}`
-        ).pipe(Effect.zipRight(Effect.sleep(delay)), Effect.zipRight(loop(attempt + 1))))
-    })
-  return loop(0)
 }
 
 /** @internal */

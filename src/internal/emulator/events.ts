@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import type { ResponseStreamEvent } from "../ResponseStreamEvent.js"
+import type { ResponseStreamEvent } from "../../ResponseStreamEvent.js"
 
 type Json = Record<string, unknown>
 
