@@ -8,17 +8,32 @@ import type { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import type { ConfigError } from "effect"
 import { Context, Effect, Layer } from "effect"
+import * as Audio from "./Audio.js"
+import * as CodexAccount from "./CodexAccount.js"
 import * as CodexAuth from "./CodexAuth.js"
 import * as CodexConfig from "./CodexConfig.js"
+import * as Embeddings from "./Embeddings.js"
+import * as Models from "./Models.js"
+import * as Realtime from "./Realtime.js"
 import * as Responses from "./Responses.js"
 import * as TokenStore from "./TokenStore.js"
 
 /**
+ * Every endpoint group, in the seed SDK's shape: `client.responses.create(...)`,
+ * `client.models.list()`, `client.realtime.calls.create(...)`, `client.embeddings.create(...)`,
+ * `client.audio.transcriptions.create(...)`, `client.codex.usage()`.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface Service {
   readonly responses: Responses.Service
+  readonly models: Models.Service
+  readonly realtime: Realtime.Service
+  readonly embeddings: Embeddings.Service
+  readonly audio: Audio.Service
+  /** Usage, cloud tasks, environments, memories, custom instructions. */
+  readonly codex: CodexAccount.Service
 }
 
 /**
@@ -33,9 +48,40 @@ export class CodexClient extends Context.Tag("codex-backend-sdk/CodexClient")<Co
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, never, Responses.Responses> = Effect.map(
-  Responses.Responses,
-  (responses) => CodexClient.of({ responses })
+export const make: Effect.Effect<
+  Service,
+  never,
+  Responses.Responses | Models.Models | Realtime.Realtime | Embeddings.Embeddings | Audio.Audio | CodexAccount.CodexAccount
+> = Effect.map(
+  Effect.all({
+    responses: Responses.Responses,
+    models: Models.Models,
+    realtime: Realtime.Realtime,
+    embeddings: Embeddings.Embeddings,
+    audio: Audio.Audio,
+    codex: CodexAccount.CodexAccount
+  }),
+  (groups) => CodexClient.of(groups)
+)
+
+/**
+ * The services every `CodexClient` layer provides: the aggregate and each group's own tag.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Services =
+  | CodexClient
+  | Responses.Responses
+  | Models.Models
+  | Realtime.Realtime
+  | Embeddings.Embeddings
+  | Audio.Audio
+  | CodexAccount.CodexAccount
+
+/** The live groups; `Responses` is built beside `Models` so replies keep the catalog cache honest. */
+const groups = Layer.mergeAll(Responses.layer, Realtime.layer, Embeddings.layer, Audio.layer, CodexAccount.layer).pipe(
+  Layer.provideMerge(Models.layer)
 )
 
 /**
@@ -46,10 +92,10 @@ export const make: Effect.Effect<Service, never, Responses.Responses> = Effect.m
  * @category layers
  */
 export const layerServices: Layer.Layer<
-  CodexClient | Responses.Responses,
+  Services,
   never,
-  CodexConfig.CodexConfig | CodexAuth.CodexAuth | HttpClient.HttpClient
-> = Layer.effect(CodexClient, make).pipe(Layer.provideMerge(Responses.layer))
+  CodexConfig.CodexConfig | CodexAuth.CodexAuth | HttpClient.HttpClient | TokenStore.TokenStore
+> = Layer.effect(CodexClient, make).pipe(Layer.provideMerge(groups))
 
 /**
  * The whole live stack from explicit options: configuration (`options` over the
@@ -62,7 +108,7 @@ export const layerServices: Layer.Layer<
 export const layerWith = (
   options: CodexConfig.Options
 ): Layer.Layer<
-  CodexClient | Responses.Responses | CodexConfig.CodexConfig | CodexAuth.CodexAuth | TokenStore.TokenStore,
+  Services | CodexConfig.CodexConfig | CodexAuth.CodexAuth | TokenStore.TokenStore,
   ConfigError.ConfigError
 > =>
   layerServices.pipe(
@@ -95,6 +141,43 @@ export const layerWith = (
  * @category layers
  */
 export const layer: Layer.Layer<
-  CodexClient | Responses.Responses | CodexConfig.CodexConfig | CodexAuth.CodexAuth | TokenStore.TokenStore,
+  Services | CodexConfig.CodexConfig | CodexAuth.CodexAuth | TokenStore.TokenStore,
   ConfigError.ConfigError
 > = layerWith({})
+
+/**
+ * A whole fake client from partial groups, for testing code that depends on
+ * `CodexClient` (or on any group's tag) with no server at all. A method left out dies
+ * with a message naming it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { CodexClient } from "codex-backend-sdk"
+ *
+ * const fake = CodexClient.layerTest({
+ *   models: { list: () => Effect.succeed({ object: "list", data: [] }) }
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerTest = (impl: {
+  readonly responses?: Partial<Responses.Service>
+  readonly models?: Partial<Models.Service>
+  readonly realtime?: Realtime.TestImplementation
+  readonly embeddings?: Partial<Embeddings.Service>
+  readonly audio?: Audio.TestImplementation
+  readonly codex?: CodexAccount.TestImplementation
+}): Layer.Layer<Services> =>
+  Layer.effect(CodexClient, make).pipe(
+    Layer.provideMerge(Layer.mergeAll(
+      Responses.layerTest(impl.responses ?? {}),
+      Models.layerTest(impl.models ?? {}),
+      Realtime.layerTest(impl.realtime ?? {}),
+      Embeddings.layerTest(impl.embeddings ?? {}),
+      Audio.layerTest(impl.audio ?? {}),
+      CodexAccount.layerTest(impl.codex ?? {})
+    ))
+  )

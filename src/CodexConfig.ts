@@ -65,6 +65,12 @@ export interface Service {
   readonly maxStreamRetries: number
   /** See {@link ParameterPolicy}. */
   readonly parameterPolicy: ParameterPolicy
+  /**
+   * How long a fetched `/models` catalog is served before it is fetched again (the CLI's
+   * 300 s). A `/responses` reply whose `x-models-etag` differs from the catalog's ETag
+   * makes it stale sooner; a matching one renews it.
+   */
+  readonly modelsCacheTtl: Duration.Duration
 }
 
 /**
@@ -101,7 +107,8 @@ export const defaults = {
   retryBaseDelay: Duration.millis(200),
   retryMaxDelay: Duration.seconds(60),
   maxStreamRetries: 2,
-  parameterPolicy: "strict"
+  parameterPolicy: "strict",
+  modelsCacheTtl: Duration.seconds(300)
 } as const
 
 /**
@@ -191,7 +198,8 @@ const resolve = (overrides: Options, fallback: Options): Effect.Effect<Service, 
       retryBaseDelay: pick("retryBaseDelay") ?? defaults.retryBaseDelay,
       retryMaxDelay: pick("retryMaxDelay") ?? defaults.retryMaxDelay,
       maxStreamRetries: pick("maxStreamRetries") ?? defaults.maxStreamRetries,
-      parameterPolicy: pick("parameterPolicy") ?? defaults.parameterPolicy
+      parameterPolicy: pick("parameterPolicy") ?? defaults.parameterPolicy,
+      modelsCacheTtl: pick("modelsCacheTtl") ?? defaults.modelsCacheTtl
     }
   })
 

@@ -41,7 +41,6 @@ import { Issuer, jwt } from "./internal/emulator/issuer.js"
 import * as Replies from "./internal/emulator/replies.js"
 import { compacted, defaultReply, detail, validateCommon, validateResponses } from "./internal/emulator/responses.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
-import * as Responses from "./Responses.js"
 import * as TokenStore from "./TokenStore.js"
 import { isRecord } from "./internal/json.js"
 
@@ -451,8 +450,7 @@ export const layerClient = (
   } = {}
 ): Layer.Layer<
   | CodexEmulator
-  | CodexClient.CodexClient
-  | Responses.Responses
+  | CodexClient.Services
   | CodexConfig.CodexConfig
   | CodexAuth.CodexAuth
   | TokenStore.TokenStore

@@ -527,6 +527,39 @@ export class StreamInterrupted extends Schema.TaggedError<StreamInterrupted>("co
 }
 
 /**
+ * A call needs a Platform API key (the Realtime WebSocket, protocol §10.2) and there is
+ * none: not in `auth.json` (`OPENAI_API_KEY`, stored at login when the account has a
+ * Platform organisation) nor in the `OPENAI_API_KEY` environment variable.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ApiKeyMissing extends Schema.TaggedError<ApiKeyMissing>("codex-backend-sdk/ApiKeyMissing")(
+  "ApiKeyMissing",
+  { feature: Schema.String }
+) {
+  override get message() {
+    return `${this.feature} needs a Platform API key, and there is none. Sign in again with a browser login (it stores OPENAI_API_KEY in auth.json when your ChatGPT account has a Platform organisation; create one at https://platform.openai.com), or set the OPENAI_API_KEY environment variable.`
+  }
+}
+
+/**
+ * WebRTC call creation (`POST /realtime/calls`) is not available to this account: the
+ * route answered 404, as it did before its rollout (protocol §10.1).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RealtimeUnavailable extends Schema.TaggedError<RealtimeUnavailable>("codex-backend-sdk/RealtimeUnavailable")(
+  "RealtimeUnavailable",
+  { detail: Schema.String, ...ReplyFields }
+) {
+  override get message() {
+    return `Realtime calls are not available to this account (the backend has no /realtime/calls for it): ${this.detail}${suffix(this)}`
+  }
+}
+
+/**
  * The request could not be sent or its reply not read (connection refused, reset, DNS...).
  *
  * @since 0.1.0
@@ -610,6 +643,8 @@ export type CodexError =
   | TransportError
   | Timeout
   | DecodeError
+  | ApiKeyMissing
+  | RealtimeUnavailable
 
 /**
  * Truncates a frame for {@link DecodeError} so no error carries a whole body.

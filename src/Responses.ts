@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import type { HttpClient, HttpClientResponse } from "@effect/platform"
-import { Context, Effect, Layer, Schema, Stream } from "effect"
+import { Context, Effect, Layer, Option, Schema, Stream } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
@@ -21,6 +21,7 @@ import { drain, stream as eventStream } from "./internal/eventReader.js"
 import { joinUrl, makeBackend } from "./internal/http.js"
 import { withRetries } from "./internal/retry.js"
 import { compactBody, responsesBody } from "./internal/request.js"
+import { Models } from "./Models.js"
 import type { Response } from "./Response.js"
 import { CompactedResponse } from "./Response.js"
 import type { OutputItem } from "./Response.js"
@@ -249,6 +250,8 @@ const notAnEventStream = (response: HttpClientResponse.HttpClientResponse): Effe
 export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpClient.HttpClient> = Effect.gen(function*() {
   const backend = yield* makeBackend
   const config = backend.config
+  // With a Models service beside it, each reply's `x-models-etag` keeps the catalog cache honest (§9).
+  const models = Option.getOrUndefined(yield* Effect.serviceOption(Models))
   const url = joinUrl(config.codexBaseUrl, "responses")
   const compactUrl = joinUrl(config.codexBaseUrl, "responses/compact")
   const bodyOptions = (endpoint: string) => ({ defaultModel: config.defaultModel, policy: config.parameterPolicy, endpoint })
@@ -278,10 +281,11 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
         headers: sessionHeaders(body),
         model: modelOf(body)
       }),
-      (response) =>
-        (response.headers["content-type"] ?? "").includes("text/event-stream")
-          ? Effect.succeed(response)
-          : notAnEventStream(response)
+      (response) => {
+        if (!(response.headers["content-type"] ?? "").includes("text/event-stream")) return notAnEventStream(response)
+        const etag = response.headers["x-models-etag"]
+        return etag === undefined || models === undefined ? Effect.succeed(response) : Effect.as(models.noteEtag(etag), response)
+      }
     )
 
   const stream = (params: CreateParams): Stream.Stream<ResponseStreamEvent, CodexError> =>

@@ -6,15 +6,15 @@
  * @internal
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import type { HttpClientResponse } from "@effect/platform"
+import type { HttpBody, HttpClientResponse } from "@effect/platform"
 import { Clock, Effect, Redacted } from "effect"
-import type { Credentials } from "../CodexAuth.js"
+import type { Credentials, Service as Auth } from "../CodexAuth.js"
 import { CodexAuth } from "../CodexAuth.js"
 import type { Service as Config } from "../CodexConfig.js"
 import { CodexConfig } from "../CodexConfig.js"
 import type { CodexError } from "../CodexError.js"
-import { isRetryable, Timeout, TransportError } from "../CodexError.js"
-import { fromReply } from "./errors.js"
+import { DecodeError, isRetryable, Timeout, TransportError, truncateFrame } from "../CodexError.js"
+import { fromReply, replyMeta } from "./errors.js"
 import { safeCause } from "./json.js"
 import { withRetries } from "./retry.js"
 
@@ -24,8 +24,17 @@ export interface Call {
   readonly endpoint: string
   readonly url: string
   readonly method: "GET" | "POST"
+  /** A JSON body. */
   readonly body?: unknown
+  /** Any other body (SDP text, multipart form); wins over `body`. */
+  readonly payload?: HttpBody.HttpBody
   readonly accept: string
+  /**
+   * Which credentials the host takes: `"chatgpt"` (default) sends the headers of §3
+   * (account id, originator, version, User-Agent); `"api"` (`api.openai.com`, §11) sends
+   * the bearer token and nothing else.
+   */
+  readonly host?: "chatgpt" | "api"
   readonly headers?: Readonly<Record<string, string>>
   /** The model, for `ModelNotAvailable`. */
   readonly model?: string | undefined
@@ -54,6 +63,7 @@ export const authHeaders = (config: Config, credentials: Credentials): Record<st
 /** @internal */
 export interface Backend {
   readonly config: Config
+  readonly auth: Auth
   /**
    * Sends a call and returns its 2xx reply, after at most one credential recovery on 401
    * and `config.maxRetries` retries of retryable failures. The body is not read.
@@ -81,8 +91,12 @@ export const makeBackend = Effect.gen(function*() {
 
   const execute = (call: Call, credentials: Credentials) => {
     let request = call.method === "GET" ? HttpClientRequest.get(call.url) : HttpClientRequest.post(call.url)
-    request = HttpClientRequest.setHeaders(request, { ...authHeaders(config, credentials), accept: call.accept, ...call.headers })
-    if (call.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, call.body)
+    const signed = call.host === "api"
+      ? { authorization: `Bearer ${Redacted.value(credentials.accessToken)}` }
+      : authHeaders(config, credentials)
+    request = HttpClientRequest.setHeaders(request, { ...signed, accept: call.accept, ...call.headers })
+    if (call.payload !== undefined) request = HttpClientRequest.setBody(request, call.payload)
+    else if (call.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, call.body)
     return Effect.raceFirst(
       Effect.mapError(client.execute(request), (cause) => new TransportError({ endpoint: call.endpoint, cause: safeCause(cause) })),
       Effect.zipRight(Effect.sleep(config.requestTimeout), Effect.failSync(() => headersTimeout(call)))
@@ -107,6 +121,31 @@ export const makeBackend = Effect.gen(function*() {
   const send = (call: Call) =>
     withRetries(config, config.maxRetries, call.endpoint, once(call), (error) => (isRetryable(error) ? error : undefined))
 
-  const backend: Backend = { config, send }
+  const backend: Backend = { config, auth, send }
   return backend
 })
+
+/**
+ * Reads a 2xx reply's body as JSON: a body that cannot be read is a `TransportError`, one
+ * that is not JSON a `DecodeError` (with the start of the text and the request id).
+ *
+ * @internal
+ */
+export const readJson = (
+  call: Pick<Call, "endpoint">,
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<unknown, TransportError | DecodeError> =>
+  Effect.flatMap(
+    Effect.mapError(response.text, (cause) => new TransportError({ endpoint: call.endpoint, cause: safeCause(cause) })),
+    (text) =>
+      Effect.try({
+        try: (): unknown => JSON.parse(text),
+        catch: () =>
+          new DecodeError({
+            reason: `${call.endpoint} answered with something that is not JSON`,
+            frame: truncateFrame(text),
+            contentType: response.headers["content-type"] ?? "",
+            ...replyMeta(response.status, response.headers)
+          })
+      })
+  )

@@ -1,0 +1,266 @@
+/**
+ * `GET {codex}/models?client_version=…` (protocol §9): the catalog of models this account
+ * may use, in the OpenAI shape (`id`, `object: "model"`, `created`, `owned_by`) with every
+ * Codex field kept.
+ *
+ * The catalog is cached as the Codex CLI caches it: per account and `client_version`, for
+ * `CodexConfig.modelsCacheTtl` (300 s). A `/responses` reply whose `x-models-etag` differs
+ * from the cached ETag makes the catalog stale (a matching one renews it); a failed refetch
+ * keeps serving the stale catalog; concurrent callers share one request.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Models } from "codex-backend-sdk"
+ *
+ * const program = Effect.gen(function*() {
+ *   const models = yield* Models.Models
+ *   const { data } = yield* models.list()
+ *   for (const model of data) yield* Console.log(model.id, model.context_window)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { HttpClient } from "@effect/platform"
+import type { Scope } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Layer } from "effect"
+import type { CodexAuth } from "./CodexAuth.js"
+import type { CodexConfig } from "./CodexConfig.js"
+import type { CodexError } from "./CodexError.js"
+import { DecodeError, NotFound } from "./CodexError.js"
+import { replyMeta } from "./internal/errors.js"
+import { joinUrl, makeBackend, readJson } from "./internal/http.js"
+import { isRecord } from "./internal/json.js"
+import { fromWire } from "./internal/modelCatalog.js"
+
+/**
+ * A reasoning effort a model accepts, as `/models` lists it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReasoningLevel {
+  readonly effort: string
+  readonly description?: string
+}
+
+/**
+ * A model of the catalog: the OpenAI shape plus the Codex fields (present when the backend
+ * sent them with the expected type), and the untouched wire object as `raw`, where fields
+ * the backend adds later survive.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Model {
+  /** The slug to send as `model`. */
+  readonly id: string
+  readonly object: "model"
+  /** Unknown on this backend: always `0`. */
+  readonly created: number
+  readonly owned_by: string
+  readonly display_name?: string
+  readonly description?: string
+  /** Tokens. */
+  readonly context_window?: number
+  /** Platform API availability; `false` does not mean unusable here. */
+  readonly supported_in_api?: boolean
+  readonly supports_reasoning_summaries?: boolean
+  readonly support_verbosity?: boolean
+  readonly default_verbosity?: string
+  readonly default_reasoning_level?: string
+  /** The `reasoning.effort` values this model accepts. */
+  readonly supported_reasoning_levels?: ReadonlyArray<ReasoningLevel>
+  readonly auto_compact_token_limit?: number
+  readonly prefer_websockets?: boolean
+  readonly input_modalities?: ReadonlyArray<string>
+  readonly available_in_plans?: ReadonlyArray<string>
+  /** The model's Codex system prompt: pass it as `instructions` for Codex behaviour. */
+  readonly base_instructions?: string
+  /** An ordering hint (direction unverified). */
+  readonly priority?: number
+  /** The wire object as received. */
+  readonly raw: Readonly<Record<string, unknown>>
+}
+
+/**
+ * What `list` returns: the OpenAI list shape.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ModelList {
+  readonly object: "list"
+  readonly data: ReadonlyArray<Model>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** The catalog (cached; see the module's description). */
+  readonly list: () => Effect.Effect<ModelList, CodexError>
+  /** One model of the catalog; `NotFound` (naming the ids that exist) when there is none with this id. */
+  readonly retrieve: (id: string) => Effect.Effect<Model, CodexError>
+  /**
+   * Tells the cache the `x-models-etag` a `/responses` reply carried: a different ETag
+   * makes the cached catalog stale, the same one renews it. `Responses` calls it.
+   */
+  readonly noteEtag: (etag: string) => Effect.Effect<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Models extends Context.Tag("codex-backend-sdk/Models")<Models, Service>() {}
+
+interface Catalog {
+  readonly list: ModelList
+  readonly etag: string | undefined
+}
+
+interface Entry {
+  readonly catalog: Catalog | undefined
+  /** When the catalog was fetched or last renewed (epoch ms). */
+  readonly fresh: number
+  readonly stale: boolean
+  readonly inflight: Deferred.Deferred<ModelList, CodexError> | undefined
+}
+
+const endpoint = "GET /models"
+
+/**
+ * Builds the live service. It lives as long as its scope: a fetch that concurrent callers
+ * share runs in that scope, so interrupting one caller does not cancel it for the others.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpClient.HttpClient | Scope.Scope> =
+  Effect.gen(function*() {
+    const backend = yield* makeBackend
+    const config = backend.config
+    const auth = backend.auth
+    const scope = yield* Effect.scope
+    const url = `${joinUrl(config.codexBaseUrl, "models")}?client_version=${encodeURIComponent(config.clientVersion)}`
+    const ttl = Duration.toMillis(config.modelsCacheTtl)
+    const entries = new Map<string, Entry>()
+
+    const keyOf = Effect.map(auth.credentials, (credentials) => `${credentials.accountId ?? ""}\u0000${config.clientVersion}`)
+
+    const fetchCatalog = Effect.gen(function*() {
+      const call = { endpoint, url, method: "GET", accept: "application/json" } as const
+      const response = yield* backend.send(call)
+      const json = yield* readJson(call, response)
+      const list = isRecord(json) && Array.isArray(json["models"]) ? json["models"] : undefined
+      if (list === undefined) {
+        return yield* new DecodeError({
+          reason: "the /models reply has no \"models\" array",
+          ...replyMeta(response.status, response.headers)
+        })
+      }
+      const data: Array<Model> = []
+      for (const item of list) {
+        const model = isRecord(item) ? fromWire(item) : undefined
+        if (model !== undefined) data.push(model)
+      }
+      const catalog: Catalog = { list: { object: "list", data }, etag: response.headers["etag"] }
+      return catalog
+    })
+
+    /** Fetches for `key` once, whoever asks, and settles every waiter. */
+    const refetch = (key: string, previous: Entry | undefined) =>
+      Effect.gen(function*() {
+        const inflight = yield* Deferred.make<ModelList, CodexError>()
+        entries.set(key, {
+          catalog: previous?.catalog,
+          fresh: previous?.fresh ?? 0,
+          stale: previous?.stale ?? false,
+          inflight
+        })
+        const settle = Effect.gen(function*() {
+          const result = yield* Effect.either(fetchCatalog)
+          const now = yield* Clock.currentTimeMillis
+          const current = entries.get(key)
+          if (result._tag === "Right") {
+            entries.set(key, { catalog: result.right, fresh: now, stale: false, inflight: undefined })
+            return yield* Deferred.succeed(inflight, result.right.list)
+          }
+          const kept = current?.catalog
+          entries.set(key, { catalog: kept, fresh: current?.fresh ?? 0, stale: current?.stale ?? false, inflight: undefined })
+          if (kept === undefined) return yield* Deferred.fail(inflight, result.left)
+          yield* Effect.logWarning(
+            `Models: fetching the catalog failed; serving the one fetched ${
+              Duration.format(Duration.millis(now - (current?.fresh ?? now)))
+            } ago. ${result.left.message}`
+          )
+          return yield* Deferred.succeed(inflight, kept.list)
+        })
+        yield* Effect.forkIn(settle, scope)
+        return inflight
+      })
+
+    const list = Effect.fn("Models.list")(function*() {
+      const key = yield* keyOf
+      const now = yield* Clock.currentTimeMillis
+      const entry = entries.get(key)
+      if (entry?.catalog !== undefined && !entry.stale && now - entry.fresh < ttl) return entry.catalog.list
+      const inflight = entry?.inflight ?? (yield* refetch(key, entry))
+      return yield* Deferred.await(inflight)
+    })
+
+    const retrieve = Effect.fn("Models.retrieve")(function*(id: string) {
+      const { data } = yield* list()
+      const model = data.find((m) => m.id === id)
+      if (model !== undefined) return model
+      return yield* new NotFound({
+        detail: `no model "${id}" in this account's catalog; it has ${data.map((m) => m.id).join(", ") || "no models"}`
+      })
+    })
+
+    const noteEtag = (etag: string) =>
+      Effect.gen(function*() {
+        const key = yield* Effect.orElseSucceed(keyOf, () => undefined)
+        const entry = key === undefined ? undefined : entries.get(key)
+        if (key === undefined || entry?.catalog === undefined) return
+        if (entry.catalog.etag === etag) {
+          entries.set(key, { ...entry, fresh: yield* Clock.currentTimeMillis })
+        } else if (!entry.stale) {
+          entries.set(key, { ...entry, stale: true })
+        }
+      })
+
+    return Models.of({ list, retrieve, noteEtag })
+  })
+
+/**
+ * The live service; `CodexClient.layer` provides what it needs.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<Models, never, CodexConfig | CodexAuth | HttpClient.HttpClient> = Layer.scoped(
+  Models,
+  make
+)
+
+/**
+ * A test double: each method answers from the given partial implementation; a method left
+ * out dies with a message naming it (`noteEtag` defaults to doing nothing).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerTest = (impl: Partial<Service>): Layer.Layer<Models> =>
+  Layer.succeed(
+    Models,
+    Models.of({
+      list: () => Effect.dieMessage("Models.list is not implemented by this test layer"),
+      retrieve: () => Effect.dieMessage("Models.retrieve is not implemented by this test layer"),
+      noteEtag: () => Effect.void,
+      ...impl
+    })
+  )
