@@ -38,7 +38,13 @@ import * as CodexConfig from "./CodexConfig.js"
 import * as Events from "./internal/emulator/events.js"
 import type { IssuerOptions, IssuerReply } from "./internal/emulator/issuer.js"
 import { Issuer, jwt } from "./internal/emulator/issuer.js"
+import * as Api from "./internal/emulator/api.js"
+import type { UploadedFile } from "./internal/emulator/incoming.js"
+import { isUploadedFile, parseBody } from "./internal/emulator/incoming.js"
+import * as Catalog from "./internal/emulator/models.js"
+import * as Realtime from "./internal/emulator/realtime.js"
 import * as Replies from "./internal/emulator/replies.js"
+import * as Wham from "./internal/emulator/wham.js"
 import { compacted, defaultReply, detail, validateCommon, validateResponses } from "./internal/emulator/responses.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
 import * as TokenStore from "./TokenStore.js"
@@ -90,7 +96,50 @@ export interface RecordedRequest {
  * @since 0.1.0
  * @category models
  */
-export type Route = "responses" | "compact" | "token"
+export type Route =
+  | "responses"
+  | "compact"
+  | "token"
+  | "models"
+  | "realtime"
+  | "embeddings"
+  | "transcriptions"
+  | "usage"
+  | "tasks"
+  | "environments"
+  | "memories"
+  | "userSystemMessages"
+
+const noScripts = (): Readonly<Record<Route, ReadonlyArray<Reply>>> => ({
+  responses: [],
+  compact: [],
+  token: [],
+  models: [],
+  realtime: [],
+  embeddings: [],
+  transcriptions: [],
+  usage: [],
+  tasks: [],
+  environments: [],
+  memories: [],
+  userSystemMessages: []
+})
+
+/** Which credentials a route takes: the chatgpt.com headers, or a bare bearer (api.openai.com). */
+type Host = "chatgpt" | "api"
+
+/** A request as a route's answer sees it. */
+interface Incoming {
+  readonly body: unknown
+  readonly contentType: string
+  readonly query: URLSearchParams
+  readonly params: Readonly<Record<string, string | undefined>>
+}
+
+const withHeaders = (reply: Reply, headers: Readonly<Record<string, string>>): Reply => ({
+  ...reply,
+  headers: { ...headers, ...reply.headers }
+})
 
 /**
  * @since 0.1.0
@@ -105,6 +154,11 @@ export interface Service {
   readonly script: (...replies: ReadonlyArray<Reply>) => Effect.Effect<void>
   /** Queues replies for the next requests to a given route. */
   readonly scriptRoute: (route: Route, ...replies: ReadonlyArray<Reply>) => Effect.Effect<void>
+  /**
+   * Replaces the `/models` catalog (wire objects, each with a `slug`) and its ETag, which
+   * every `/responses` reply then carries as `x-models-etag`.
+   */
+  readonly setModels: (options: { readonly models?: ReadonlyArray<Record<string, unknown>>; readonly etag: string }) => Effect.Effect<void>
   /** Every request received so far. */
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
   /** How many SSE connections were closed by the client before the server finished them. */
@@ -268,7 +322,10 @@ export const make = (options: Options = {}) =>
     const address = server.address
     if (address._tag !== "TcpAddress") return yield* Effect.dieMessage("the emulator needs a TCP address")
     const url = `http://127.0.0.1:${address.port}`
-    const scripts = yield* Ref.make<Readonly<Record<Route, ReadonlyArray<Reply>>>>({ responses: [], compact: [], token: [] })
+    const scripts = yield* Ref.make(noScripts())
+    let catalog: ReadonlyArray<Record<string, unknown>> = Catalog.models
+    let modelsEtag = "\"catalog-1\""
+    let calls = 0
     const recorded: Array<RecordedRequest> = []
     const record = (entry: RecordedRequest) => Effect.sync(() => void recorded.push(entry))
     const aborted = yield* Ref.make(0)
@@ -311,35 +368,70 @@ export const make = (options: Options = {}) =>
       })
     }
 
-    const handle = (route: Route) =>
+    /** Bearer on every backend route; the account header on the chatgpt.com ones (§3, §11). */
+    const unauthorized = (headers: Readonly<Record<string, string | undefined>>, host: Host): Reply | undefined => {
+      const authorization = headers["authorization"] ?? ""
+      const token = authorization.startsWith("Bearer ") ? authorization.slice(7) : ""
+      if (!acceptToken(token)) {
+        return http(401, { error: { type: "invalid_request_error", code: "token_expired", message: "Provided authentication token is expired. Please try signing in again." } }, {
+          "x-request-id": "req_emulated_401"
+        })
+      }
+      if (host === "chatgpt" && (headers["chatgpt-account-id"] ?? "") === "") {
+        return http(403, { detail: "Missing ChatGPT-Account-ID header" }, { "x-request-id": "req_emulated_403" })
+      }
+      return undefined
+    }
+
+    /**
+     * A backend route: records the request, checks its credentials, runs `validate` (what
+     * the backend rejects whatever the script says), then answers with the next scripted
+     * reply for `route`, else with `answer`.
+     */
+    const serve = (
+      route: Route,
+      host: Host,
+      answer: (incoming: Incoming) => Reply,
+      validate: (incoming: Incoming) => Reply | undefined = () => undefined
+    ) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
-        const raw = yield* Effect.orElseSucceed(request.text, () => "")
-        let body: unknown = raw
-        try {
-          body = JSON.parse(raw)
-        } catch {
-          // recorded as text
-        }
+        const bytes = yield* Effect.orElseSucceed(request.arrayBuffer, () => new ArrayBuffer(0))
+        const contentType = request.headers["content-type"] ?? ""
+        const body = yield* Effect.promise(() => parseBody(bytes, contentType))
         yield* record({ method: request.method, path: request.url, headers: request.headers, body })
-        const authorization = request.headers["authorization"] ?? ""
-        const token = authorization.startsWith("Bearer ") ? authorization.slice(7) : ""
-        if (!acceptToken(token)) {
-          return send(
-            http(401, { error: { type: "invalid_request_error", code: "token_expired", message: "Provided authentication token is expired. Please try signing in again." } }, {
-              "x-request-id": "req_emulated_401"
-            }),
-            request
-          )
+        const incoming: Incoming = {
+          body,
+          contentType,
+          query: new URL(request.url, url).searchParams,
+          params: (yield* HttpRouter.params)
         }
-        if (!isRecord(body)) return send(detail("Request body must be a JSON object"), request)
-        const invalid = route === "responses" ? validateResponses(body) : validateCommon(body)
-        if (invalid !== undefined) return send(invalid, request)
-        const scripted = yield* next(route)
-        if (scripted !== undefined) return send(scripted, request)
-        if (route === "compact") return send(http(200, compacted(body)), request)
-        return send(defaultReply(body), request)
+        const rejected = unauthorized(request.headers, host) ?? validate(incoming)
+        if (rejected !== undefined) return send(rejected, request)
+        const reply = (yield* next(route)) ?? answer(incoming)
+        return send(route === "responses" ? withHeaders(reply, { "x-models-etag": modelsEtag }) : reply, request)
       })
+
+    const responsesRoute = (route: "responses" | "compact") =>
+      serve(
+        route,
+        "chatgpt",
+        ({ body }) =>
+          !isRecord(body) ? detail("Request body must be a JSON object") : route === "compact"
+          ? http(200, compacted(body))
+          : defaultReply(body),
+        ({ body }) =>
+          !isRecord(body)
+            ? detail("Request body must be a JSON object")
+            : route === "responses"
+            ? validateResponses(body)
+            : validateCommon(body)
+      )
+
+    const found = (value: unknown, what: string): Reply => value === undefined ? http(404, { detail: `${what} not found` }) : http(200, value)
+
+    const taskRoute = (answer: (params: Readonly<Record<string, string | undefined>>) => Reply) =>
+      serve("tasks", "chatgpt", ({ params }) => answer(params))
 
     const fromIssuer = (reply: IssuerReply) =>
       typeof reply.body === "string"
@@ -360,10 +452,77 @@ export const make = (options: Options = {}) =>
       })
 
     const router = HttpRouter.empty.pipe(
-      HttpRouter.post("/backend-api/codex/responses", handle("responses")),
-      HttpRouter.post("/backend-api/codex/responses/compact", handle("compact")),
-      HttpRouter.post("/api/codex/responses", handle("responses")),
-      HttpRouter.post("/api/codex/responses/compact", handle("compact")),
+      HttpRouter.post("/backend-api/codex/responses", responsesRoute("responses")),
+      HttpRouter.post("/backend-api/codex/responses/compact", responsesRoute("compact")),
+      HttpRouter.post("/api/codex/responses", responsesRoute("responses")),
+      HttpRouter.post("/api/codex/responses/compact", responsesRoute("compact")),
+      HttpRouter.get(
+        "/backend-api/codex/models",
+        serve(
+          "models",
+          "chatgpt",
+          () => http(200, { models: catalog }, { etag: modelsEtag }),
+          ({ query }) =>
+            /^\d+\.\d+\.\d+$/.test(query.get("client_version") ?? "")
+              ? undefined
+              : detail("client_version must be MAJOR.MINOR.PATCH")
+        )
+      ),
+      HttpRouter.post(
+        "/backend-api/codex/realtime/calls",
+        serve("realtime", "chatgpt", ({ body }) => {
+          const offer = typeof body === "string" ? body : isRecord(body) ? String(body["sdp"]) : ""
+          calls += 1
+          return http(201, Realtime.sdpAnswer(offer), {
+            "content-type": "application/sdp",
+            location: `/v1/realtime/calls/rtc_emulated${calls}?intent=quicksilver`
+          })
+        }, ({ body, contentType, query }) => {
+          if (contentType.startsWith("application/sdp")) {
+            return typeof body === "string" && body.trim() !== "" ? undefined : detail("The SDP offer is empty")
+          }
+          if (query.get("intent") !== "quicksilver") return detail("The JSON form needs ?intent=quicksilver")
+          const problem = Realtime.realtimeSessionError(body)
+          return problem === undefined ? undefined : detail(problem)
+        })
+      ),
+      HttpRouter.post(
+        "/v1/embeddings",
+        serve("embeddings", "api", ({ body }) => {
+          const result = isRecord(body) ? Api.embeddings(body) : "the body must be a JSON object"
+          return typeof result === "string" ? http(400, { error: { type: "invalid_request_error", message: result } }) : http(200, result)
+        })
+      ),
+      HttpRouter.post(
+        "/v1/audio/transcriptions",
+        serve("transcriptions", "api", ({ body }) => {
+          const file: UploadedFile = isRecord(body) && isUploadedFile(body["file"]) ? body["file"] : { name: "?", type: "?", size: 0 }
+          const text = Api.transcript(file)
+          return isRecord(body) && body["response_format"] === "text" ? http(200, text) : http(200, { text })
+        }, ({ body, contentType }) => {
+          if (!contentType.startsWith("multipart/form-data") || !isRecord(body)) {
+            return http(400, { error: { type: "invalid_request_error", message: "Expected multipart/form-data" } })
+          }
+          if (!isUploadedFile(body["file"])) return http(400, { error: { type: "invalid_request_error", message: "'file' is required", param: "file" } })
+          if (typeof body["model"] !== "string") return http(400, { error: { type: "invalid_request_error", message: "'model' is required", param: "model" } })
+          const format = body["response_format"]
+          return format === undefined || format === "json" || format === "text"
+            ? undefined
+            : http(400, { error: { type: "invalid_request_error", message: `response_format '${String(format)}' is not supported`, param: "response_format" } })
+        })
+      ),
+      HttpRouter.get("/backend-api/wham/usage", serve("usage", "chatgpt", () => http(200, Wham.usage(Date.now())))),
+      HttpRouter.get("/backend-api/wham/tasks/list", serve("tasks", "chatgpt", ({ query }) => http(200, Wham.taskList(query)))),
+      HttpRouter.get("/backend-api/wham/tasks/:taskId", taskRoute((p) => found(Wham.taskDetail(p["taskId"] ?? ""), "Task"))),
+      HttpRouter.get("/backend-api/wham/tasks/:taskId/turns", taskRoute((p) => found(Wham.taskTurns(p["taskId"] ?? ""), "Task"))),
+      HttpRouter.get(
+        "/backend-api/wham/tasks/:taskId/turns/:turnId/sibling_turns",
+        taskRoute((p) => found(Wham.siblingTurns(p["taskId"] ?? "", p["turnId"] ?? ""), "Turn"))
+      ),
+      HttpRouter.get("/backend-api/wham/environments", serve("environments", "chatgpt", () => http(200, Wham.environments))),
+      HttpRouter.get("/backend-api/memories", serve("memories", "chatgpt", () => http(200, Wham.memories))),
+      HttpRouter.get("/backend-api/user_system_messages", serve("userSystemMessages", "chatgpt", () => http(200, Wham.userSystemMessages)))
+    ).pipe(
       HttpRouter.get("/oauth/authorize", issuerRoute((request) => issuer.authorize(new URL(request.url, url).searchParams))),
       HttpRouter.post(
         "/oauth/token",
@@ -385,6 +544,11 @@ export const make = (options: Options = {}) =>
       },
       script: (...replies) => Ref.update(scripts, (all) => ({ ...all, responses: [...all.responses, ...replies] })),
       scriptRoute: (route, ...replies) => Ref.update(scripts, (all) => ({ ...all, [route]: [...all[route], ...replies] })),
+      setModels: (options) =>
+        Effect.sync(() => {
+          catalog = options.models ?? catalog
+          modelsEtag = options.etag
+        }),
       requests: Effect.sync(() => recorded.slice()),
       abortedStreams: Ref.get(aborted),
       issuer: {
@@ -393,7 +557,11 @@ export const make = (options: Options = {}) =>
         revocations: Effect.sync(() => issuer.revocations)
       },
       reset: Effect.all([
-        Ref.set(scripts, { responses: [], compact: [], token: [] }),
+        Ref.set(scripts, noScripts()),
+        Effect.sync(() => {
+          catalog = Catalog.models
+          modelsEtag = "\"catalog-1\""
+        }),
         Effect.sync(() => void recorded.splice(0)),
         Ref.set(aborted, 0)
       ], { discard: true })

@@ -101,7 +101,7 @@ describe("secrets through login and refresh", () => {
 describe("secrets in the causes of transport errors", () => {
   it.live("a refused connection, a reset stream and an unreachable issuer print no token through JSON or inspect", () =>
     Effect.gen(function*() {
-      const token = CodexEmulator.fakeJwt({ exp: 4102444800, secret: "access-secret-value" })
+      const token = CodexEmulator.fakeJwt({ exp: 4102444800, secret: "access-secret-value", "https://api.openai.com/auth": { chatgpt_account_id: "acct_s" } })
       const refreshToken = "rt_refresh_secret_value"
       const show = (e: unknown) => [JSON.stringify(e), NodeUtil.inspect(e, { depth: 30 }), String(e)]
 
