@@ -205,7 +205,12 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
     }
     if (typeof temperature === "number") form.append("temperature", String(temperature))
     form.append("response_format", format)
-    const call = { endpoint, url, method: "POST", accept: format === "text" ? "text/plain" : "application/json", host: "api", payload: HttpBody.formData(form) } as const
+    // Encoded here, once: every HTTP client (fetch, node:http, undici) then sends the same
+    // bytes, on the first attempt and on retries.
+    const encoded = new Response(form)
+    const multipart = new Uint8Array(yield* Effect.promise(() => encoded.arrayBuffer()))
+    const payload = HttpBody.uint8Array(multipart, encoded.headers.get("content-type") ?? "multipart/form-data")
+    const call = { endpoint, url, method: "POST", accept: format === "text" ? "text/plain" : "application/json", host: "api", payload } as const
     const response = yield* backend.send(call)
     if (format === "text") {
       return yield* Effect.mapError(response.text, (cause) => new TransportError({ endpoint, cause: safeCause(cause) }))

@@ -5,6 +5,20 @@
  */
 
 /**
+ * `POST {api}/audio/transcriptions`: speech to text.
+ *
+ * @since 0.1.0
+ */
+export * as Audio from "./Audio.js"
+
+/**
+ * Usage, cloud tasks, environments, memories, custom instructions (the seed's `client.codex`).
+ *
+ * @since 0.1.0
+ */
+export * as CodexAccount from "./CodexAccount.js"
+
+/**
  * Credentials and their recovery after a 401.
  *
  * @since 0.1.0
@@ -40,6 +54,20 @@ export * as CodexEmulator from "./CodexEmulator.js"
 export * as CodexError from "./CodexError.js"
 
 /**
+ * `POST {api}/embeddings`.
+ *
+ * @since 0.1.0
+ */
+export * as Embeddings from "./Embeddings.js"
+
+/**
+ * `GET /models`: the model catalog, cached.
+ *
+ * @since 0.1.0
+ */
+export * as Models from "./Models.js"
+
+/**
  * Browser and device-code login, logout, token claims.
  *
  * @since 0.1.0
@@ -52,6 +80,13 @@ export * as OAuth from "./OAuth.js"
  * @since 0.1.0
  */
 export * as RateLimits from "./RateLimits.js"
+
+/**
+ * Realtime call creation and WebSocket helpers.
+ *
+ * @since 0.1.0
+ */
+export * as Realtime from "./Realtime.js"
 
 /**
  * The collected Response and its items.
