@@ -163,6 +163,27 @@ const toBlob = (file: Uploadable): Effect.Effect<{ readonly blob: Blob; readonly
   })
 
 /**
+ * `transcriptions.create` from a function that returns the text or a `Transcription`:
+ * the answer takes the form the caller's `response_format` asks for.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const shaped = (
+  run: (params: TranscriptionCreateParams) => Effect.Effect<string | Transcription, CodexError>
+): Service["transcriptions"]["create"] => {
+  function create(params: TranscriptionCreateParams & { readonly response_format: "text" }): Effect.Effect<string, CodexError>
+  function create(params: TranscriptionCreateParams): Effect.Effect<Transcription, CodexError>
+  function create(params: TranscriptionCreateParams): Effect.Effect<string | Transcription, CodexError> {
+    return Effect.map(run(params), (answer) =>
+      params.response_format === "text"
+        ? (typeof answer === "string" ? answer : answer.text)
+        : (typeof answer === "string" ? { text: answer } : answer))
+  }
+  return create
+}
+
+/**
  * Builds the live service.
  *
  * @since 0.1.0
@@ -222,13 +243,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
     )
   })
 
-  function create(params: TranscriptionCreateParams & { readonly response_format: "text" }): Effect.Effect<string, CodexError>
-  function create(params: TranscriptionCreateParams): Effect.Effect<Transcription, CodexError>
-  function create(params: TranscriptionCreateParams): Effect.Effect<string | Transcription, CodexError> {
-    return send(params)
-  }
-
-  return Audio.of({ transcriptions: { create } })
+  return Audio.of({ transcriptions: { create: shaped(send) } })
 })
 
 /**
@@ -246,7 +261,10 @@ export const layer: Layer.Layer<Audio, never, CodexConfig | CodexAuth | HttpClie
  * @category models
  */
 export interface TestImplementation {
-  readonly transcriptions?: Partial<Service["transcriptions"]>
+  readonly transcriptions?: {
+    /** May answer with the text or a `Transcription`, whatever the format asked for. */
+    readonly create?: (params: TranscriptionCreateParams) => Effect.Effect<string | Transcription, CodexError>
+  }
 }
 
 /**
@@ -261,8 +279,10 @@ export const layerTest = (impl: TestImplementation): Layer.Layer<Audio> =>
     Audio,
     Audio.of({
       transcriptions: {
-        create: impl.transcriptions?.create ??
-          (() => Effect.dieMessage("Audio.transcriptions.create is not implemented by this test layer"))
+        create: shaped(
+          impl.transcriptions?.create ??
+            (() => Effect.dieMessage("Audio.transcriptions.create is not implemented by this test layer"))
+        )
       }
     })
   )

@@ -167,7 +167,7 @@ export const layerTest = (impl: {
   readonly responses?: Partial<Responses.Service>
   readonly models?: Partial<Models.Service>
   readonly realtime?: Realtime.TestImplementation
-  readonly embeddings?: Partial<Embeddings.Service>
+  readonly embeddings?: Embeddings.TestImplementation
   readonly audio?: Audio.TestImplementation
   readonly codex?: CodexAccount.TestImplementation
 }): Layer.Layer<Services> =>

@@ -93,6 +93,15 @@ const endpoint = "POST /embeddings"
 
 const fields: ReadonlySet<string> = new Set(["model", "input", "dimensions", "encoding_format", "user"])
 
+/**
+ * A result whose vectors may be numbers or base64 strings, whatever was asked for: what
+ * the wire returns, and what a `layerTest` implementation may return.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LooseResponse = CreateEmbeddingResponse<ReadonlyArray<number> | string> | typeof Wire.Type
+
 const Wire = Schema.Struct({
   data: Schema.Array(Schema.Struct({ index: Schema.Number, embedding: Schema.Union(Schema.Array(Schema.Number), Schema.String) })),
   model: Schema.String,
@@ -126,6 +135,35 @@ const encodeBase64 = (vector: ReadonlyArray<number>): string => {
   const bytes = Buffer.alloc(vector.length * 4)
   vector.forEach((x, i) => bytes.writeFloatLE(x, i * 4))
   return bytes.toString("base64")
+}
+
+const toResponse = <V>(loose: LooseResponse, vector: (embedding: ReadonlyArray<number> | string) => V): CreateEmbeddingResponse<V> => ({
+  object: "list",
+  data: loose.data.map((item) => ({ object: "embedding", index: item.index, embedding: vector(item.embedding) })),
+  model: loose.model,
+  ...(loose.usage === undefined ? {} : { usage: loose.usage })
+})
+
+/**
+ * `create` from a function that returns vectors in either form: each vector is converted
+ * to the form the caller asked for (numbers unless `encoding_format: "base64"`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const shaped = (run: (params: CreateParams) => Effect.Effect<LooseResponse, CodexError>): Service["create"] => {
+  function create(
+    params: CreateParams & { readonly encoding_format: "base64" }
+  ): Effect.Effect<CreateEmbeddingResponse<string>, CodexError>
+  function create(params: CreateParams): Effect.Effect<CreateEmbeddingResponse<ReadonlyArray<number>>, CodexError>
+  function create(
+    params: CreateParams
+  ): Effect.Effect<CreateEmbeddingResponse<string> | CreateEmbeddingResponse<ReadonlyArray<number>>, CodexError> {
+    return params.encoding_format === "base64"
+      ? Effect.map(run(params), (loose) => toResponse(loose, (v) => (typeof v === "string" ? v : encodeBase64(v))))
+      : Effect.map(run(params), (loose) => toResponse(loose, (v) => (typeof v === "string" ? decodeBase64(v) : v)))
+  }
+  return create
 }
 
 /**
@@ -167,29 +205,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
     )
   })
 
-  const toResponse = <V>(
-    wire: typeof Wire.Type,
-    vector: (embedding: ReadonlyArray<number> | string) => V
-  ): CreateEmbeddingResponse<V> => ({
-    object: "list",
-    data: wire.data.map((item) => ({ object: "embedding", index: item.index, embedding: vector(item.embedding) })),
-    model: wire.model,
-    ...(wire.usage === undefined ? {} : { usage: wire.usage })
-  })
-
-  function create(
-    params: CreateParams & { readonly encoding_format: "base64" }
-  ): Effect.Effect<CreateEmbeddingResponse<string>, CodexError>
-  function create(params: CreateParams): Effect.Effect<CreateEmbeddingResponse<ReadonlyArray<number>>, CodexError>
-  function create(
-    params: CreateParams
-  ): Effect.Effect<CreateEmbeddingResponse<string> | CreateEmbeddingResponse<ReadonlyArray<number>>, CodexError> {
-    return params.encoding_format === "base64"
-      ? Effect.map(request(params), (wire) => toResponse(wire, (v) => (typeof v === "string" ? v : encodeBase64(v))))
-      : Effect.map(request(params), (wire) => toResponse(wire, (v) => (typeof v === "string" ? decodeBase64(v) : v)))
-  }
-
-  return Embeddings.of({ create })
+  return Embeddings.of({ create: shaped(request) })
 })
 
 /**
@@ -204,16 +220,27 @@ export const layer: Layer.Layer<Embeddings, never, CodexConfig | CodexAuth | Htt
 )
 
 /**
+ * What `layerTest` takes: a `create` that may return vectors in either form (they are
+ * converted to the form the caller asked for).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TestImplementation {
+  readonly create?: (params: CreateParams) => Effect.Effect<LooseResponse, CodexError>
+}
+
+/**
  * A test double: `create` answers from the given implementation, or dies with a message
  * naming it.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerTest = (impl: Partial<Service>): Layer.Layer<Embeddings> =>
+export const layerTest = (impl: TestImplementation): Layer.Layer<Embeddings> =>
   Layer.succeed(
     Embeddings,
     Embeddings.of({
-      create: impl.create ?? (() => Effect.dieMessage("Embeddings.create is not implemented by this test layer"))
+      create: shaped(impl.create ?? (() => Effect.dieMessage("Embeddings.create is not implemented by this test layer")))
     })
   )
