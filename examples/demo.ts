@@ -8,7 +8,19 @@ import { Console, Duration, Effect, Stream } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
-import { CodexEmulator, CodexError, OAuth, Response, Responses, ResponseStreamEvent } from "codex-backend-sdk"
+import {
+  Audio,
+  CodexAccount,
+  CodexEmulator,
+  CodexError,
+  Embeddings,
+  Models,
+  OAuth,
+  Realtime,
+  Response,
+  Responses,
+  ResponseStreamEvent
+} from "codex-backend-sdk"
 
 const section = (title: string) => Console.log(`\n━━ ${title} ${"━".repeat(Math.max(0, 60 - title.length))}`)
 
@@ -147,6 +159,51 @@ const errors = Effect.gen(function*() {
   if (cut instanceof CodexError.StreamInterrupted) yield* Console.log("  (streamed calls are never replayed: every send is billable)")
 })
 
+const models = Effect.gen(function*() {
+  yield* section("Models: the catalog of this account (cached for 300 s)")
+  const catalog = yield* Models.Models
+  const { data } = yield* catalog.list()
+  for (const model of data) {
+    const efforts = model.supported_reasoning_levels?.map((level) => level.effort).join("/") ?? "-"
+    yield* Console.log(`${model.id.padEnd(14)} ${String(model.context_window ?? "?").padStart(7)} tokens  reasoning ${efforts}`)
+  }
+  const mini = yield* catalog.retrieve("gpt-5.4-mini")
+  yield* Console.log(`retrieve("gpt-5.4-mini"): plans ${mini.available_in_plans?.join(", ")} (from the cache, no request)`)
+})
+
+const account = Effect.gen(function*() {
+  yield* section("Usage and Codex cloud tasks (client.codex)")
+  const codex = yield* CodexAccount.CodexAccount
+  const usage = yield* codex.usage()
+  const windows = [usage.rate_limit?.primary_window, usage.rate_limit?.secondary_window]
+  for (const window of windows) {
+    if (window === null || window === undefined) continue
+    const hours = Math.round((window.limit_window_seconds ?? 0) / 3600)
+    const resets = window.reset_at === null || window.reset_at === undefined ? "?" : new Date(window.reset_at * 1000).toISOString()
+    yield* Console.log(`${usage.plan_type} plan, ${hours} h window: ${window.used_percent}% used, resets ${resets}`)
+  }
+  const tasks = yield* codex.tasks.list({ limit: 10 })
+  const items = Array.isArray(tasks["items"]) ? tasks["items"] : []
+  yield* Console.log(`${items.length} cloud tasks; environments: ${(yield* codex.environments.list()).map((e) => e["label"]).join(", ")}`)
+})
+
+const embeddingsAndAudio = Effect.gen(function*() {
+  yield* section("Embeddings and transcription (api.openai.com, bearer only)")
+  const embeddings = yield* Embeddings.Embeddings
+  const result = yield* embeddings.create({ model: "text-embedding-3-small", input: "Embed this sentence.", dimensions: 256 })
+  const vector = result.data[0]?.embedding ?? []
+  yield* Console.log(`embedding: ${vector.length} floats [${vector.slice(0, 3).map((x) => x.toFixed(4)).join(", ")}, …]`)
+  const audio = yield* Audio.Audio
+  const wav = new Uint8Array(44)
+  wav.set([..."RIFF"].map((c) => c.charCodeAt(0)), 0)
+  wav.set([..."WAVE"].map((c) => c.charCodeAt(0)), 8)
+  const transcription = yield* audio.transcriptions.create({ file: wav, model: "gpt-4o-mini-transcribe" })
+  yield* Console.log(`transcription: ${transcription.text}`)
+  const realtime = yield* Realtime.Realtime
+  const call = yield* realtime.calls.create({ sdp: "v=0\r\n", session: { type: "realtime", model: "gpt-realtime-1.5" } })
+  yield* Console.log(`realtime call ${call.callId}; WebSocket URL ${yield* realtime.websocketUrl({ model: "gpt-realtime-1.5" })}`)
+})
+
 /** Signs in against the emulated issuer into a temporary CODEX_HOME, then survives token expiry. */
 const auth = Effect.gen(function*() {
   yield* section("Sign in (device code) and refresh, with a real auth.json")
@@ -177,6 +234,9 @@ const program = Effect.gen(function*() {
   yield* structuredOutput
   yield* reasoning
   yield* compaction
+  yield* models
+  yield* account
+  yield* embeddingsAndAudio
   yield* errors
   yield* auth
   const requests = yield* emulator.requests
