@@ -14,6 +14,7 @@ import * as CodexAuth from "./CodexAuth.js"
 import * as CodexConfig from "./CodexConfig.js"
 import * as Embeddings from "./Embeddings.js"
 import * as Models from "./Models.js"
+import * as RateLimits from "./RateLimits.js"
 import * as Realtime from "./Realtime.js"
 import * as Responses from "./Responses.js"
 import * as TokenStore from "./TokenStore.js"
@@ -78,10 +79,12 @@ export type Services =
   | Embeddings.Embeddings
   | Audio.Audio
   | CodexAccount.CodexAccount
+  | RateLimits.RateLimits
 
 /** The live groups; `Responses` is built beside `Models` so replies keep the catalog cache honest. */
 const groups = Layer.mergeAll(Responses.layer, Realtime.layer, Embeddings.layer, Audio.layer, CodexAccount.layer).pipe(
-  Layer.provideMerge(Models.layer)
+  Layer.provideMerge(Models.layer),
+  Layer.provideMerge(RateLimits.layer)
 )
 
 /**
@@ -178,6 +181,7 @@ export const layerTest = (impl: {
       Realtime.layerTest(impl.realtime ?? {}),
       Embeddings.layerTest(impl.embeddings ?? {}),
       Audio.layerTest(impl.audio ?? {}),
-      CodexAccount.layerTest(impl.codex ?? {})
+      CodexAccount.layerTest(impl.codex ?? {}),
+      RateLimits.layer
     ))
   )

@@ -22,6 +22,7 @@ import { joinUrl, makeBackend } from "./internal/http.js"
 import { withRetries } from "./internal/retry.js"
 import { compactBody, responsesBody } from "./internal/request.js"
 import { Models } from "./Models.js"
+import * as RateLimits from "./RateLimits.js"
 import type { Response } from "./Response.js"
 import { CompactedResponse } from "./Response.js"
 import type { OutputItem } from "./Response.js"
@@ -252,6 +253,14 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
   const config = backend.config
   // With a Models service beside it, each reply's `x-models-etag` keeps the catalog cache honest (§9).
   const models = Option.getOrUndefined(yield* Effect.serviceOption(Models))
+  const rateLimits = Option.getOrUndefined(yield* Effect.serviceOption(RateLimits.RateLimits))
+  const readOptions = {
+    endpoint: responsesEndpoint,
+    idleTimeout: config.streamIdleTimeout,
+    onRateLimits: rateLimits === undefined
+      ? undefined
+      : (event: Readonly<Record<string, unknown>>) => Effect.runSync(rateLimits.update(undefined, [RateLimits.fromEvent(event)]))
+  }
   const url = joinUrl(config.codexBaseUrl, "responses")
   const compactUrl = joinUrl(config.codexBaseUrl, "responses/compact")
   const bodyOptions = (endpoint: string) => ({ defaultModel: config.defaultModel, policy: config.parameterPolicy, endpoint })
@@ -292,7 +301,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
     Stream.unwrap(
       Effect.map(
         Effect.flatMap(prepare(params, true), open),
-        (response) => eventStream(response, { endpoint: responsesEndpoint, idleTimeout: config.streamIdleTimeout })
+        (response) => eventStream(response, readOptions)
       )
     ).pipe(Stream.withSpan("Responses.stream"))
 
@@ -300,7 +309,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
   const collectOnce = (body: Readonly<Record<string, unknown>>) =>
     Effect.flatMap(open(body), (response) =>
       ResponseCollector.fold((push) =>
-        drain(response, { endpoint: responsesEndpoint, idleTimeout: config.streamIdleTimeout }, push)
+        drain(response, readOptions, push)
       ).pipe(Effect.mapError(midStream)))
 
   const create = Effect.fn("Responses.create")(function*(params: CreateParams) {

@@ -26,6 +26,8 @@ import { safeCause } from "./json.js"
 export interface ReadOptions {
   readonly endpoint: string
   readonly idleTimeout: Duration.Duration
+  /** Called with every `codex.rate_limits` event as it is decoded. */
+  readonly onRateLimits?: ((event: Readonly<Record<string, unknown>>) => void) | undefined
 }
 
 /** The decoder plus what the stream has shown so far. */
@@ -62,6 +64,7 @@ class EventFeed {
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as ResponseStreamEvent
       if (this.responseId === undefined && event.type === "response.created") this.responseId = event.response.id
+      if (event.type === "codex.rate_limits" && this.options.onRateLimits !== undefined) this.options.onRateLimits(event)
       if (isTerminal(event)) {
         this.terminal = event
         return i === events.length - 1 ? events : events.slice(0, i + 1)

@@ -7,7 +7,7 @@
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpBody, HttpClientResponse } from "@effect/platform"
-import { Clock, Effect, Redacted } from "effect"
+import { Clock, Effect, Option, Redacted } from "effect"
 import type { Credentials, Service as Auth } from "../CodexAuth.js"
 import { CodexAuth } from "../CodexAuth.js"
 import type { Service as Config } from "../CodexConfig.js"
@@ -15,6 +15,7 @@ import { CodexConfig } from "../CodexConfig.js"
 import type { CodexError } from "../CodexError.js"
 import { DecodeError, isRetryable, Timeout, TransportError, truncateFrame } from "../CodexError.js"
 import { fromReply, replyMeta } from "./errors.js"
+import { fromHeaders, hasHeaders, RateLimits } from "../RateLimits.js"
 import { safeCause } from "./json.js"
 import { withRetries } from "./retry.js"
 
@@ -75,6 +76,7 @@ export interface Backend {
 export const makeBackend = Effect.gen(function*() {
   const config = yield* CodexConfig
   const auth = yield* CodexAuth
+  const rateLimits = Option.getOrUndefined(yield* Effect.serviceOption(RateLimits))
   // No trace headers (`traceparent`, `b3`) go to a third-party backend.
   const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
 
@@ -113,6 +115,9 @@ export const makeBackend = Effect.gen(function*() {
           Effect.mapError((error) => (error._tag === "AuthExpired" && error.reason === "unauthorized" ? rejected : error))
         )
         response = yield* execute(call, fresh)
+      }
+      if (rateLimits !== undefined && hasHeaders(response.headers)) {
+        yield* rateLimits.update(credentials.accountId, fromHeaders(response.headers, yield* Clock.currentTimeMillis))
       }
       if (response.status >= 200 && response.status < 300) return response
       return yield* Effect.flip(failure(call, response))
