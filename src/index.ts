@@ -89,6 +89,13 @@ export * as ResponseStreamEvent from "./ResponseStreamEvent.js"
 export * as StructuredOutput from "./StructuredOutput.js"
 
 /**
+ * Function tools with `Schema` parameters and Effect handlers, and the loop that runs them.
+ *
+ * @since 0.1.0
+ */
+export * as Tools from "./Tools.js"
+
+/**
  * Where tokens live: `auth.json` (shared safely with the Codex CLI) or memory.
  *
  * @since 0.1.0
