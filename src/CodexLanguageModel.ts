@@ -71,7 +71,7 @@ export class Config extends Context.Tag("codex-backend-sdk/CodexLanguageModel/Co
  * @example
  * ```ts
  * import { LanguageModel } from "@effect/ai"
- * import { CodexLanguageModel } from "codex-backend-sdk/CodexLanguageModel"
+ * import * as CodexLanguageModel from "codex-backend-sdk/CodexLanguageModel"
  *
  * const careful = LanguageModel.generateText({ prompt: "Prove it." }).pipe(
  *   CodexLanguageModel.withConfigOverride({ reasoning: { effort: "high", summary: "auto" } })
@@ -623,7 +623,7 @@ export const make = (options: Options): Effect.Effect<LanguageModel.Service, nev
  * import { LanguageModel } from "@effect/ai"
  * import { Effect } from "effect"
  * import { CodexClient } from "codex-backend-sdk"
- * import { CodexLanguageModel } from "codex-backend-sdk/CodexLanguageModel"
+ * import * as CodexLanguageModel from "codex-backend-sdk/CodexLanguageModel"
  *
  * const program = LanguageModel.generateText({ prompt: "Say PONG." }).pipe(
  *   Effect.map((response) => response.text),
