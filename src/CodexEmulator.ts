@@ -264,6 +264,22 @@ export const refusal: typeof Replies.refusal = Replies.refusal
  */
 export const json: typeof Replies.json = Replies.json
 
+/**
+ * The events of one response with several function calls (for `Responses.layerTest` doubles).
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const functionCallsEvents: typeof Events.functionCallsEvents = Events.functionCallsEvents
+
+/**
+ * The events of a refusal (for `Responses.layerTest` doubles).
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const refusalEvents: typeof Events.refusalEvents = Events.refusalEvents
+
 // ---------------------------------------------------------------------------------------
 // The server
 // ---------------------------------------------------------------------------------------

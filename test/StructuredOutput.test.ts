@@ -82,6 +82,33 @@ describe("StructuredOutput", () => {
       assert.deepStrictEqual(tree, { name: "root", children: [{ name: "leaf", note: "green", children: [] }] })
     }))
 
+  it.effect("classes, dates, enums and tuples: named by the class, decoded into its instances", () =>
+    Effect.gen(function*() {
+      enum Color {
+        Red = "red",
+        Green = "green"
+      }
+      class Point extends Schema.Class<Point>("Point")({
+        x: Schema.Number,
+        label: Schema.optional(Schema.String),
+        at: Schema.Date,
+        color: Schema.Enums(Color),
+        pair: Schema.Tuple(Schema.String, Schema.Number)
+      }) {}
+      const output = yield* StructuredOutput.make(Point)
+      assert.strictEqual(output.name, "Point")
+      const properties = output.jsonSchema["properties"] as Record<string, Record<string, unknown>>
+      assert.deepStrictEqual(properties["pair"]?.["items"], { anyOf: [{ type: "string" }, { type: "number" }] })
+      assert.isTrue(output.notes.some((note) => note.includes("#/properties/pair") && note.includes("tuple")))
+      const point = yield* output.decode(JSON.stringify({ x: 1, label: null, at: "2026-01-01T00:00:00.000Z", color: "green", pair: ["a", 1] }))
+      assert.isTrue(point instanceof Point)
+      assert.strictEqual(point.label, undefined)
+      assert.strictEqual(point.at.getUTCFullYear(), 2026)
+      assert.strictEqual(point.color, Color.Green)
+      const swapped = yield* Effect.flip(output.decode(JSON.stringify({ x: 1, label: null, at: "2026-01-01", color: "red", pair: [1, "a"] })))
+      assert.match(swapped.issue, /pair/)
+    }))
+
   it.effect("a root that is not an object is wrapped as {value}, and records are refused in strict mode", () =>
     Effect.gen(function*() {
       const list = yield* StructuredOutput.make(Schema.Array(Schema.Number), { name: "numbers" })
