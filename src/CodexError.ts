@@ -669,15 +669,15 @@ export type CodexError =
   | ServerError
   | UnexpectedStatus
   | ContextWindowExceeded
+  | OutputMismatch
+  | ModelRefusal
+  | MaxStepsReached
   | ResponseFailed
   | ResponseIncomplete
   | StreamInterrupted
   | TransportError
   | Timeout
   | DecodeError
-  | OutputMismatch
-  | ModelRefusal
-  | MaxStepsReached
 
 /**
  * Truncates a frame for {@link DecodeError} so no error carries a whole body.
