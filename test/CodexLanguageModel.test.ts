@@ -169,13 +169,53 @@ describe("CodexLanguageModel (@effect/ai) against the emulator", () => {
 
   it.live("withConfigOverride sets provider options for one call", () =>
     Effect.gen(function*() {
-      yield* LanguageModel.generateText({ prompt: "Hi" }).pipe(
+      const response = yield* LanguageModel.generateText({ prompt: "Hi" }).pipe(
         CodexLanguageModel.withConfigOverride({ reasoning: { effort: "high", summary: "auto" }, instructions: "Be brief." })
       )
       const [body] = yield* bodies
       assert.deepStrictEqual(body?.["reasoning"], { effort: "high", summary: "auto" })
       assert.strictEqual(body?.["instructions"], "Be brief.")
       assert.deepStrictEqual(body?.["include"], ["reasoning.encrypted_content"])
+      assert.strictEqual(response.reasoningText, "The user wants a short, direct answer.")
+      assert.deepStrictEqual(response.reasoning[0]?.metadata["codex"], { itemId: "rs_emulated", encryptedContent: "gAAAAB-emulated" })
+      assert.strictEqual(response.text, "You said: Hi")
+    }).pipe(withModel()))
+
+  it.live("a prompt's reasoning (with its encrypted content), assistant text and system messages map onto the request", () =>
+    Effect.gen(function*() {
+      yield* LanguageModel.generateText({
+        prompt: [
+          { role: "system", content: "First rule." },
+          { role: "user", content: "Hi" },
+          {
+            role: "assistant",
+            content: [
+              { type: "reasoning", text: "Greet back.", options: { codex: { itemId: "rs_1", encryptedContent: "enc-1" } } },
+              { type: "reasoning", text: "Then stop.", options: { codex: { itemId: "rs_1" } } },
+              { type: "reasoning", text: "No content, not replayable." },
+              { type: "text", text: "Hello!" }
+            ]
+          },
+          { role: "system", content: "Second rule." },
+          { role: "user", content: [{ type: "text", text: "Again" }, { type: "file", mediaType: "image/png", data: new Uint8Array([1, 2, 3]) }] }
+        ]
+      })
+      const [body] = yield* bodies
+      assert.strictEqual(body?.["instructions"], "First rule.\n\nSecond rule.")
+      assert.deepStrictEqual(body?.["input"], [
+        { type: "message", role: "user", content: [{ type: "input_text", text: "Hi" }] },
+        {
+          type: "reasoning",
+          summary: [{ type: "summary_text", text: "Greet back." }, { type: "summary_text", text: "Then stop." }],
+          encrypted_content: "enc-1"
+        },
+        { type: "message", role: "assistant", content: [{ type: "output_text", text: "Hello!", annotations: [] }] },
+        {
+          type: "message",
+          role: "user",
+          content: [{ type: "input_text", text: "Again" }, { type: "input_image", image_url: "data:image/png;base64,AQID" }]
+        }
+      ])
     }).pipe(withModel()))
 
   it("only CodexLanguageModel imports @effect/ai: the core never loads it", () => {
