@@ -292,6 +292,47 @@ export const http: typeof Replies.http = Replies.http
  */
 export const usageLimit: typeof Replies.usageLimit = Replies.usageLimit
 
+/**
+ * Several function calls in one response (parallel tool calls); `arguments` objects are
+ * sent as JSON, strings verbatim (e.g. invalid JSON). Call ids default to `call_emulated_<i>`.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const functionCalls: typeof Replies.functionCalls = Replies.functionCalls
+
+/**
+ * A refusal: an assistant message whose content is one `refusal` part.
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const refusal: typeof Replies.refusal = Replies.refusal
+
+/**
+ * A structured-output answer: `value` as the message text (`JSON.stringify`d unless a string).
+ *
+ * @since 0.1.0
+ * @category replies
+ */
+export const json: typeof Replies.json = Replies.json
+
+/**
+ * The events of one response with several function calls (for `Responses.layerTest` doubles).
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const functionCallsEvents: typeof Events.functionCallsEvents = Events.functionCallsEvents
+
+/**
+ * The events of a refusal (for `Responses.layerTest` doubles).
+ *
+ * @since 0.1.0
+ * @category events
+ */
+export const refusalEvents: typeof Events.refusalEvents = Events.refusalEvents
+
 // ---------------------------------------------------------------------------------------
 // The server
 // ---------------------------------------------------------------------------------------

@@ -615,6 +615,71 @@ export class DecodeError extends Schema.TaggedError<DecodeError>("codex-backend-
 }
 
 /**
+ * The model's structured reply does not fit the schema (`Responses.parse`,
+ * `StructuredOutput.decode`): `text` is the raw reply, `issue` the schema's parse issue
+ * (or why the text is not JSON). `response` is the whole response, when there is one.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class OutputMismatch extends Schema.TaggedError<OutputMismatch>("codex-backend-sdk/OutputMismatch")(
+  "OutputMismatch",
+  {
+    schemaName: Schema.String,
+    text: Schema.String,
+    issue: Schema.String,
+    cause: Schema.optional(Schema.Defect),
+    response: Schema.optional(responseSchema)
+  }
+) {
+  override get message() {
+    return `The model's reply does not fit the schema "${this.schemaName}": ${this.issue} (reply starts with ${
+      JSON.stringify(truncateFrame(this.text))
+    })`
+  }
+}
+
+/**
+ * The model refused to answer (a `refusal` content part) where structured output was
+ * expected. `refusal` is the model's explanation.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ModelRefusal extends Schema.TaggedError<ModelRefusal>("codex-backend-sdk/ModelRefusal")(
+  "ModelRefusal",
+  { refusal: Schema.String, response: Schema.optional(responseSchema) }
+) {
+  override get message() {
+    return `The model refused: ${this.refusal}`
+  }
+}
+
+/**
+ * A tool loop (`Tools.run`, `Tools.stream`) made `maxSteps` requests and the model still
+ * called tools. `items` is the whole history so far (replay it to go on); `pendingCalls`
+ * names the calls of the last response, which were not run.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MaxStepsReached extends Schema.TaggedError<MaxStepsReached>("codex-backend-sdk/MaxStepsReached")(
+  "MaxStepsReached",
+  {
+    maxSteps: Schema.Number,
+    pendingCalls: Schema.Array(Schema.String),
+    items: Schema.Array(Schema.Unknown),
+    response: Schema.optional(responseSchema)
+  }
+) {
+  override get message() {
+    return `The tool loop stopped after ${this.maxSteps} step(s) with the model still calling tools (${
+      this.pendingCalls.join(", ")
+    }). Raise maxSteps, or replay the items to go on.`
+  }
+}
+
+/**
  * Every failure the SDK's calls can produce.
  *
  * @since 0.1.0
@@ -637,6 +702,9 @@ export type CodexError =
   | ServerError
   | UnexpectedStatus
   | ContextWindowExceeded
+  | OutputMismatch
+  | ModelRefusal
+  | MaxStepsReached
   | ResponseFailed
   | ResponseIncomplete
   | StreamInterrupted

@@ -14,7 +14,16 @@ import { Context, Effect, Layer, Option, Schema, Stream } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
-import { DecodeError, InvalidParameter, isRetryable, PermissionDenied, StreamInterrupted, truncateFrame } from "./CodexError.js"
+import {
+  DecodeError,
+  InvalidParameter,
+  isRetryable,
+  ModelRefusal,
+  OutputMismatch,
+  PermissionDenied,
+  StreamInterrupted,
+  truncateFrame
+} from "./CodexError.js"
 import { isCloudflarePage, replyMeta } from "./internal/errors.js"
 import { safeCause } from "./internal/json.js"
 import { drain, stream as eventStream } from "./internal/eventReader.js"
@@ -28,6 +37,7 @@ import { CompactedResponse } from "./Response.js"
 import type { OutputItem } from "./Response.js"
 import * as ResponseCollector from "./ResponseCollector.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
+import * as StructuredOutput from "./StructuredOutput.js"
 
 /**
  * A content part of an input message. Bare strings become `input_text` (or `output_text`
@@ -186,6 +196,29 @@ export type CompactParams = Pick<
 >
 
 /**
+ * The parameters of `parse`: those of `create`, with `text.format` built from the schema.
+ * `name` (default: the schema's `identifier` or `title` annotation, else `"output"`),
+ * `description` and `strict` (default `true`) shape the format.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ParseParams extends Omit<CreateParams, "text" | "stream"> {
+  readonly text?: { readonly verbosity?: "low" | "medium" | "high" }
+  readonly name?: string
+  readonly description?: string
+  readonly strict?: boolean
+}
+
+/**
+ * A collected `Response` with the reply decoded into the schema's type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ParsedResponse<A> = Response & { readonly output_parsed: A }
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -205,6 +238,15 @@ export interface Service {
   readonly stream: (params: CreateParams) => Stream.Stream<ResponseStreamEvent, CodexError>
   /** Compacts a history into opaque compaction items (protocol §8). */
   readonly compact: (params: CompactParams) => Effect.Effect<CompactedResponse, CodexError>
+  /**
+   * Structured output from an `effect/Schema`: sends the schema as a strict `text.format`
+   * (see `StructuredOutput`) and decodes the answer into `output_parsed`. A reply that does
+   * not fit fails with `OutputMismatch`, a refusal with `ModelRefusal`.
+   */
+  readonly parse: <A, I, R>(
+    schema: Schema.Schema<A, I, R>,
+    params: ParseParams
+  ) => Effect.Effect<ParsedResponse<A>, CodexError, R>
 }
 
 /**
@@ -353,7 +395,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
     )
   })
 
-  return Responses.of({ create, stream, compact })
+  return Responses.of({ create, stream, compact, parse: parseFromCreate(create) })
 })
 
 /**
@@ -379,7 +421,8 @@ export const layer: Layer.Layer<Responses, never, CodexConfig | CodexAuth | Http
 
 /**
  * A test double: each method answers from the given partial implementation, and fails
- * with a defect when called without one.
+ * with a defect when called without one. `parse` defaults to the given `create` (see
+ * {@link parseFromCreate}).
  *
  * @since 0.1.0
  * @category layers
@@ -391,6 +434,7 @@ export const layerTest = (impl: Partial<Service>): Layer.Layer<Responses> =>
       create: () => Effect.dieMessage("Responses.create is not implemented by this test layer"),
       stream: () => Stream.dieMessage("Responses.stream is not implemented by this test layer"),
       compact: () => Effect.dieMessage("Responses.compact is not implemented by this test layer"),
+      parse: parseFromCreate(impl.create ?? (() => Effect.dieMessage("Responses.create is not implemented by this test layer"))),
       ...impl
     })
   )
@@ -405,3 +449,40 @@ export const layerTest = (impl: Partial<Service>): Layer.Layer<Responses> =>
 export const createFromStream = (
   stream: Service["stream"]
 ): Service["create"] => (params) => ResponseCollector.collect(stream(params))
+
+/**
+ * The refusal text of a response's messages, if the model refused.
+ */
+const refusalOf = (response: Response): string | undefined => {
+  const refusals: Array<string> = []
+  for (const item of response.output) {
+    if (item.type !== "message" || !Array.isArray(item["content"])) continue
+    for (const part of item["content"]) {
+      if (part.type === "refusal" && typeof part["refusal"] === "string") refusals.push(part["refusal"])
+    }
+  }
+  return refusals.length === 0 ? undefined : refusals.join("\n")
+}
+
+/**
+ * A `parse` built on a `create` implementation: the schema becomes a strict `text.format`,
+ * the collected answer is decoded into `output_parsed`. The live service and `layerTest`
+ * use it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const parseFromCreate = (create: Service["create"]): Service["parse"] =>
+  Effect.fn("Responses.parse")(function*<A, I, R>(schema: Schema.Schema<A, I, R>, params: ParseParams) {
+    const { name, description, strict, text, ...rest } = params
+    const output = yield* StructuredOutput.make(schema, { name, description, strict })
+    const response = yield* create({ ...rest, text: { ...text, format: output.format } })
+    const refusal = refusalOf(response)
+    if (refusal !== undefined) return yield* new ModelRefusal({ refusal, response })
+    const parsed = yield* Effect.mapError(
+      output.decode(response.output_text),
+      (error) => new OutputMismatch({ schemaName: error.schemaName, text: error.text, issue: error.issue, cause: error.cause, response })
+    )
+    const result: ParsedResponse<A> = { ...response, output_parsed: parsed }
+    return result
+  })

@@ -117,6 +117,20 @@ export * as Responses from "./Responses.js"
 export * as ResponseStreamEvent from "./ResponseStreamEvent.js"
 
 /**
+ * Structured output from an `effect/Schema`: the strict JSON Schema and the decoding of the reply.
+ *
+ * @since 0.1.0
+ */
+export * as StructuredOutput from "./StructuredOutput.js"
+
+/**
+ * Function tools with `Schema` parameters and Effect handlers, and the loop that runs them.
+ *
+ * @since 0.1.0
+ */
+export * as Tools from "./Tools.js"
+
+/**
  * Where tokens live: `auth.json` (shared safely with the Codex CLI) or memory.
  *
  * @since 0.1.0

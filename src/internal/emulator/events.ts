@@ -133,6 +133,30 @@ const functionCallItem = (name: string, args: string, callId: string, id: string
   return { events, item }
 }
 
+const refusalItem = (refusal: string, id: string, deltaSize: number): ItemBuild => (outputIndex, seq) => {
+  const part = { type: "refusal", refusal }
+  const item = { id, type: "message", role: "assistant", status: "completed", content: [part] }
+  const ref = { item_id: id, output_index: outputIndex, content_index: 0 }
+  const events: Array<Json> = [
+    {
+      type: "response.output_item.added",
+      sequence_number: seq(),
+      output_index: outputIndex,
+      item: { id, type: "message", role: "assistant", status: "in_progress", content: [] }
+    },
+    { type: "response.content_part.added", sequence_number: seq(), ...ref, part: { type: "refusal", refusal: "" } }
+  ]
+  for (const delta of chunks(refusal, deltaSize)) {
+    events.push({ type: "response.refusal.delta", sequence_number: seq(), ...ref, delta })
+  }
+  events.push(
+    { type: "response.refusal.done", sequence_number: seq(), ...ref, refusal },
+    { type: "response.content_part.done", sequence_number: seq(), ...ref, part },
+    { type: "response.output_item.done", sequence_number: seq(), output_index: outputIndex, item }
+  )
+  return { events, item }
+}
+
 const assemble = (builds: ReadonlyArray<ItemBuild>, options: EventOptions = {}): Array<ResponseStreamEvent> => {
   let n = 0
   const seq = () => n++
@@ -238,3 +262,38 @@ export const incompleteEvents = (text: string, reason: string): Array<ResponseSt
   }
   return events
 }
+
+/**
+ * A function call of {@link functionCallsEvents}: `args` is sent as given.
+ *
+ * @internal
+ */
+export interface CallSpec {
+  readonly name: string
+  readonly args: string
+  readonly callId?: string
+}
+
+/**
+ * The events of one response with several function calls (parallel tool calls), in order.
+ * Call ids default to `call_emulated_<i>`.
+ *
+ * @internal
+ */
+export const functionCallsEvents = (calls: ReadonlyArray<CallSpec>, options: EventOptions = {}): Array<ResponseStreamEvent> =>
+  assemble(
+    [
+      ...(options.reasoning === undefined ? [] : [reasoningItem(options.reasoning, "rs_emulated")]),
+      ...calls.map((call, i) => functionCallItem(call.name, call.args, call.callId ?? `call_emulated_${i}`, `fc_emulated_${i}`))
+    ],
+    options
+  )
+
+/**
+ * The events of a refusal: an assistant message whose content is one `refusal` part,
+ * streamed as `response.refusal.delta` events.
+ *
+ * @internal
+ */
+export const refusalEvents = (refusal: string, options: EventOptions = {}): Array<ResponseStreamEvent> =>
+  assemble([refusalItem(refusal, "msg_emulated", options.deltaSize ?? 4)], options)

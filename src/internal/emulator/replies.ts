@@ -109,3 +109,32 @@ export const usageLimit = (options: { readonly planType?: string; readonly reset
     }
   )
 
+
+/**
+ * Several function calls in one response (parallel tool calls). `arguments` objects are
+ * sent as JSON, strings as given (so a test can send invalid JSON).
+ */
+export const functionCalls = (
+  calls: ReadonlyArray<{ readonly name: string; readonly arguments: unknown; readonly callId?: string }>,
+  options: EventOptions = {}
+): Reply =>
+  sse(Events.functionCallsEvents(
+    calls.map((call) => ({
+      name: call.name,
+      args: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments),
+      ...(call.callId === undefined ? {} : { callId: call.callId })
+    })),
+    options
+  ))
+
+/**
+ * A refusal (an assistant message with a `refusal` part) as an SSE reply.
+ */
+export const refusal = (text: string, options: EventOptions = {}): Reply => sse(Events.refusalEvents(text, options))
+
+/**
+ * A JSON answer (structured output): `value` sent as the message text, `JSON.stringify`d
+ * unless it is already a string.
+ */
+export const json = (value: unknown, options: EventOptions = {}): Reply =>
+  text(typeof value === "string" ? value : JSON.stringify(value), options)

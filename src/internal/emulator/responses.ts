@@ -12,25 +12,34 @@ import { functionCall, http, text } from "./replies.js"
 
 type Json = Record<string, unknown>
 
+const resolveRef = (root: unknown, ref: string): unknown => {
+  let node: unknown = root
+  for (const key of ref.slice(2).split("/")) node = isRecord(node) ? node[key] : undefined
+  return node
+}
+
 /** A value that fits a JSON Schema, for emulated structured output and tool arguments. */
-const exampleOf = (schema: unknown, name = "value"): unknown => {
+const exampleOf = (schema: unknown, name = "value", root: unknown = schema, depth = 0): unknown => {
   if (!isRecord(schema)) return null
+  const ref = schema["$ref"]
+  if (typeof ref === "string" && ref.startsWith("#/")) return exampleOf(resolveRef(root, ref), name, root, depth + 1)
   if (Array.isArray(schema["enum"]) && schema["enum"].length > 0) return schema["enum"][0]
   if ("const" in schema) return schema["const"]
   for (const key of ["anyOf", "oneOf"]) {
     const list = schema[key]
-    if (Array.isArray(list) && list.length > 0) return exampleOf(list[0], name)
+    if (Array.isArray(list) && list.length > 0) return exampleOf(list[0], name, root, depth)
   }
   const type = Array.isArray(schema["type"]) ? schema["type"][0] : schema["type"]
   switch (type) {
     case "object": {
       const out: Json = {}
       const properties = isRecord(schema["properties"]) ? schema["properties"] : {}
-      for (const [key, value] of Object.entries(properties)) out[key] = exampleOf(value, key)
+      for (const [key, value] of Object.entries(properties)) out[key] = exampleOf(value, key, root, depth + 1)
       return out
     }
     case "array":
-      return [exampleOf(schema["items"], name)]
+      // Recursive schemas (a tree of `$ref`s) end in empty arrays.
+      return depth > 4 ? [] : [exampleOf(schema["items"], name, root, depth + 1)]
     case "integer":
       return 42
     case "number":
