@@ -1,0 +1,93 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Duration, Effect, Fiber, Stream } from "effect"
+import { CodexEmulator, RateLimits, Responses } from "../src/index.js"
+
+const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
+
+const services = Effect.all({ limits: RateLimits.RateLimits, emulator: CodexEmulator.CodexEmulator, responses: Responses.Responses })
+
+const headers = (used: number) => ({
+  "x-codex-primary-used-percent": String(used),
+  "x-codex-primary-window-minutes": "300",
+  "x-codex-primary-reset-at": "1767240000",
+  "x-codex-secondary-used-percent": "12",
+  "x-codex-secondary-window-minutes": "10080",
+  "x-codex-credits-has-credits": "false",
+  "x-codex-credits-unlimited": "false"
+})
+
+describe("RateLimits", () => {
+  it.live("a successful reply with x-codex-* headers updates latest and emits on changes", () =>
+    Effect.gen(function*() {
+      const { emulator, limits, responses } = yield* services
+      assert.isUndefined(yield* limits.latest)
+      const seen = yield* Effect.fork(Stream.runCollect(Stream.take(limits.changes, 2)))
+      yield* Effect.yieldNow()
+      yield* emulator.script(
+        CodexEmulator.sse(CodexEmulator.textEvents("one"), { headers: headers(42.5) }),
+        CodexEmulator.sse(CodexEmulator.textEvents("two"), { headers: headers(43) })
+      )
+      yield* responses.create({ input: "a" })
+      yield* responses.create({ input: "b" })
+      const states = Chunk.toArray(yield* Fiber.join(seen))
+      assert.deepStrictEqual(states.map((s) => s.snapshots[0]?.primary?.used_percent), [42.5, 43])
+      const latest = yield* limits.latest
+      assert.strictEqual(latest?.accountId, "acct_emulated")
+      assert.deepStrictEqual(latest?.snapshots[0], {
+        limit_id: "codex",
+        limit_name: null,
+        primary: { used_percent: 43, window_minutes: 300, resets_at: 1767240000 },
+        secondary: { used_percent: 12, window_minutes: 10080, resets_at: null },
+        credits: { has_credits: false, unlimited: false, balance: null },
+        plan_type: null,
+        rate_limit_reached_type: null
+      })
+      assert.deepStrictEqual(yield* limits.latestFor("acct_emulated"), latest)
+    }).pipe(withEmulator))
+
+  it.live("a codex.rate_limits event in the stream updates the family it names, keeping the rest", () =>
+    Effect.gen(function*() {
+      const { emulator, limits, responses } = yield* services
+      const events = CodexEmulator.textEvents("hi")
+      const rateLimits = {
+        type: "codex.rate_limits",
+        plan_type: "pro",
+        rate_limits: { allowed: true, limit_reached: false, primary: { used_percent: 40, window_minutes: 300, reset_at: 1767240000 } },
+        credits: { has_credits: true, unlimited: false, balance: "12.5" },
+        limit_name: "codex"
+      }
+      yield* emulator.script(CodexEmulator.sse([events[0] ?? {}, rateLimits, ...events.slice(1)], { headers: headers(30) }))
+      yield* Stream.runDrain(responses.stream({ input: "x" }))
+      const codex = (yield* limits.latest)?.snapshots[0]
+      assert.strictEqual(codex?.primary?.used_percent, 40, "the event came after the headers")
+      assert.strictEqual(codex?.secondary?.used_percent, 12, "kept from the headers")
+      assert.strictEqual(codex?.plan_type, "pro")
+      assert.deepStrictEqual(codex?.credits, { has_credits: true, unlimited: false, balance: "12.5" })
+    }).pipe(withEmulator))
+
+  it.live("a usage-limit 429 updates the state too, and its RateLimited error keeps the snapshot of its reply", () =>
+    Effect.gen(function*() {
+      const { emulator, limits, responses } = yield* services
+      yield* emulator.script(CodexEmulator.usageLimit({ resetsAt: 1767240000 }))
+      const error = yield* Effect.flip(responses.create({ input: "x" }))
+      assert.strictEqual(error._tag, "RateLimited")
+      assert.strictEqual(error._tag === "RateLimited" ? error.rateLimits?.[0]?.primary?.used_percent : undefined, 100)
+      const state = yield* limits.latest
+      assert.strictEqual(state?.snapshots[0]?.primary?.used_percent, 100)
+      assert.deepStrictEqual(RateLimits.exhaustedUntil(state, 1767230000_000), new Date(1767240000_000))
+      assert.isUndefined(RateLimits.exhaustedUntil(state, 1767250000_000), "a reset in the past binds nothing")
+    }).pipe(withEmulator))
+
+  it("fromEvent reads reset_at and the family name; hasHeaders spots any family", () => {
+    const snapshot = RateLimits.fromEvent({
+      type: "codex.rate_limits",
+      rate_limits: { primary: { used_percent: 10, window_minutes: 60, reset_at: 5 }, rate_limit_reached_type: { type: "rate_limit_reached" } },
+      metered_limit_name: "codex-spark"
+    })
+    assert.strictEqual(snapshot.limit_id, "codex_spark")
+    assert.deepStrictEqual(snapshot.primary, { used_percent: 10, window_minutes: 60, resets_at: 5 })
+    assert.strictEqual(snapshot.rate_limit_reached_type, "rate_limit_reached")
+    assert.isTrue(RateLimits.hasHeaders({ "x-codex-other-primary-used-percent": "1" }))
+    assert.isFalse(RateLimits.hasHeaders({ "x-request-id": "r", "content-type": "text/event-stream" }))
+  })
+})
