@@ -13,6 +13,7 @@ import type { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Context, Effect, Layer, Option, Schema, Stream } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
+import { withCurrentRetryPolicy } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import {
   DecodeError,
@@ -358,9 +359,10 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
     const body = yield* prepare(params, false)
     // Retries of the whole request after the stream broke: `send` already retried what
     // failed before the first byte, so only mid-stream failures are retried here.
+    const policy = yield* withCurrentRetryPolicy(config)
     return yield* withRetries(
-      config,
-      config.maxStreamRetries,
+      policy,
+      policy.maxStreamRetries,
       responsesEndpoint,
       collectOnce(body),
       (error) => (error instanceof MidStream && isRetryable(error.error) ? error.error : undefined)

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Ref, TestClock } from "effect"
-import { CodexConfig, CodexError } from "../src/index.js"
+import { CodexConfig, CodexEmulator, CodexError, Models, Responses } from "../src/index.js"
 import { withRetries } from "../src/internal/retry.js"
 
 describe("retry schedule (protocol §6.4)", () => {
@@ -65,4 +65,47 @@ describe("retry schedule (protocol §6.4)", () => {
     for (const e of never) assert.isFalse(CodexError.isRetryable(e), e._tag)
     for (const e of retry) assert.isTrue(CodexError.isRetryable(e), e._tag)
   })
+})
+
+describe("per-call retry policy (CodexConfig.withRetryPolicy)", () => {
+  const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
+  const requests = Effect.map(Effect.flatMap(CodexEmulator.CodexEmulator, (e) => e.requests), (r) => r.length)
+
+  it.live("overrides retries for the calls of one effect, on every group; the configured policy elsewhere", () =>
+    Effect.gen(function*() {
+      const emulator = yield* CodexEmulator.CodexEmulator
+      const responses = yield* Responses.Responses
+      const models = yield* Models.Models
+      const boom = CodexEmulator.http(500, { error: { message: "boom" } })
+      yield* emulator.script(boom)
+      const once = yield* Effect.flip(responses.create({ input: "x" }).pipe(CodexConfig.withRetryPolicy({ maxRetries: 0 })))
+      assert.strictEqual(once._tag, "ServerError")
+      assert.strictEqual(yield* requests, 1)
+      yield* emulator.scriptRoute("models", boom, boom)
+      const gated = yield* Effect.flip(models.list().pipe(CodexConfig.withRetryPolicy({ maxRetries: 1 })))
+      assert.strictEqual(gated._tag, "ServerError")
+      assert.strictEqual(yield* requests, 3)
+      yield* emulator.script(boom, boom)
+      const retried = yield* responses.create({ input: "y" })
+      assert.strictEqual(retried.output_text, "You said: y")
+      assert.strictEqual(yield* requests, 6)
+    }).pipe(withEmulator))
+
+  it.live("maxStreamRetries: a cut stream is redone by default, surfaced with 0", () =>
+    Effect.gen(function*() {
+      const emulator = yield* CodexEmulator.CodexEmulator
+      const responses = yield* Responses.Responses
+      const cut = CodexEmulator.sse(CodexEmulator.textEvents("cut").slice(0, 4))
+      yield* emulator.script(cut)
+      const error = yield* Effect.flip(responses.create({ input: "x" }).pipe(CodexConfig.withRetryPolicy({ maxStreamRetries: 0 })))
+      assert.strictEqual(error._tag, "StreamInterrupted")
+      yield* emulator.script(cut)
+      assert.strictEqual((yield* responses.create({ input: "x" })).output_text, "You said: x")
+    }).pipe(withEmulator))
+
+  it.effect("bad numbers are InvalidParameter", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Effect.void.pipe(CodexConfig.withRetryPolicy({ maxRetries: -1 })))
+      assert.isTrue(error._tag === "InvalidParameter" && error.parameter === "maxRetries")
+    }))
 })

@@ -11,7 +11,7 @@ import { Clock, Effect, Option, Redacted } from "effect"
 import type { Credentials, Service as Auth } from "../CodexAuth.js"
 import { CodexAuth } from "../CodexAuth.js"
 import type { Service as Config } from "../CodexConfig.js"
-import { CodexConfig } from "../CodexConfig.js"
+import { CodexConfig, withCurrentRetryPolicy } from "../CodexConfig.js"
 import type { CodexError } from "../CodexError.js"
 import { DecodeError, isRetryable, Timeout, TransportError, truncateFrame } from "../CodexError.js"
 import { fromReply, replyMeta } from "./errors.js"
@@ -124,7 +124,8 @@ export const makeBackend = Effect.gen(function*() {
     })
 
   const send = (call: Call) =>
-    withRetries(config, config.maxRetries, call.endpoint, once(call), (error) => (isRetryable(error) ? error : undefined))
+    Effect.flatMap(withCurrentRetryPolicy(config), (policy) =>
+      withRetries(policy, policy.maxRetries, call.endpoint, once(call), (error) => (isRetryable(error) ? error : undefined)))
 
   const backend: Backend = { config, auth, send }
   return backend
