@@ -19,6 +19,13 @@ export * as Audio from "./Audio.js"
 export * as CodexAccount from "./CodexAccount.js"
 
 /**
+ * Resilient batch jobs: concurrency, usage-limit pauses, item retries, resumable JSONL.
+ *
+ * @since 0.1.0
+ */
+export * as Batch from "./Batch.js"
+
+/**
  * Credentials and their recovery after a 401.
  *
  * @since 0.1.0

@@ -1,0 +1,259 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Deferred, Duration, Effect, Fiber, Stream, TestClock, TestServices } from "effect"
+import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
+import { Batch, CodexEmulator, Responses } from "../src/index.js"
+import { tempHome } from "./helpers.js"
+
+const responsesRequests = Effect.map(
+  Effect.flatMap(CodexEmulator.CodexEmulator, (e) => e.requests),
+  (requests) => requests.filter((r) => r.path.endsWith("/responses"))
+)
+
+const items = (n: number, prefix = "q") => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, input: `question ${i}` }))
+
+/** Real waiting inside a TestClock test. */
+const liveSleep = (ms: number) => TestServices.provideLive(Effect.sleep(Duration.millis(ms)))
+
+/** Moves the TestClock on by `step` every live millisecond, so schedules run fast but in order. */
+const fastClock = (step: Duration.DurationInput) =>
+  Effect.forkScoped(Effect.forever(Effect.zipRight(TestClock.adjust(step), liveSleep(1))))
+
+const readLines = (path: string) =>
+  NodeFs.readFileSync(path, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Record<string, unknown>)
+
+describe("Batch against the emulator", () => {
+  it.live("run: every item answered once, in completion order, with the job's defaults under each item's own params", () =>
+    Effect.gen(function*() {
+      const results = Chunk.toArray(
+        yield* Batch.run(Stream.fromIterable([...items(9), { id: "own", input: "mine", model: "gpt-5.5" }]), {
+          concurrency: 3,
+          defaults: { model: "gpt-5.4-mini", instructions: "Be brief." }
+        }).pipe(Stream.runCollect)
+      )
+      assert.strictEqual(results.length, 10)
+      assert.deepStrictEqual(new Set(results.map((r) => r.id)).size, 10)
+      const q3 = results.find((r) => r.id === "q3")
+      assert.isTrue(q3?.status === "ok" && q3.output_text === "You said: question 3" && (q3.usage?.total_tokens ?? 0) > 0)
+      const bodies = (yield* responsesRequests).map((r) => r.body as Record<string, unknown>)
+      assert.isTrue(bodies.every((b) => b["instructions"] === "Be brief."))
+      assert.deepStrictEqual(bodies.filter((b) => b["model"] === "gpt-5.5").length, 1)
+      assert.deepStrictEqual(bodies.filter((b) => b["model"] === "gpt-5.4-mini").length, 9)
+    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+
+  it.effect("a usage limit pauses every worker until resetsAt (TestClock), then the item is retried, not failed", () =>
+    Effect.gen(function*() {
+      const emulator = yield* CodexEmulator.CodexEmulator
+      yield* emulator.script(CodexEmulator.usageLimit({ resetsAt: 3600 }))
+      const paused = yield* Deferred.make<Date>()
+      const job = yield* Effect.fork(
+        Batch.run(Stream.fromIterable(items(10)), {
+          concurrency: 3,
+          onProgress: (p) => (p.pausedUntil === undefined ? Effect.void : Deferred.succeed(paused, p.pausedUntil))
+        }).pipe(Stream.runCollect)
+      )
+      assert.deepStrictEqual(yield* Deferred.await(paused), new Date(3600_000))
+      yield* liveSleep(30) // let the workers that had a request in flight finish it
+      const before = (yield* responsesRequests).length
+      yield* liveSleep(100)
+      assert.strictEqual((yield* responsesRequests).length, before, "no request is sent while the job is paused")
+      assert.isBelow(before, 10)
+      yield* TestClock.adjust(Duration.hours(1))
+      const results = Chunk.toArray(yield* Fiber.join(job))
+      assert.strictEqual(results.length, 10)
+      assert.isTrue(results.every((r) => r.status === "ok"))
+      assert.strictEqual((yield* responsesRequests).length, 11, "10 answers and the one request that met the limit")
+    }).pipe(Effect.provide(CodexEmulator.layerClient({ config: { requestTimeout: Duration.hours(2), streamIdleTimeout: Duration.hours(2) } }))))
+
+  it.effect("a limit the RateLimits service already knows pauses the job before a request is spent on it", () =>
+    Effect.gen(function*() {
+      const emulator = yield* CodexEmulator.CodexEmulator
+      const full = {
+        "x-codex-primary-used-percent": "100",
+        "x-codex-primary-window-minutes": "300",
+        "x-codex-primary-reset-at": "1800"
+      }
+      yield* emulator.script(CodexEmulator.sse(CodexEmulator.textEvents("last one"), { headers: full }))
+      const paused = yield* Deferred.make<Date>()
+      const job = yield* Effect.fork(
+        Batch.run(Stream.fromIterable(items(5)), {
+          concurrency: 1,
+          onProgress: (p) => (p.pausedUntil === undefined ? Effect.void : Deferred.succeed(paused, p.pausedUntil))
+        }).pipe(Stream.runCollect)
+      )
+      assert.deepStrictEqual(yield* Deferred.await(paused), new Date(1800_000))
+      yield* liveSleep(50)
+      assert.strictEqual((yield* responsesRequests).length, 1)
+      yield* TestClock.adjust(Duration.minutes(30))
+      const results = Chunk.toArray(yield* Fiber.join(job))
+      assert.isTrue(results.length === 5 && results.every((r) => r.status === "ok"))
+      assert.strictEqual((yield* responsesRequests).length, 5, "no request met the limit")
+    }).pipe(Effect.provide(CodexEmulator.layerClient({ config: { requestTimeout: Duration.hours(2), streamIdleTimeout: Duration.hours(2) } }))))
+
+  it.scoped("500 items with injected 5xx, cut streams and a usage-limit window: every id exactly once, ok", () =>
+    Effect.gen(function*() {
+      const emulator = yield* CodexEmulator.CodexEmulator
+      const boom = CodexEmulator.http(500, { error: { message: "high demand" } })
+      const cut = CodexEmulator.sse(CodexEmulator.textEvents("cut").slice(0, 4))
+      yield* emulator.script(
+        ...Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? cut : boom)),
+        CodexEmulator.usageLimit({ resetsAt: 120 }),
+        ...Array.from({ length: 20 }, () => boom)
+      )
+      yield* fastClock(Duration.millis(500))
+      const results = Chunk.toArray(yield* Batch.run(Stream.fromIterable(items(500)), { concurrency: 16 }).pipe(Stream.runCollect))
+      assert.strictEqual(results.length, 500)
+      assert.strictEqual(new Set(results.map((r) => r.id)).size, 500)
+      assert.isTrue(results.every((r) => r.status === "ok"), JSON.stringify(results.find((r) => r.status === "error")))
+      assert.strictEqual((yield* emulator.requests).length, 500 + 61, "beyond the 61 scripted failures, every request was answered")
+    }).pipe(Effect.provide(CodexEmulator.layerClient({
+      config: { retryBaseDelay: Duration.millis(10), requestTimeout: Duration.hours(2), streamIdleTimeout: Duration.hours(2) }
+    }))), { timeout: 60_000 })
+
+  it.live("failFast: the first failed item stops the job with BatchStopped listing the ids left", () =>
+    Effect.gen(function*() {
+      const emulator = yield* CodexEmulator.CodexEmulator
+      yield* emulator.script(CodexEmulator.http(400, { detail: "Instructions are not valid" }))
+      const seen: Array<Batch.BatchResult> = []
+      const error = yield* Effect.flip(
+        Batch.run(Stream.fromIterable(items(6)), { concurrency: 1, failFast: true }).pipe(
+          Stream.runForEach((r) => Effect.sync(() => void seen.push(r)))
+        )
+      )
+      assert.strictEqual(error._tag, "BatchStopped")
+      assert.deepStrictEqual(seen.map((r) => [r.id, r.status]), [["q0", "error"]])
+      assert.isTrue(seen[0]?.status === "error" && seen[0].error._tag === "InvalidRequest" && seen[0].error["status"] === 400)
+      assert.deepStrictEqual(error._tag === "BatchStopped" ? error.remaining : [], ["q1", "q2", "q3", "q4", "q5"])
+      assert.strictEqual((yield* responsesRequests).length, 1)
+    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+
+  it.live("failFast at a usage limit stops cleanly: the item that met it is left, not failed", () =>
+    Effect.gen(function*() {
+      const emulator = yield* CodexEmulator.CodexEmulator
+      yield* emulator.script(CodexEmulator.text("first"), CodexEmulator.usageLimit({ resetsAt: 4102444800 }))
+      const seen: Array<Batch.BatchResult> = []
+      const error = yield* Effect.flip(
+        Batch.run(Stream.fromIterable(items(4)), { concurrency: 1, failFast: true }).pipe(
+          Stream.runForEach((r) => Effect.sync(() => void seen.push(r)))
+        )
+      )
+      assert.deepStrictEqual(seen.map((r) => [r.id, r.status]), [["q0", "ok"]])
+      assert.deepStrictEqual(error._tag === "BatchStopped" ? error.remaining : [], ["q1", "q2", "q3"])
+      assert.include(error.message, "usage limit")
+    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+
+  it.live("a non-retryable failure is an error result with the error's fields; the job goes on", () =>
+    Effect.gen(function*() {
+      const results = Chunk.toArray(
+        yield* Batch.run(Stream.make({ id: "a", input: "x", model: "gpt-5-pro" }, { id: "b", input: "y" })).pipe(Stream.runCollect)
+      )
+      const a = results.find((r) => r.id === "a")
+      assert.isTrue(a?.status === "error" && a.error._tag === "ModelNotAvailable" && a.error["model"] === "gpt-5-pro")
+      assert.isTrue(results.find((r) => r.id === "b")?.status === "ok")
+    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+})
+
+describe("Batch.runFile", () => {
+  const write = (path: string, lines: ReadonlyArray<unknown>) =>
+    NodeFs.writeFileSync(path, lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n") + "\n")
+
+  it.scoped("JSONL in and out; malformed lines and duplicate ids are error results with their line numbers", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempHome
+      const input = NodePath.join(dir, "in.jsonl")
+      const output = NodePath.join(dir, "out.jsonl")
+      write(input, [{ id: "a", input: "A" }, "{not json", "", { input: "no id" }, { id: "a", input: "again" }, { id: "b", input: "B" }])
+      const summary = yield* Batch.runFile(input, output, { concurrency: 2 })
+      assert.deepStrictEqual({ ok: summary.ok, failed: summary.failed, skipped: summary.skipped }, { ok: 2, failed: 3, skipped: 0 })
+      const lines = readLines(output)
+      assert.strictEqual(lines.length, 5)
+      const errors = lines.filter((l) => l["status"] === "error").map((l) => [l["id"], l["line"]])
+      assert.deepStrictEqual(errors.sort(), [["a", 5], ["line 2", 2], ["line 4", 4]])
+      assert.include(JSON.stringify(lines.find((l) => l["line"] === 5)), "first on line 1")
+      assert.strictEqual((NodeFs.statSync(output).mode & 0o777), 0o600)
+    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+
+  it.scoped("resumable: interrupted half-way, run again, completes the rest with zero repeated requests", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempHome
+      const input = NodePath.join(dir, "in.jsonl")
+      const output = NodePath.join(dir, "out.jsonl")
+      write(input, items(200))
+      const half = yield* Deferred.make<void>()
+      const first = yield* Effect.fork(Batch.runFile(input, output, {
+        concurrency: 8,
+        onProgress: (p) => (p.ok >= 100 ? Deferred.succeed(half, undefined) : Effect.void)
+      }))
+      yield* Deferred.await(half)
+      yield* Fiber.interrupt(first)
+      const written = readLines(output)
+      assert.isAtLeast(written.length, 100)
+      assert.isBelow(written.length, 200, "the job stopped before the end")
+      const afterFirst = (yield* responsesRequests).length
+      assert.strictEqual(afterFirst, written.length, "every request sent had its result written (in-flight ones drained)")
+      const summary = yield* Batch.runFile(input, output, { concurrency: 8 })
+      assert.strictEqual(summary.skipped, written.length)
+      assert.strictEqual(summary.ok, 200 - written.length)
+      const all = readLines(output)
+      assert.strictEqual(new Set(all.filter((l) => l["status"] === "ok").map((l) => l["id"])).size, 200)
+      const ids = (yield* responsesRequests).map((r) => JSON.stringify((r.body as { input: unknown }).input))
+      assert.strictEqual(ids.length, 200)
+      assert.strictEqual(new Set(ids).size, 200, "no successful request was repeated")
+      const emulator = yield* CodexEmulator.CodexEmulator
+      assert.strictEqual(yield* emulator.abortedStreams, 0)
+    }).pipe(Effect.provide(CodexEmulator.layerClient())), { timeout: 60_000 })
+
+  it.scoped("a failed id is tried again on the next run; the latest line for an id wins", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempHome
+      const input = NodePath.join(dir, "in.jsonl")
+      const output = NodePath.join(dir, "out.jsonl")
+      write(input, items(3))
+      write(output, [
+        { id: "q0", status: "ok", output_text: "done before" },
+        { id: "q1", status: "ok", output_text: "done" },
+        { id: "q1", status: "error", error: { _tag: "ServerError", message: "later failure" } }
+      ])
+      const summary = yield* Batch.runFile(input, output)
+      assert.deepStrictEqual([summary.skipped, summary.ok], [1, 2])
+      const sent = (yield* responsesRequests).map((r) => JSON.stringify(r.body))
+      assert.isFalse(sent.some((b) => b.includes("question 0")))
+    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+
+  it.scoped("100,000 lines against an instant backend: heap growth stays under a fixed bound", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempHome
+      const input = NodePath.join(dir, "in.jsonl")
+      const output = NodePath.join(dir, "out.jsonl")
+      const fd = NodeFs.openSync(input, "w")
+      for (let i = 0; i < 100_000; i++) NodeFs.writeSync(fd, `{"id":"r${i}","input":"question number ${i} with some padding text"}\n`)
+      NodeFs.closeSync(fd)
+      const response = yield* Responses.Responses.pipe(
+        Effect.flatMap((r) => r.create({ input: "x" })),
+        Effect.provide(Responses.layerTest({
+          create: Responses.createFromStream(() => Stream.fromIterable(CodexEmulator.textEvents("answer")))
+        }))
+      )
+      const retained = () => {
+        globalThis.gc?.()
+        return process.memoryUsage().heapUsed
+      }
+      const start = retained()
+      let peak = start
+      const summary = yield* Batch.runFile(input, output, {
+        concurrency: 16,
+        onProgress: (p) =>
+          Effect.sync(() => {
+            if (p.inFlight === 0 && p.ok % 10_000 === 0) peak = Math.max(peak, retained())
+          })
+      }).pipe(Effect.provide(Responses.layerTest({ create: () => Effect.succeed(response) })))
+      assert.strictEqual(summary.ok, 100_000)
+      assert.isFunction(globalThis.gc, "the suite runs with --expose-gc")
+      const growth = (peak - start) / 1024 / 1024
+      // The ids seen (for duplicate detection) are the only state that grows: ~100 bytes an id.
+      assert.isBelow(growth, 32, `heap grew ${growth.toFixed(1)} MB`)
+      let count = 0
+      for (const byte of NodeFs.readFileSync(output)) if (byte === 10) count++
+      assert.strictEqual(count, 100_000)
+    }), { timeout: 120_000 })
+})
