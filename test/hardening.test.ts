@@ -226,7 +226,7 @@ describe("4. bounded buffers", () => {
         response.end(`data: {"type":"response.output_text.delta","output_index":0,"delta":"${"y".repeat(2000)}"}\n\n`)
       })
       const layer = Responses.layer.pipe(Layer.provide(Layer.mergeAll(
-        CodexConfig.layer({ codexBaseUrl: url, maxRetries: 0, maxStreamRetries: 0, maxEventBytes: 1000 }),
+        CodexConfig.layer({ codexBaseUrl: url, maxRetries: 0, maxStreamRetries: 0, maxEventBytes: 1024 }),
         CodexAuth.layerTokens({ accessToken: "t" }),
         NodeHttpClient.layerUndici
       )))

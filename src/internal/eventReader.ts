@@ -26,17 +26,20 @@ import { safeCause } from "./json.js"
 export interface ReadOptions {
   readonly endpoint: string
   readonly idleTimeout: Duration.Duration
+  /** The cap on one SSE line or event (`CodexConfig.maxEventBytes`); none when absent. */
+  readonly maxEventBytes?: number | undefined
 }
 
 /** The decoder plus what the stream has shown so far. */
 class EventFeed {
-  readonly decoder = new EventDecoder()
+  readonly decoder: EventDecoder
   readonly meta: ReturnType<typeof replyMeta>
   terminal: ResponseStreamEvent | undefined = undefined
   ended = false
   responseId: string | undefined = undefined
 
   constructor(response: HttpClientResponse.HttpClientResponse, readonly options: ReadOptions) {
+    this.decoder = new EventDecoder(options.maxEventBytes)
     this.meta = replyMeta(response.status, response.headers)
   }
 
