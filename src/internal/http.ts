@@ -89,7 +89,7 @@ export const readText = (
   Effect.map(
     Stream.runFoldWhile(
       response.stream,
-      { chunks: [] as Array<Uint8Array>, size: 0 },
+      { chunks: new Array<Uint8Array>(), size: 0 },
       (state) => state.size <= maxBytes,
       (state, chunk) => {
         state.chunks.push(chunk)
