@@ -223,7 +223,12 @@ const acquireLock = (lockPath: string, options: LockOptions) => {
       if (errno(cause) === "EEXIST") return false
       throw cause
     }
-    await NodeFs.writeFile(NodePath.join(lockPath, "owner"), token, { mode: 0o600 })
+    try {
+      await NodeFs.writeFile(NodePath.join(lockPath, "owner"), token, { mode: 0o600 })
+    } catch (cause) {
+      await NodeFs.rm(lockPath, { recursive: true, force: true })
+      throw cause
+    }
     return true
   }
   const breakIfStale = async (): Promise<void> => {
