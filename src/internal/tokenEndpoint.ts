@@ -125,7 +125,10 @@ export const send = (
       Effect.catchTag("RequestError", "ResponseError", (cause) => {
         const error = new RefreshFailed({ detail: `could not reach the token endpoint (${cause.reason})`, cause: safeCause(cause) })
         return Effect.fail(
-          cause._tag === "RequestError" && errorCodes(cause.cause).some((code) => notSent.has(code)) ? error : markUnanswered(error)
+          cause._tag === "RequestError" &&
+            (cause.reason !== "Transport" || errorCodes(cause.cause).some((code) => notSent.has(code)))
+            ? error
+            : markUnanswered(error)
         )
       })
     )
