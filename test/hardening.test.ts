@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Cause, ConfigProvider, Deferred, Duration, Effect, Exit, Fiber, Layer, Logger, LogLevel, Stream, TestClock } from "effect"
+import { Cause, ConfigProvider, Deferred, Duration, Effect, Exit, Fiber, Layer, Logger, LogLevel, Redacted, Stream, TestClock } from "effect"
 import * as NodeCrypto from "node:crypto"
 import * as NodeFs from "node:fs/promises"
 import * as Http from "node:http"
@@ -171,6 +171,53 @@ describe("2. bearer tokens travel over https only", () => {
     }))
 })
 
+
+describe("3. the auth.json lock (one process; two processes: crossProcess.test.ts)", () => {
+  const update = { accessToken: Redacted.make("at-new"), refreshToken: Redacted.make("rt-new"), lastRefresh: new Date() }
+
+  it.live("a holder whose lock was taken over writes nothing and leaves the other owner's lock in place", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempHome
+      const lock = NodePath.join(dir, "auth.json.lock")
+      const store = TokenStore.makeFile(dir)
+      const error = yield* Effect.flip(store.modify(() =>
+        Effect.promise(async () => {
+          // another process broke our lock and took it
+          await NodeFs.rm(lock, { recursive: true, force: true })
+          await NodeFs.mkdir(lock)
+          await NodeFs.writeFile(NodePath.join(lock, "owner"), "someone-else")
+          return [undefined, update] as const
+        })
+      ))
+      assert.strictEqual(error._tag, "TokenStoreError")
+      assert.include(error.message, "lock")
+      assert.strictEqual(yield* Effect.promise(() => NodeFs.readFile(NodePath.join(lock, "owner"), "utf8")), "someone-else")
+      assert.notInclude(yield* Effect.promise(() => NodeFs.readdir(dir)), "auth.json")
+    })))
+
+  it.live("a stale lock (not renewed for `stale`) is broken; a fresh one is waited for", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempHome
+      const lock = NodePath.join(dir, "auth.json.lock")
+      yield* Effect.promise(async () => {
+        await NodeFs.mkdir(lock)
+        await NodeFs.writeFile(NodePath.join(lock, "owner"), "dead-process")
+        const old = new Date(Date.now() - 10_000)
+        await NodeFs.utimes(lock, old, old)
+      })
+      const store = TokenStore.makeFile(dir, { stale: "5 seconds", timeout: "2 seconds" })
+      yield* store.modify(() => Effect.succeed([undefined, update] as const))
+      assert.deepStrictEqual(yield* Effect.promise(() => NodeFs.readdir(dir)), ["auth.json"], "broken, then released")
+      yield* Effect.promise(async () => {
+        await NodeFs.mkdir(lock)
+        await NodeFs.writeFile(NodePath.join(lock, "owner"), "live-process")
+      })
+      const busy = yield* Effect.flip(TokenStore.makeFile(dir, { stale: "5 seconds", timeout: "300 millis" }).modify(() =>
+        Effect.succeed([undefined, update] as const)
+      ))
+      assert.include(busy.message, "another process has held the lock")
+    })))
+})
 
 /** The peak growth of the resident set while `effect` runs, in MB (sampled every 2 ms). */
 const peakGrowth = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
