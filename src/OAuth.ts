@@ -23,6 +23,7 @@ import * as Jwt from "./internal/jwt.js"
 import * as Token from "./internal/tokenEndpoint.js"
 import { TokenStore } from "./TokenStore.js"
 import { isRecord } from "./internal/json.js"
+import { scrub } from "./internal/scrub.js"
 
 /**
  * The scopes the Codex CLI asks for (§2.1).
@@ -355,7 +356,7 @@ export const login = (
           if (!sameState(url.searchParams.get("state"), pkce.state)) return end(400, "State mismatch")
           const error = url.searchParams.get("error")
           if (error !== null) {
-            const description = url.searchParams.get("error_description") ?? error
+            const description = scrub(url.searchParams.get("error_description") ?? error).slice(0, 2000)
             const failure = error === "access_denied" && description.includes("missing_codex_entitlement")
               ? new LoginFailed({ reason: "missing_codex_entitlement", detail: description })
               : new LoginFailed({ reason: "access_denied", detail: description })
