@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Cause, ConfigProvider, Deferred, Duration, Effect, Exit, Fiber, Layer, Logger, LogLevel, Redacted, Stream, TestClock } from "effect"
+import { Cause, Chunk, Clock, ConfigProvider, Deferred, Duration, Effect, Exit, Fiber, Layer, Logger, LogLevel, Redacted, Stream, TestClock } from "effect"
 import * as NodeCrypto from "node:crypto"
 import * as NodeFs from "node:fs/promises"
 import * as Http from "node:http"
@@ -438,7 +438,18 @@ describe("5. the login surface", () => {
         response.statusCode = 403
         response.end(JSON.stringify({ error: "authorization_pending" }))
       })
-      const realWait = Effect.promise(() => new Promise((r) => setTimeout(r, 150)))
+      const realWait = (ms: number) => Effect.promise(() => new Promise((r) => setTimeout(r, ms)))
+      /** Waits (real time, up to 5 s) until `polls` is reached and the login sleeps `ms` on the test clock. */
+      const settled = (expectedPolls: number, ms: number) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 500; i++) {
+            const now = yield* Clock.currentTimeMillis
+            const sleeps = Chunk.toReadonlyArray(yield* TestClock.sleeps())
+            if (polls === expectedPolls && sleeps.includes(now + ms)) return
+            yield* realWait(10)
+          }
+          assert.fail(`expected ${expectedPolls} poll(s), then a ${ms} ms wait; saw ${polls} poll(s)`)
+        })
       const fiber = yield* Effect.fork(
         OAuth.loginDevice({ onCode: () => Effect.void }).pipe(
           Effect.provide(Layer.mergeAll(
@@ -448,23 +459,19 @@ describe("5. the login surface", () => {
           ))
         )
       )
-      yield* realWait
-      assert.strictEqual(polls, 0, "no poll before 1 s")
+      yield* settled(0, 1000) // interval "0" → 1 s
       yield* TestClock.adjust("1 second")
-      yield* realWait
-      assert.strictEqual(polls, 1)
+      yield* settled(1, 6000) // slow_down → 1 + 5 s
       yield* TestClock.adjust("5 seconds")
-      yield* realWait
-      assert.strictEqual(polls, 1, "slow_down: the interval is now 1 + 5 s")
+      yield* realWait(100)
+      assert.strictEqual(polls, 1, "no poll before the slowed-down interval")
       yield* TestClock.adjust("1 second")
-      yield* realWait
-      assert.strictEqual(polls, 2)
+      yield* settled(2, 6000) // the slowed-down interval stays
       yield* TestClock.adjust("5 seconds")
-      yield* realWait
+      yield* realWait(100)
       assert.strictEqual(polls, 2)
       yield* TestClock.adjust("1 second")
-      yield* realWait
-      assert.strictEqual(polls, 3)
+      yield* settled(3, 6000)
       yield* Fiber.interrupt(fiber)
     })))
 })
