@@ -29,10 +29,9 @@ import * as NodePath from "node:path"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
-import { DecodeError, InvalidParameter, TransportError } from "./CodexError.js"
+import { DecodeError, InvalidParameter } from "./CodexError.js"
 import { replyMeta } from "./internal/errors.js"
-import { joinUrl, makeBackend, readJson } from "./internal/http.js"
-import { safeCause } from "./internal/json.js"
+import { joinUrl, makeBackend, readBody, readJson, withDeadline } from "./internal/http.js"
 import { checkFields } from "./internal/request.js"
 
 /**
@@ -233,15 +232,13 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
     const payload = HttpBody.uint8Array(multipart, encoded.headers.get("content-type") ?? "multipart/form-data")
     const call = { endpoint, url, method: "POST", accept: format === "text" ? "text/plain" : "application/json", host: "api", payload } as const
     const response = yield* backend.send(call)
-    if (format === "text") {
-      return yield* Effect.mapError(response.text, (cause) => new TransportError({ endpoint, cause: safeCause(cause) }))
-    }
-    const json = yield* readJson(call, response)
+    if (format === "text") return yield* readBody(response, config.maxEventBytes)
+    const json = yield* readJson(call, response, config.maxEventBytes)
     return yield* Effect.mapError(
       decode(json),
       (error) => new DecodeError({ reason: `unexpected transcription reply: ${error.message}`, ...replyMeta(response.status, response.headers) })
     )
-  })
+  }, withDeadline(config, endpoint))
 
   return Audio.of({ transcriptions: { create: shaped(send) } })
 })

@@ -28,7 +28,7 @@ import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { DecodeError, InvalidParameter } from "./CodexError.js"
 import { replyMeta } from "./internal/errors.js"
-import { joinUrl, makeBackend, readJson } from "./internal/http.js"
+import { joinUrl, makeBackend, readJson, withDeadline } from "./internal/http.js"
 import { isRecord } from "./internal/json.js"
 
 const Extra = Schema.Record({ key: Schema.String, value: Schema.Unknown })
@@ -203,17 +203,19 @@ const listQuery = (params: TaskListParams): Effect.Effect<string, InvalidParamet
  */
 export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpClient.HttpClient> = Effect.gen(function*() {
   const backend = yield* makeBackend
-  const base = backend.config.chatgptBaseUrl
+  const config = backend.config
+  const base = config.chatgptBaseUrl
   const decodeUsage = Schema.decodeUnknown(Usage)
 
   /** GETs a route of `{chatgpt}`; `route` names it in errors (no ids, no query). */
-  const get = (route: string, path: string) =>
-    Effect.gen(function*() {
-      const call = { endpoint: `GET ${route}`, url: joinUrl(base, path), method: "GET", accept: "application/json" } as const
+  const get = (route: string, path: string) => {
+    const call = { endpoint: `GET ${route}`, url: joinUrl(base, path), method: "GET", accept: "application/json" } as const
+    return Effect.gen(function*() {
       const response = yield* backend.send(call)
-      const json = yield* readJson(call, response)
+      const json = yield* readJson(call, response, config.maxEventBytes)
       return { json, meta: replyMeta(response.status, response.headers), endpoint: call.endpoint }
-    })
+    }).pipe(withDeadline(config, call.endpoint))
+  }
 
   const unexpected = (endpoint: string, meta: ReturnType<typeof replyMeta>, expected: string) =>
     new DecodeError({ reason: `${endpoint} answered with something other than ${expected}`, ...meta })

@@ -20,6 +20,7 @@ import { CodexConfig } from "./CodexConfig.js"
 import type { AuthError } from "./CodexError.js"
 import { AuthExpired } from "./CodexError.js"
 import { withRetries } from "./internal/retry.js"
+import { registerSecret, scrub } from "./internal/scrub.js"
 import * as Jwt from "./internal/jwt.js"
 import * as Token from "./internal/tokenEndpoint.js"
 import type { StoredTokens, TokenUpdate } from "./TokenStore.js"
@@ -77,10 +78,12 @@ export const makeCredentials = (options: {
   readonly accountId?: string | null | undefined
 }): Credentials => {
   const accessToken = Redacted.isRedacted(options.accessToken) ? options.accessToken : Redacted.make(options.accessToken)
+  const idToken = options.idToken === undefined || Redacted.isRedacted(options.idToken) ? options.idToken : Redacted.make(options.idToken)
+  // Live tokens are scrubbed from any server text kept in an error or a log.
+  registerSecret(Redacted.value(accessToken))
+  if (idToken !== undefined) registerSecret(Redacted.value(idToken))
   const access = Jwt.decodeClaims(Redacted.value(accessToken))
-  const id = options.idToken === undefined
-    ? undefined
-    : Jwt.decodeClaims(Redacted.isRedacted(options.idToken) ? Redacted.value(options.idToken) : options.idToken)
+  const id = idToken === undefined ? undefined : Jwt.decodeClaims(Redacted.value(idToken))
   return {
     accessToken,
     accountId: options.accountId ?? Jwt.accountId(id) ?? Jwt.accountId(access),
@@ -129,6 +132,12 @@ export interface Options {
   readonly refreshMargin?: Duration.DurationInput
   /** Without a readable `exp`, refresh when `last_refresh` is older than this (default 8 days, the CLI's rule). */
   readonly maxTokenAge?: Duration.DurationInput
+  /**
+   * How long one refresh request may wait for the token endpoint (default 30 s). A refresh
+   * that times out is never sent again with the same refresh token: the issuer may have
+   * rotated it, and a reused refresh token revokes the login.
+   */
+  readonly refreshTimeout?: Duration.DurationInput
 }
 
 /**
@@ -188,58 +197,92 @@ export const make = (
       return exp !== undefined && exp * 1000 <= now
     }
 
-    /** Spends the refresh token of `seen` (retrying transient failures), under the store's lock. */
-    const spend = (seen: StoredTokens) =>
-      store.modify((stored) =>
-        Effect.gen(function*() {
-          if (stored === undefined) return yield* missing(store.location)
-          if (credentialsOf(stored).accountId !== credentialsOf(seen).accountId) {
-            return yield* new AuthExpired({ reason: "account_changed" })
-          }
-          // Another process refreshed while we waited: adopt its tokens, spend nothing.
-          if (!same(stored.refreshToken, seen.refreshToken) || !same(stored.accessToken, seen.accessToken)) {
-            return [stored, undefined] as const
-          }
-          const refreshed = yield* withRetries(
-            config,
-            config.maxRetries,
-            "POST /oauth/token",
-            Token.refresh(config, stored.refreshToken),
-            (error) => (error._tag === "RefreshFailed" ? error : undefined)
-          ).pipe(
-            Effect.provideService(HttpClient.HttpClient, http),
-            Effect.map((issued) => ({ _tag: "Issued", issued } as const)),
-            Effect.catchIf(
-              (error) => error._tag === "AuthExpired" && error.reason === "refresh_token_reused",
-              // Someone without the lock (the Codex CLI) may have rotated it: adopt theirs.
-              (error) =>
-                Effect.flatMap(store.load, (again) =>
-                  again !== undefined && !same(again.refreshToken, stored.refreshToken) &&
-                    credentialsOf(again).accountId === credentialsOf(stored).accountId
-                    ? Effect.succeed({ _tag: "Adopted", tokens: again } as const)
-                    : Effect.fail(error))
+    const refreshTimeout = options.refreshTimeout ?? Token.defaultTimeout
+
+    type Attempt =
+      | { readonly _tag: "Done"; readonly tokens: StoredTokens }
+      | { readonly _tag: "Failed"; readonly error: AuthError }
+    const done = (tokens: StoredTokens): Attempt => ({ _tag: "Done", tokens })
+
+    /**
+     * One refresh request, under the store's lock: re-reads the stored tokens, adopts them
+     * if another process refreshed, else spends the refresh token once. A request that got
+     * no answer marks the token in the store (under the same lock) so that no process sends
+     * it again.
+     */
+    const spendOnce = (seen: StoredTokens): Effect.Effect<StoredTokens, AuthError> =>
+      Effect.flatMap(
+        store.modify((stored) =>
+          Effect.gen(function*() {
+            if (stored === undefined) return yield* missing(store.location)
+            if (credentialsOf(stored).accountId !== credentialsOf(seen).accountId) {
+              return yield* new AuthExpired({ reason: "account_changed" })
+            }
+            // Another process refreshed while we waited: adopt its tokens, spend nothing.
+            if (!same(stored.refreshToken, seen.refreshToken) || !same(stored.accessToken, seen.accessToken)) {
+              return [done(stored), undefined] as const
+            }
+            if (stored.unansweredRefresh === true) {
+              return yield* new AuthExpired({
+                reason: "refresh_rejected",
+                detail:
+                  "An earlier refresh with this refresh token got no answer, so the issuer may already have used it; it is not sent again (a reused refresh token revokes the login)."
+              })
+            }
+            const outcome = yield* Effect.either(
+              Token.refresh(config, stored.refreshToken, refreshTimeout).pipe(Effect.provideService(HttpClient.HttpClient, http))
             )
-          )
-          if (refreshed._tag === "Adopted") return [refreshed.tokens, undefined] as const
-          const issued = refreshed.issued
-          const now = new Date(yield* Clock.currentTimeMillis)
-          const next: StoredTokens = {
-            idToken: issued.idToken ?? stored.idToken,
-            accessToken: issued.accessToken ?? stored.accessToken,
-            refreshToken: issued.refreshToken ?? stored.refreshToken,
-            accountId: stored.accountId ?? credentialsOf(stored).accountId,
-            lastRefresh: now,
-            apiKey: stored.apiKey
-          }
-          const update: TokenUpdate = {
-            idToken: issued.idToken,
-            accessToken: issued.accessToken,
-            refreshToken: issued.refreshToken,
-            accountId: stored.accountId === undefined ? next.accountId : undefined,
-            lastRefresh: now
-          }
-          return [next, update] as const
-        })
+            const now = new Date(yield* Clock.currentTimeMillis)
+            if (outcome._tag === "Left") {
+              const error = outcome.left
+              if (error._tag === "RefreshFailed" && Token.isUnanswered(error)) {
+                const mark: TokenUpdate = { unansweredRefresh: true, lastRefresh: stored.lastRefresh ?? now }
+                const unanswered: Attempt = { _tag: "Failed", error }
+                return [unanswered, mark] as const
+              }
+              if (error._tag === "AuthExpired" && error.reason === "refresh_token_reused") {
+                // Someone without the lock (the Codex CLI) may have rotated it: adopt theirs.
+                const again = yield* store.load
+                if (
+                  again !== undefined && !same(again.refreshToken, stored.refreshToken) &&
+                  credentialsOf(again).accountId === credentialsOf(stored).accountId
+                ) return [done(again), undefined] as const
+              }
+              return yield* error
+            }
+            const issued = outcome.right
+            const next: StoredTokens = {
+              idToken: issued.idToken ?? stored.idToken,
+              accessToken: issued.accessToken ?? stored.accessToken,
+              refreshToken: issued.refreshToken ?? stored.refreshToken,
+              accountId: stored.accountId ?? credentialsOf(stored).accountId,
+              lastRefresh: now,
+              apiKey: stored.apiKey
+            }
+            const update: TokenUpdate = {
+              idToken: issued.idToken,
+              accessToken: issued.accessToken,
+              refreshToken: issued.refreshToken,
+              accountId: stored.accountId === undefined ? next.accountId : undefined,
+              lastRefresh: now
+            }
+            return [done(next), update] as const
+          })
+        ),
+        (attempt) => (attempt._tag === "Done" ? Effect.succeed(attempt.tokens) : Effect.fail(attempt.error))
+      )
+
+    /**
+     * Spends the refresh token of `seen`: one request per hold of the lock; a transient
+     * failure is retried outside the lock, each attempt re-reading auth.json first.
+     */
+    const spend = (seen: StoredTokens) =>
+      withRetries(
+        config,
+        config.maxRetries,
+        "POST /oauth/token",
+        spendOnce(seen),
+        (error) => (error._tag === "RefreshFailed" ? error : undefined)
       )
 
     /**
@@ -275,7 +318,10 @@ export const make = (
         Effect.catchAll((error) =>
           isExpired(tokens, now)
             ? Effect.fail(error)
-            : Effect.as(Effect.logWarning(`Proactive token refresh failed; using the current token. ${error.message}`), credentialsOf(tokens))
+            : Effect.as(
+              Effect.logWarning(`Proactive token refresh failed; using the current token. ${scrub(error.message)}`),
+              credentialsOf(tokens)
+            )
         )
       )
     })

@@ -74,6 +74,30 @@ export interface Service {
    * makes it stale sooner; a matching one renews it.
    */
   readonly modelsCacheTtl: Duration.Duration
+  /**
+   * Accept plain `http:` base URLs on hosts other than loopback (default false). Bearer
+   * tokens then travel in clear text; a warning is logged once per process.
+   */
+  readonly allowInsecureHttp: boolean
+  /**
+   * Use a `codexHome` that is group- or world-writable or owned by another user (default
+   * false: the token store refuses it, since anyone who can write there can plant an
+   * `auth.json` or hold its lock).
+   */
+  readonly allowInsecureCodexHome: boolean
+  /**
+   * An overall deadline for one call, from sending the request to the end of its stream
+   * (retries included); `undefined` (the default) for none. The idle timeout resets on
+   * every byte, so without a deadline a server sending keep-alives can hold a request
+   * forever. Exceeding it fails with `Timeout { phase: "deadline" }`.
+   */
+  readonly requestDeadline: Duration.Duration | undefined
+  /**
+   * The largest SSE line or event, and the largest JSON reply body, read into memory
+   * (default 16 MB, counted in characters of decoded text for a stream). Larger ones fail
+   * with `DecodeError` instead of growing the heap without limit.
+   */
+  readonly maxEventBytes: number
 }
 
 /**
@@ -111,7 +135,8 @@ export const defaults = {
   retryMaxDelay: Duration.seconds(60),
   maxStreamRetries: 2,
   parameterPolicy: "strict",
-  modelsCacheTtl: Duration.seconds(300)
+  modelsCacheTtl: Duration.seconds(300),
+  maxEventBytes: 16 * 1024 * 1024
 } as const
 
 /**
@@ -122,11 +147,24 @@ export const defaults = {
  */
 export const sdkVersion = "0.1.0"
 
-const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]", "::1"])
+/**
+ * Whether a URL host is loopback: `localhost`, any address of `127.0.0.0/8`, or `::1`
+ * (as `URL.hostname` spells them).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const isLoopbackHost = (hostname: string): boolean =>
+  hostname === "localhost" || hostname === "[::1]" || hostname === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
 
 const invalid = (path: string, message: string) => ConfigError.InvalidData([path], message)
 
-const baseUrl = (name: string, value: string, requireHttps: boolean): Either.Either<string, ConfigError.ConfigError> => {
+/** The base URL, and whether it is plain http off loopback (allowed only by `allowInsecureHttp`). */
+const baseUrl = (
+  name: string,
+  value: string,
+  allowInsecureHttp: boolean
+): Either.Either<{ readonly url: string; readonly insecure: boolean }, ConfigError.ConfigError> => {
   let url: URL
   try {
     url = new URL(value)
@@ -136,14 +174,23 @@ const baseUrl = (name: string, value: string, requireHttps: boolean): Either.Eit
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     return Either.left(invalid(name, `${name} must be an http(s) URL, got ${url.protocol}`))
   }
-  if (requireHttps && url.protocol !== "https:" && !loopbackHosts.has(url.hostname)) {
-    return Either.left(invalid(name, `${name} must use https (plain http is allowed on loopback only)`))
+  const insecure = url.protocol !== "https:" && !isLoopbackHost(url.hostname)
+  if (insecure && !allowInsecureHttp) {
+    return Either.left(
+      invalid(
+        name,
+        `${name} must use https: bearer tokens are never sent over plain http, except to loopback (127.0.0.0/8, ::1, localhost). Set allowInsecureHttp: true to override`
+      )
+    )
   }
   if (url.search !== "" || url.hash !== "") {
     return Either.left(invalid(name, `${name} must not carry a query or fragment`))
   }
-  return Either.right(value.replace(/\/+$/, ""))
+  return Either.right({ url: value.replace(/\/+$/, ""), insecure })
 }
+
+/** `allowInsecureHttp` warns once per process. */
+let warnedInsecureHttp = false
 
 /**
  * Builds a `User-Agent` in the Codex CLI's format, with the runtime last:
@@ -168,16 +215,30 @@ export const make = (options: Options = {}): Effect.Effect<Service, ConfigError.
 const resolve = (overrides: Options, fallback: Options): Effect.Effect<Service, ConfigError.ConfigError> =>
   Effect.gen(function*() {
     const pick = <K extends keyof Service>(key: K): Service[K] | undefined => overrides[key] ?? fallback[key]
-    const codexBaseUrl = yield* baseUrl("codexBaseUrl", pick("codexBaseUrl") ?? defaults.codexBaseUrl, false)
-    const chatgptBaseUrl = yield* baseUrl("chatgptBaseUrl", pick("chatgptBaseUrl") ?? defaults.chatgptBaseUrl, false)
-    const openaiBaseUrl = yield* baseUrl("openaiBaseUrl", pick("openaiBaseUrl") ?? defaults.openaiBaseUrl, false)
-    const authIssuer = yield* baseUrl("authIssuer", pick("authIssuer") ?? defaults.authIssuer, true)
+    const allowInsecureHttp = pick("allowInsecureHttp") ?? false
+    const urls = {
+      codexBaseUrl: yield* baseUrl("codexBaseUrl", pick("codexBaseUrl") ?? defaults.codexBaseUrl, allowInsecureHttp),
+      chatgptBaseUrl: yield* baseUrl("chatgptBaseUrl", pick("chatgptBaseUrl") ?? defaults.chatgptBaseUrl, allowInsecureHttp),
+      openaiBaseUrl: yield* baseUrl("openaiBaseUrl", pick("openaiBaseUrl") ?? defaults.openaiBaseUrl, allowInsecureHttp),
+      authIssuer: yield* baseUrl("authIssuer", pick("authIssuer") ?? defaults.authIssuer, allowInsecureHttp)
+    }
+    const insecure = Object.entries(urls).filter(([, url]) => url.insecure).map(([name]) => name)
+    if (insecure.length > 0 && !warnedInsecureHttp) {
+      warnedInsecureHttp = true
+      yield* Effect.logWarning(
+        `allowInsecureHttp: ${insecure.join(", ")} use plain http off loopback; bearer tokens travel in clear text.`
+      )
+    }
     const originator = pick("originator") ?? defaults.originator
     const clientVersion = pick("clientVersion") ?? defaults.clientVersion
     if (!/^\d+\.\d+\.\d+$/.test(clientVersion)) {
       return yield* Effect.fail(
         invalid("clientVersion", `clientVersion must be MAJOR.MINOR.PATCH, got ${JSON.stringify(clientVersion)}`)
       )
+    }
+    const maxEventBytes = pick("maxEventBytes")
+    if (maxEventBytes !== undefined && !(Number.isInteger(maxEventBytes) && maxEventBytes >= 1024)) {
+      return yield* Effect.fail(invalid("maxEventBytes", `maxEventBytes must be a whole number >= 1024, got ${maxEventBytes}`))
     }
     for (const key of ["maxRetries", "maxStreamRetries"] as const) {
       const value = pick(key)
@@ -186,10 +247,10 @@ const resolve = (overrides: Options, fallback: Options): Effect.Effect<Service, 
       }
     }
     return {
-      codexBaseUrl,
-      chatgptBaseUrl,
-      openaiBaseUrl,
-      authIssuer,
+      codexBaseUrl: urls.codexBaseUrl.url,
+      chatgptBaseUrl: urls.chatgptBaseUrl.url,
+      openaiBaseUrl: urls.openaiBaseUrl.url,
+      authIssuer: urls.authIssuer.url,
       codexHome: pick("codexHome") ?? NodePath.join(Os.homedir(), ".codex"),
       originator,
       clientVersion,
@@ -202,7 +263,11 @@ const resolve = (overrides: Options, fallback: Options): Effect.Effect<Service, 
       retryMaxDelay: pick("retryMaxDelay") ?? defaults.retryMaxDelay,
       maxStreamRetries: pick("maxStreamRetries") ?? defaults.maxStreamRetries,
       parameterPolicy: pick("parameterPolicy") ?? defaults.parameterPolicy,
-      modelsCacheTtl: pick("modelsCacheTtl") ?? defaults.modelsCacheTtl
+      modelsCacheTtl: pick("modelsCacheTtl") ?? defaults.modelsCacheTtl,
+      allowInsecureHttp,
+      allowInsecureCodexHome: pick("allowInsecureCodexHome") ?? false,
+      requestDeadline: pick("requestDeadline"),
+      maxEventBytes: maxEventBytes ?? defaults.maxEventBytes
     }
   })
 

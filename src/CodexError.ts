@@ -11,6 +11,7 @@
 import { Duration, Predicate, Schema } from "effect"
 import type { Response } from "./Response.js"
 import type { RateLimitSnapshot } from "./RateLimits.js"
+import { scrub } from "./internal/scrub.js"
 
 const responseSchema = Schema.declare((u: unknown): u is Response => Predicate.isRecord(u), {
   identifier: "Response"
@@ -576,21 +577,27 @@ export class TransportError extends Schema.TaggedError<TransportError>("codex-ba
 }
 
 /**
- * A time limit passed: `phase: "headers"` (no reply within `requestTimeout`) or
- * `phase: "idle"` (no byte of the stream within `streamIdleTimeout`).
+ * A time limit passed: `phase: "headers"` (no reply within `requestTimeout`),
+ * `phase: "idle"` (no byte of the stream within `streamIdleTimeout`) or
+ * `phase: "deadline"` (the call outlived `requestDeadline`).
  *
  * @since 0.1.0
  * @category errors
  */
 export class Timeout extends Schema.TaggedError<Timeout>("codex-backend-sdk/Timeout")("Timeout", {
-  phase: Schema.Literal("headers", "idle"),
+  phase: Schema.Literal("headers", "idle", "deadline"),
   endpoint: Schema.String,
   after: Schema.DurationFromSelf
 }) {
   override get message() {
-    return this.phase === "idle"
-      ? `idle timeout waiting for SSE: no data for ${Duration.format(this.after)} on ${this.endpoint}`
-      : `No reply from ${this.endpoint} within ${Duration.format(this.after)}`
+    switch (this.phase) {
+      case "idle":
+        return `idle timeout waiting for SSE: no data for ${Duration.format(this.after)} on ${this.endpoint}`
+      case "deadline":
+        return `${this.endpoint} did not finish within the request deadline of ${Duration.format(this.after)}`
+      case "headers":
+        return `No reply from ${this.endpoint} within ${Duration.format(this.after)}`
+    }
   }
 }
 
@@ -715,13 +722,17 @@ export type CodexError =
   | RealtimeUnavailable
 
 /**
- * Truncates a frame for {@link DecodeError} so no error carries a whole body.
+ * Truncates a frame for {@link DecodeError} so no error carries a whole body, and scrubs
+ * it: live tokens, `Bearer …`, token pairs and JWT-shaped strings a server echoed back
+ * become `[redacted]` (scrubbed before the cut, so a token is never left half-visible).
  *
  * @since 0.1.0
  * @category utils
  */
-export const truncateFrame = (text: string, max = 200): string =>
-  text.length <= max ? text : `${text.slice(0, max)}…`
+export const truncateFrame = (text: string, max = 200): string => {
+  const clean = scrub(text.length > max + 16_384 ? text.slice(0, max + 16_384) : text)
+  return clean.length <= max ? clean : `${clean.slice(0, max)}…`
+}
 
 /**
  * Whether the protocol's retry policy (§6.4) allows sending the same request again after

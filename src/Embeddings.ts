@@ -27,7 +27,7 @@ import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { DecodeError, InvalidParameter } from "./CodexError.js"
 import { replyMeta } from "./internal/errors.js"
-import { joinUrl, makeBackend, readJson } from "./internal/http.js"
+import { joinUrl, makeBackend, readJson, withDeadline } from "./internal/http.js"
 import { checkFields } from "./internal/request.js"
 
 /**
@@ -198,12 +198,12 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
     }
     const call = { endpoint, url, method: "POST", accept: "application/json", host: "api", body: { ...body, encoding_format: format ?? "base64" } } as const
     const response = yield* backend.send(call)
-    const json = yield* readJson(call, response)
+    const json = yield* readJson(call, response, config.maxEventBytes)
     return yield* Effect.mapError(
       decode(json),
       (error) => new DecodeError({ reason: `unexpected embeddings reply: ${error.message}`, ...replyMeta(response.status, response.headers) })
     )
-  })
+  }, withDeadline(config, endpoint))
 
   return Embeddings.of({ create: shaped(request) })
 })

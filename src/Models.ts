@@ -30,7 +30,7 @@ import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { DecodeError, NotFound } from "./CodexError.js"
 import { replyMeta } from "./internal/errors.js"
-import { joinUrl, makeBackend, readJson } from "./internal/http.js"
+import { joinUrl, makeBackend, readJson, withDeadline } from "./internal/http.js"
 import { isRecord } from "./internal/json.js"
 import { fromWire } from "./internal/modelCatalog.js"
 
@@ -154,7 +154,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
     const fetchCatalog = Effect.gen(function*() {
       const call = { endpoint, url, method: "GET", accept: "application/json" } as const
       const response = yield* backend.send(call)
-      const json = yield* readJson(call, response)
+      const json = yield* readJson(call, response, config.maxEventBytes)
       const list = isRecord(json) && Array.isArray(json["models"]) ? json["models"] : undefined
       if (list === undefined) {
         return yield* new DecodeError({
@@ -169,7 +169,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
       }
       const catalog: Catalog = { list: { object: "list", data }, etag: response.headers["etag"] }
       return catalog
-    })
+    }).pipe(withDeadline(config, endpoint))
 
     /** Fetches for `key` once, whoever asks, and settles every waiter. */
     const refetch = (key: string, previous: Entry | undefined) =>

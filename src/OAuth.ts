@@ -23,6 +23,7 @@ import * as Jwt from "./internal/jwt.js"
 import * as Token from "./internal/tokenEndpoint.js"
 import { TokenStore } from "./TokenStore.js"
 import { isRecord } from "./internal/json.js"
+import { scrub } from "./internal/scrub.js"
 
 /**
  * The scopes the Codex CLI asks for (§2.1).
@@ -186,14 +187,43 @@ export interface LoginOptions {
   readonly workspaceId?: string
   /** Run the API-key exchange (default true). */
   readonly requestApiKey?: boolean
-  /** When the port is busy, ask the other login there to cancel (`GET /cancel`); default false. */
+  /**
+   * When the port is busy, ask the other login there to cancel (`GET /cancel`, as the Codex
+   * CLI does); default false. A login of this SDK cancels only with its own state, so this
+   * ends only logins that accept a bare `/cancel` (the CLI's).
+   */
   readonly cancelExisting?: boolean
   /** Told the addresses the callback server listens on (`127.0.0.1:<port>`, `[::1]:<port>`). */
   readonly onListening?: (addresses: ReadonlyArray<string>) => Effect.Effect<void>
 }
 
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "\"" ? "&quot;" : "&#39;"))
+
+/** A callback page: everything it shows is escaped (the texts may come from the issuer or the URL). */
 const page = (title: string, body: string) =>
-  `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${body}</p></body></html>`
+  `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${
+    escapeHtml(title)
+  }</h1><p>${escapeHtml(body)}</p></body></html>`
+
+/** Headers of every callback-server reply: nothing may run, load, be framed or cached. */
+const pageHeaders = {
+  "content-type": "text/html; charset=utf-8",
+  "content-security-policy": "default-src 'none'",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store",
+  connection: "close"
+} as const
+
+/** Compares a received `state` with ours in constant time. */
+const sameState = (received: string | null, expected: string): boolean => {
+  if (received === null) return false
+  const a = Buffer.from(received)
+  const b = Buffer.from(expected)
+  return a.length === b.length && NodeCrypto.timingSafeEqual(a, b)
+}
 
 const openInBrowser = (url: string) =>
   Effect.sync(() => {
@@ -226,9 +256,14 @@ const portOf = (server: Http.Server): number | undefined => {
   return typeof address === "object" && address !== null ? address.port : undefined
 }
 
+const closeServer = (server: Http.Server) =>
+  Effect.promise(() => new Promise<void>((r) => server.close(() => r())))
+
 /**
- * Binds the callback server to 127.0.0.1 (and `::1` when possible): retries a busy port
- * 10 times 200 ms apart, after one `GET /cancel` if `cancelExisting`.
+ * Binds the callback server to 127.0.0.1 and to `::1` when the machine has IPv6 loopback
+ * (a browser may resolve `localhost` to either): retries a busy port 10 times 200 ms
+ * apart, after one `GET /cancel` if `cancelExisting`. When `::1` exists but another
+ * process holds its port, the login fails: that process would receive the callback.
  */
 const bind = (makeServer: () => Http.Server, port: number, cancelExisting: boolean) =>
   Effect.gen(function*() {
@@ -238,17 +273,23 @@ const bind = (makeServer: () => Http.Server, port: number, cancelExisting: boole
     for (let attempt = 0; ; attempt++) {
       const server = makeServer()
       const bound = yield* Effect.either(listen(server, port, "127.0.0.1"))
+      let busy: string
       if (bound._tag === "Right") {
         const v6 = makeServer()
-        const second = yield* Effect.either(listen(v6, portOf(server) ?? port, "::1"))
-        return second._tag === "Right" ? [server, v6] : [server]
+        const boundPort = portOf(server) ?? port
+        const second = yield* Effect.either(listen(v6, boundPort, "::1"))
+        if (second._tag === "Right") return [server, v6]
+        // No IPv6 loopback on this machine: 127.0.0.1 alone is fine.
+        if (second.left.code !== "EADDRINUSE") return [server]
+        yield* closeServer(server)
+        // An ephemeral port that happens to be taken on ::1: pick another.
+        if (port === 0 && attempt < 10) continue
+        busy = `Port [::1]:${boundPort} is already in use by another process, which would receive the sign-in callback (EADDRINUSE).`
+      } else {
+        busy = `Port 127.0.0.1:${port} is already in use (${bound.left.code ?? "error"}).`
+        if (bound.left.code !== "EADDRINUSE") return yield* new LoginFailed({ reason: "port_in_use", detail: busy })
       }
-      if (bound.left.code !== "EADDRINUSE" || attempt >= 10) {
-        return yield* new LoginFailed({
-          reason: "port_in_use",
-          detail: `Port 127.0.0.1:${port} is already in use (${bound.left.code ?? "error"}).`
-        })
-      }
+      if (attempt >= 10) return yield* new LoginFailed({ reason: "port_in_use", detail: busy })
       yield* Effect.sleep(Duration.millis(200))
     }
   })
@@ -257,7 +298,10 @@ const bind = (makeServer: () => Http.Server, port: number, cancelExisting: boole
  * The browser login (§2.2): starts a callback server on `127.0.0.1:<port>`, opens the
  * authorize URL, checks `state` (a mismatch is answered 400 and ignored: it never ends the
  * login), exchanges the code, checks the workspace, runs the API-key exchange, persists,
- * and redirects the browser to `/success`. `/cancel` ends the login as cancelled.
+ * and redirects the browser to `/success`. `/cancel?state=<the login's state>` ends the
+ * login as cancelled. The pages are escaped and sent with `Content-Security-Policy:
+ * default-src 'none'`; a request whose `Host` is not the loopback address, and a
+ * cross-site request other than the callback navigation, are refused.
  *
  * @example
  * ```ts
@@ -287,19 +331,32 @@ export const login = (
     const succeeded = yield* Deferred.make<void>()
     let redirectUri = ""
 
+    let boundPort = port
+
     const handler = (request: Http.IncomingMessage, response: Http.ServerResponse) => {
       const url = new URL(request.url ?? "/", "http://localhost")
       const end = (status: number, body: string, headers: Record<string, string> = {}) => {
-        response.writeHead(status, { "content-type": "text/html; charset=utf-8", connection: "close", ...headers })
+        response.writeHead(status, { ...pageHeaders, ...headers })
         response.end(body)
       }
       const fail = (error: LoginFailed) => Runtime.runSync(runtime)(Deferred.fail(outcome, error))
+      // DNS rebinding: a page of another origin that resolves its name to 127.0.0.1.
+      const host = request.headers.host ?? ""
+      if (host !== `localhost:${boundPort}` && host !== `127.0.0.1:${boundPort}` && host !== `[::1]:${boundPort}`) {
+        return end(400, page("Bad request", "This server answers on localhost only."))
+      }
+      // The callback is a cross-site navigation (a redirect from the issuer); nothing else
+      // here may be requested by another site, and the callback only as a navigation.
+      const crossSite = request.headers["sec-fetch-site"] === "cross-site"
+      const mode = request.headers["sec-fetch-mode"]
+      const navigation = mode === undefined || mode === "navigate"
       switch (url.pathname) {
         case "/auth/callback": {
-          if (url.searchParams.get("state") !== pkce.state) return end(400, "State mismatch")
+          if (crossSite && !navigation) return end(403, page("Forbidden", "Cross-site requests are refused."))
+          if (!sameState(url.searchParams.get("state"), pkce.state)) return end(400, "State mismatch")
           const error = url.searchParams.get("error")
           if (error !== null) {
-            const description = url.searchParams.get("error_description") ?? error
+            const description = scrub(url.searchParams.get("error_description") ?? error).slice(0, 2000)
             const failure = error === "access_denied" && description.includes("missing_codex_entitlement")
               ? new LoginFailed({ reason: "missing_codex_entitlement", detail: description })
               : new LoginFailed({ reason: "access_denied", detail: description })
@@ -319,6 +376,9 @@ export const login = (
           Runtime.runSync(runtime)(Deferred.succeed(succeeded, undefined))
           return
         case "/cancel":
+          // Only with this login's state: any web page could otherwise end it.
+          if (crossSite) return end(403, page("Forbidden", "Cross-site requests are refused."))
+          if (!sameState(url.searchParams.get("state"), pkce.state)) return end(400, "State mismatch")
           end(200, "Login cancelled")
           return fail(new LoginFailed({ reason: "cancelled", detail: "the login was cancelled" }))
         default:
@@ -336,7 +396,7 @@ export const login = (
           })))
         )
     )
-    const boundPort = (servers[0] === undefined ? undefined : portOf(servers[0])) ?? port
+    boundPort = (servers[0] === undefined ? undefined : portOf(servers[0])) ?? port
     if (options.onListening !== undefined) {
       yield* options.onListening(servers.map((server) => {
         const address = server.address()
@@ -361,12 +421,12 @@ export const login = (
       Effect.flatMap((issued) => finish(config, issued, { workspaceId: options.workspaceId, requestApiKey: options.requestApiKey !== false })),
       Effect.tapError((error) =>
         Effect.sync(() => {
-          callback.respond.writeHead(200, { "content-type": "text/html; charset=utf-8", connection: "close" })
+          callback.respond.writeHead(200, pageHeaders)
           callback.respond.end(page("Sign-in failed", error.message))
         })
       )
     )
-    callback.respond.writeHead(302, { location: `http://localhost:${boundPort}/success`, connection: "close" })
+    callback.respond.writeHead(302, { ...pageHeaders, location: `http://localhost:${boundPort}/success` })
     callback.respond.end()
     // Serve /success to the browser before the server closes.
     yield* Deferred.await(succeeded).pipe(Effect.timeout(Duration.seconds(5)), Effect.ignore)
@@ -434,7 +494,8 @@ export const loginDevice = (
       return yield* deviceError(`could not start: ${Token.errorText(body, start.body)}`, start.status)
     }
     const intervalRaw = isRecord(body) ? Number(body["interval"]) : Number.NaN
-    const interval = Duration.seconds(Number.isFinite(intervalRaw) && intervalRaw >= 0 ? intervalRaw : 5)
+    // At least 1 s between polls, whatever the issuer says; `slow_down` adds 5 s (RFC 8628).
+    let interval = Duration.seconds(Math.max(1, Number.isFinite(intervalRaw) ? intervalRaw : 5))
     const code = { userCode, verificationUrl: joinUrl(config.authIssuer, "codex/device") }
     yield* (options.onCode ?? ((c: DeviceCode) =>
       Effect.sync(() => console.error(`Open ${c.verificationUrl} and enter the code ${c.userCode} (it expires in 15 minutes).`))))(code)
@@ -448,6 +509,11 @@ export const loginDevice = (
         ),
         transport
       )
+      if (reply.status >= 300 && Token.errorCode(reply.json) === "slow_down") {
+        interval = Duration.sum(interval, Duration.seconds(5))
+        yield* Effect.sleep(interval)
+        return yield* poll
+      }
       if (reply.status === 403 || reply.status === 404) {
         yield* Effect.sleep(interval)
         return yield* poll
@@ -462,7 +528,7 @@ export const loginDevice = (
     })
 
     const timeout = Duration.decode(options.timeout ?? Duration.minutes(15))
-    const approved = yield* Effect.zipRight(Effect.sleep(interval), poll).pipe(
+    const approved = yield* Effect.zipRight(Effect.suspend(() => Effect.sleep(interval)), poll).pipe(
       Effect.timeoutFail({
         duration: timeout,
         onTimeout: () => new LoginFailed({ reason: "timed_out", detail: "device auth timed out after 15 minutes" })

@@ -21,10 +21,9 @@ import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
-import { ApiKeyMissing, DecodeError, InvalidParameter, RealtimeUnavailable, TransportError } from "./CodexError.js"
+import { ApiKeyMissing, DecodeError, InvalidParameter, RealtimeUnavailable } from "./CodexError.js"
 import { replyMeta } from "./internal/errors.js"
-import { joinUrl, makeBackend } from "./internal/http.js"
-import { safeCause } from "./internal/json.js"
+import { joinUrl, makeBackend, readBody, withDeadline } from "./internal/http.js"
 import { TokenStore } from "./TokenStore.js"
 
 /**
@@ -146,9 +145,9 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
           ...meta
         })
       }
-      const sdp = yield* Effect.mapError(response.text, (cause) => new TransportError({ endpoint, cause: safeCause(cause) }))
+      const sdp = yield* readBody(response, config.maxEventBytes)
       return { sdp, callId }
-    })
+    }, withDeadline(config, endpoint))
 
     const websocketUrl = Effect.fn("Realtime.websocketUrl")(function*(params: { readonly model: string }) {
       if (typeof params.model !== "string" || params.model === "") {

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import type { HttpClient, HttpClientResponse } from "@effect/platform"
-import { Context, Effect, Layer, Option, Schema, Stream } from "effect"
+import { Context, Duration, Effect, Layer, Option, Schema, Stream } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import { withCurrentRetryPolicy } from "./CodexConfig.js"
@@ -22,13 +22,12 @@ import {
   ModelRefusal,
   OutputMismatch,
   PermissionDenied,
-  StreamInterrupted,
+  Timeout,
   truncateFrame
 } from "./CodexError.js"
 import { isCloudflarePage, replyMeta } from "./internal/errors.js"
-import { safeCause } from "./internal/json.js"
 import { drain, stream as eventStream } from "./internal/eventReader.js"
-import { joinUrl, makeBackend } from "./internal/http.js"
+import { joinUrl, makeBackend, maxErrorBodyBytes, readBody, readText, withDeadline } from "./internal/http.js"
 import { withRetries } from "./internal/retry.js"
 import { compactBody, responsesBody } from "./internal/request.js"
 import { Models } from "./Models.js"
@@ -269,7 +268,7 @@ const modelOf = (body: Readonly<Record<string, unknown>>): string | undefined =>
 
 /** A 200 that is not an event stream: a Cloudflare page, a proxy's HTML, a JSON body. */
 const notAnEventStream = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<never, CodexError> =>
-  Effect.flatMap(Effect.orElseSucceed(response.text, () => ""), (text): Effect.Effect<never, CodexError> => {
+  Effect.flatMap(Effect.orElseSucceed(Effect.map(readText(response, maxErrorBodyBytes), (read) => read.text), () => ""), (text): Effect.Effect<never, CodexError> => {
     const contentType = response.headers["content-type"] ?? ""
     const meta = replyMeta(response.status, response.headers)
     if (isCloudflarePage(text, response.headers)) {
@@ -300,6 +299,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
   const readOptions = {
     endpoint: responsesEndpoint,
     idleTimeout: config.streamIdleTimeout,
+    maxEventBytes: config.maxEventBytes,
     onRateLimits: rateLimits === undefined
       ? undefined
       : (event: Readonly<Record<string, unknown>>) => Effect.runSync(rateLimits.update(undefined, [RateLimits.fromEvent(event)]))
@@ -340,20 +340,27 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
       }
     )
 
-  const stream = (params: CreateParams): Stream.Stream<ResponseStreamEvent, CodexError> =>
-    Stream.unwrap(
-      Effect.map(
-        Effect.flatMap(prepare(params, true), open),
-        (response) => eventStream(response, readOptions)
-      )
-    ).pipe(Stream.withSpan("Responses.stream"))
+  /** The stream's `requestDeadline`, from its start to its end. */
+  const streamDeadline = (deadline: Duration.Duration) =>
+    Effect.zipRight(
+      Effect.sleep(deadline),
+      Effect.fail(new Timeout({ phase: "deadline", endpoint: responsesEndpoint, after: deadline }))
+    )
+
+  const stream = (params: CreateParams): Stream.Stream<ResponseStreamEvent, CodexError> => {
+    const events = Stream.unwrap(
+      Effect.map(Effect.flatMap(prepare(params, true), open), (response) => eventStream(response, readOptions))
+    )
+    const deadline = config.requestDeadline
+    return (deadline === undefined ? events : Stream.interruptWhen(events, streamDeadline(deadline))).pipe(
+      Stream.withSpan("Responses.stream")
+    )
+  }
 
   /** Reads the whole reply into the collector: no per-event stream machinery on this path. */
   const collectOnce = (body: Readonly<Record<string, unknown>>) =>
     Effect.flatMap(open(body), (response) =>
-      ResponseCollector.fold((push) =>
-        drain(response, readOptions, push)
-      ).pipe(Effect.mapError(midStream)))
+      ResponseCollector.fold((push) => drain(response, readOptions, push)).pipe(Effect.mapError(midStream)))
 
   const create = Effect.fn("Responses.create")(function*(params: CreateParams) {
     const body = yield* prepare(params, false)
@@ -366,7 +373,10 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
       responsesEndpoint,
       collectOnce(body),
       (error) => (error instanceof MidStream && isRetryable(error.error) ? error.error : undefined)
-    ).pipe(Effect.mapError((error) => (error instanceof MidStream ? error.error : error)))
+    ).pipe(
+      Effect.mapError((error) => (error instanceof MidStream ? error.error : error)),
+      withDeadline(config, responsesEndpoint)
+    )
   })
 
   const decodeCompacted = Schema.decodeUnknown(CompactedResponse)
@@ -383,10 +393,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
       model: modelOf(body)
     })
     const meta = replyMeta(response.status, response.headers)
-    const text = yield* Effect.mapError(
-      response.text,
-      (cause) => new StreamInterrupted({ eventsReceived: 0, cause: safeCause(cause), ...meta })
-    )
+    const text = yield* readBody(response, config.maxEventBytes)
     const json = yield* Effect.try({
       try: (): unknown => JSON.parse(text),
       catch: () => new DecodeError({ reason: "the compact reply is not JSON", frame: truncateFrame(text), ...meta })
@@ -395,7 +402,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
       decodeCompacted(json),
       (error) => new DecodeError({ reason: `unexpected compact reply: ${error.message}`, frame: truncateFrame(text), ...meta })
     )
-  })
+  }, withDeadline(config, compactEndpoint))
 
   return Responses.of({ create, stream, compact, parse: parseFromCreate(create) })
 })

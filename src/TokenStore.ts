@@ -7,6 +7,11 @@
  * (never replaced) content, so unknown keys survive; atomic writes (a temporary file
  * created with mode 0600 in the same directory, fsynced, then renamed over `auth.json`).
  *
+ * The lock holds an owner token and is renewed while held, so no other process breaks it
+ * as stale while its owner is alive; it is released, or broken when stale, only when the
+ * token still matches. The store refuses a `CODEX_HOME` that others can write to, and an
+ * `auth.json` over 4 MB.
+ *
  * @since 0.1.0
  */
 import { Context, Duration, Effect, Layer, Redacted, Ref } from "effect"
@@ -16,6 +21,7 @@ import * as NodePath from "node:path"
 import { CodexConfig } from "./CodexConfig.js"
 import { TokenStoreError } from "./CodexError.js"
 import { isRecord, str } from "./internal/json.js"
+import { registerSecret } from "./internal/scrub.js"
 
 /**
  * The tokens of a ChatGPT login. All secrets are `Redacted`.
@@ -33,6 +39,11 @@ export interface StoredTokens {
   readonly lastRefresh: Date | undefined
   /** `OPENAI_API_KEY`, from the API-key exchange; `undefined` when null. */
   readonly apiKey: Redacted.Redacted<string> | undefined
+  /**
+   * A refresh with this refresh token was sent and got no answer (it timed out): the
+   * issuer may have rotated it, so it must not be sent again.
+   */
+  readonly unansweredRefresh?: boolean | undefined
 }
 
 /**
@@ -49,6 +60,8 @@ export interface TokenUpdate {
   /** `null` writes `"OPENAI_API_KEY": null`. */
   readonly apiKey?: Redacted.Redacted<string> | null | undefined
   readonly lastRefresh: Date
+  /** Marks the stored refresh token as sent without an answer (see `StoredTokens.unansweredRefresh`). */
+  readonly unansweredRefresh?: boolean | undefined
 }
 
 /**
@@ -78,6 +91,15 @@ export interface Service {
  */
 export class TokenStore extends Context.Tag("codex-backend-sdk/TokenStore")<TokenStore, Service>() {}
 
+/**
+ * The key of auth.json marking a refresh token whose refresh got no answer: a short
+ * SHA-256 of that token (never the token). Other clients ignore unknown keys; a rotation
+ * makes the mark stale by itself.
+ */
+const unansweredKey = "codex_backend_sdk_unanswered_refresh"
+
+const fingerprint = (token: string) => NodeCrypto.createHash("sha256").update(token).digest("hex").slice(0, 32)
+
 /** Reads the tokens of a parsed auth.json; `undefined` when it has no ChatGPT tokens. */
 const tokensOf = (json: Record<string, unknown>): StoredTokens | undefined => {
   const tokens = json["tokens"]
@@ -89,13 +111,16 @@ const tokensOf = (json: Record<string, unknown>): StoredTokens | undefined => {
   const lastRefresh = str(json["last_refresh"])
   const parsed = lastRefresh === undefined ? Number.NaN : Date.parse(lastRefresh)
   const apiKey = str(json["OPENAI_API_KEY"]) ?? str(json["openai_api_key"])
+  for (const secret of [access, refresh, id, apiKey]) registerSecret(secret)
+  const unanswered = str(json[unansweredKey])
   return {
     idToken: Redacted.make(id),
     accessToken: Redacted.make(access),
     refreshToken: Redacted.make(refresh),
     accountId: str(tokens["account_id"]),
     lastRefresh: Number.isNaN(parsed) ? undefined : new Date(parsed),
-    apiKey: apiKey === undefined ? undefined : Redacted.make(apiKey)
+    apiKey: apiKey === undefined ? undefined : Redacted.make(apiKey),
+    ...(unanswered !== undefined && unanswered === fingerprint(refresh) ? { unansweredRefresh: true } : {})
   }
 }
 
@@ -128,6 +153,9 @@ const merge = (json: Record<string, unknown>, update: TokenUpdate): Record<strin
   if (update.accountId !== undefined) tokens["account_id"] = update.accountId
   out["tokens"] = tokens
   out["last_refresh"] = rfc3339(update.lastRefresh)
+  const refresh = tokens["refresh_token"]
+  if (update.unansweredRefresh === true && typeof refresh === "string") out[unansweredKey] = fingerprint(refresh)
+  else if (update.refreshToken !== undefined) delete out[unansweredKey]
   return out
 }
 
@@ -143,32 +171,88 @@ const errno = (cause: unknown): string | undefined =>
 export interface LockOptions {
   /** Give up taking the lock after this long (default 30 s). */
   readonly timeout?: Duration.DurationInput
-  /** A lock older than this is left over by a dead process and is broken (default 60 s). */
+  /**
+   * A lock not renewed for this long is left over by a dead process and is broken
+   * (default 60 s). A live owner renews it every third of this.
+   */
   readonly stale?: Duration.DurationInput
 }
 
 /**
- * Takes an exclusive cross-process lock: `mkdir` of `<file>.lock` is atomic on every
- * platform; the lock holds the owner's pid for diagnostics, and a lock older than `stale`
- * (a crashed owner) is broken. Released when the scope closes.
+ * The options of the file store.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FileOptions extends LockOptions {
+  /** Accept a directory that is group- or world-writable or owned by another user (default false). */
+  readonly allowInsecureCodexHome?: boolean
+  /** Refuse an `auth.json` larger than this (default 4 MB). */
+  readonly maxFileBytes?: number
+}
+
+/**
+ * Real time, not the Effect clock: the other side of the lock is another process. The
+ * timer is cleared on interruption, so a released lock's renewal keeps no process alive.
+ */
+const realSleep = (millis: number) =>
+  Effect.async<void>((resume) => {
+    const timer = setTimeout(() => resume(Effect.void), millis)
+    return Effect.sync(() => clearTimeout(timer))
+  })
+
+const readOwner = (lockPath: string): Promise<string | undefined> =>
+  NodeFs.readFile(NodePath.join(lockPath, "owner"), "utf8").catch(() => undefined)
+
+/**
+ * Takes an exclusive cross-process lock, `<file>.lock`: `mkdir` is atomic on every
+ * platform; the directory then gets an `owner` file with a random token. While held, a
+ * fiber renews its time stamp every `stale / 3`.
+ * A lock not renewed for `stale` (a dead owner) is broken atomically: renamed aside, then
+ * removed only if it is still the stale one (else put back). Release removes the lock only
+ * if it still holds our token. `held` says whether it still does.
  */
 const acquireLock = (lockPath: string, options: LockOptions) => {
   const timeout = Duration.toMillis(options.timeout ?? Duration.seconds(30))
   const stale = Duration.toMillis(options.stale ?? Duration.seconds(60))
+  const token = `${process.pid}.${NodeCrypto.randomBytes(12).toString("hex")}`
+  const take = async (): Promise<boolean> => {
+    try {
+      await NodeFs.mkdir(lockPath, { mode: 0o700 })
+    } catch (cause) {
+      if (errno(cause) === "EEXIST") return false
+      throw cause
+    }
+    try {
+      await NodeFs.writeFile(NodePath.join(lockPath, "owner"), token, { mode: 0o600 })
+    } catch (cause) {
+      await NodeFs.rm(lockPath, { recursive: true, force: true })
+      throw cause
+    }
+    return true
+  }
+  const breakIfStale = async (): Promise<void> => {
+    const stat = await NodeFs.stat(lockPath).catch(() => undefined)
+    if (stat === undefined || Date.now() - stat.mtimeMs <= stale) return
+    const owner = await readOwner(lockPath)
+    const aside = `${lockPath}.${token}.stale`
+    try {
+      await NodeFs.rename(lockPath, aside)
+    } catch {
+      return // someone else broke or released it first
+    }
+    if ((await readOwner(aside)) === owner) {
+      await NodeFs.rm(aside, { recursive: true, force: true })
+    } else {
+      // A fresh lock replaced the stale one before our rename: give it back.
+      await NodeFs.rename(aside, lockPath).catch(() => NodeFs.rm(aside, { recursive: true, force: true }))
+    }
+  }
   const attempt = Effect.tryPromise({
     try: async () => {
-      try {
-        await NodeFs.mkdir(lockPath, { mode: 0o700 })
-        await NodeFs.writeFile(NodePath.join(lockPath, "owner"), `${process.pid}\n`).catch(() => undefined)
-        return true
-      } catch (cause) {
-        if (errno(cause) !== "EEXIST") throw cause
-        const stat = await NodeFs.stat(lockPath).catch(() => undefined)
-        if (stat !== undefined && Date.now() - stat.mtimeMs > stale) {
-          await NodeFs.rm(lockPath, { recursive: true, force: true })
-        }
-        return false
-      }
+      if (await take()) return true
+      await breakIfStale()
+      return false
     },
     catch: (cause) => new TokenStoreError({ path: lockPath, detail: `could not take the lock (${errno(cause) ?? "error"})`, cause })
   })
@@ -184,13 +268,77 @@ const acquireLock = (lockPath: string, options: LockOptions) => {
           })
         )
       }
-      // Real time, not the Effect clock: the other side of the lock is another process.
-      return Effect.zipRight(Effect.promise(() => new Promise((r) => setTimeout(r, delay))), loop(Math.min(delay * 2, 100)))
+      return Effect.zipRight(realSleep(delay), loop(Math.min(delay * 2, 100)))
     })
-  return Effect.acquireRelease(
-    loop(2),
-    () => Effect.promise(() => NodeFs.rm(lockPath, { recursive: true, force: true }))
+  const held = Effect.promise(async () => (await readOwner(lockPath)) === token)
+  const renew: Effect.Effect<never> = Effect.zipRight(
+    realSleep(Math.max(1, Math.floor(stale / 3))),
+    Effect.zipRight(
+      Effect.promise(async () => {
+        if ((await readOwner(lockPath)) !== token) return
+        const now = new Date()
+        await NodeFs.utimes(lockPath, now, now).catch(() => undefined)
+      }),
+      Effect.suspend(() => renew)
+    )
   )
+  const release = Effect.promise(async () => {
+    if ((await readOwner(lockPath)) !== token) return
+    const aside = `${lockPath}.${token}.released`
+    await NodeFs.rename(lockPath, aside).catch(() => undefined)
+    await NodeFs.rm(aside, { recursive: true, force: true })
+  })
+  return Effect.zipRight(
+    Effect.acquireRelease(loop(2), () => release),
+    Effect.as(Effect.forkScoped(renew), { held })
+  )
+}
+
+/** Reads at most `max` bytes of a file; `undefined` when it does not exist, `"too large"` beyond. */
+const readCapped = async (path: string, max: number): Promise<string | undefined | "too large"> => {
+  let handle: NodeFs.FileHandle
+  try {
+    handle = await NodeFs.open(path, "r")
+  } catch (cause) {
+    if (errno(cause) === "ENOENT") return undefined
+    throw cause
+  }
+  try {
+    if ((await handle.stat()).size > max) return "too large"
+    const buffer = Buffer.alloc(Math.min(max + 1, 64 * 1024))
+    const chunks: Array<Buffer> = []
+    let total = 0
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null)
+      if (bytesRead === 0) break
+      total += bytesRead
+      if (total > max) return "too large"
+      chunks.push(Buffer.from(buffer.subarray(0, bytesRead)))
+    }
+    return Buffer.concat(chunks, total).toString("utf8")
+  } finally {
+    await handle.close()
+  }
+}
+
+const formatMb = (bytes: number) => `${Math.round((bytes / 2 ** 20) * 10) / 10} MB`
+
+/**
+ * Refuses a directory others can write to (group or world write permission) or that
+ * another user owns: they could plant an `auth.json` or hold its lock. A directory that
+ * does not exist yet is fine (it is created 0700).
+ */
+const checkDirectory = async (directory: string): Promise<string | undefined> => {
+  const stat = await NodeFs.stat(directory).catch(() => undefined)
+  if (stat === undefined || process.platform === "win32") return undefined
+  const uid = process.getuid?.()
+  if (uid !== undefined && stat.uid !== uid) {
+    return `${directory} is owned by another user (uid ${stat.uid}, not ${uid})`
+  }
+  if ((stat.mode & 0o022) !== 0) {
+    return `${directory} is ${(stat.mode & 0o002) !== 0 ? "world" : "group"}-writable (mode ${(stat.mode & 0o7777).toString(8)})`
+  }
+  return undefined
 }
 
 /**
@@ -201,8 +349,12 @@ const acquireLock = (lockPath: string, options: LockOptions) => {
  * @since 0.1.0
  * @category layers
  */
-export const layerFile = (options: LockOptions = {}): Layer.Layer<TokenStore, never, CodexConfig> =>
-  Layer.effect(TokenStore, Effect.map(CodexConfig, (config) => makeFile(config.codexHome, options)))
+export const layerFile = (options: FileOptions = {}): Layer.Layer<TokenStore, never, CodexConfig> =>
+  Layer.effect(
+    TokenStore,
+    Effect.map(CodexConfig, (config) =>
+      makeFile(config.codexHome, { allowInsecureCodexHome: config.allowInsecureCodexHome, ...options }))
+  )
 
 /**
  * A file store for a given directory (see {@link layerFile}).
@@ -210,19 +362,30 @@ export const layerFile = (options: LockOptions = {}): Layer.Layer<TokenStore, ne
  * @since 0.1.0
  * @category constructors
  */
-export const makeFile = (directory: string, options: LockOptions = {}): Service => {
+export const makeFile = (directory: string, options: FileOptions = {}): Service => {
   const path = NodePath.join(directory, "auth.json")
   const lockPath = `${path}.lock`
+  const maxFileBytes = options.maxFileBytes ?? 4 * 2 ** 20
   const fail = (detail: string) => (cause: unknown) =>
     new TokenStoreError({ path, detail: `${detail} (${errno(cause) ?? "error"})`, cause })
 
+  const checkHome: Effect.Effect<void, TokenStoreError> = options.allowInsecureCodexHome === true
+    ? Effect.void
+    : Effect.flatMap(Effect.promise(() => checkDirectory(directory)), (problem) =>
+      problem === undefined ? Effect.void : Effect.fail(
+        new TokenStoreError({
+          path,
+          detail: `${problem}: another user could plant credentials there or hold the lock. Fix it with \`chmod 700\` (and chown), or set allowInsecureCodexHome: true`
+        })
+      ))
+
   const readJson: Effect.Effect<Record<string, unknown> | undefined, TokenStoreError> = Effect.flatMap(
-    Effect.tryPromise({
-      try: () => NodeFs.readFile(path, "utf8").catch((cause) => (errno(cause) === "ENOENT" ? undefined : Promise.reject(cause))),
-      catch: fail("could not read it")
-    }),
+    Effect.tryPromise({ try: () => readCapped(path, maxFileBytes), catch: fail("could not read it") }),
     (text) => {
       if (text === undefined) return Effect.succeed(undefined)
+      if (text === "too large") {
+        return Effect.fail(new TokenStoreError({ path, detail: `it is larger than ${formatMb(maxFileBytes)}, too large to be an auth.json` }))
+      }
       try {
         const json: unknown = JSON.parse(text)
         return isRecord(json) ? Effect.succeed(json) : Effect.fail(new TokenStoreError({ path, detail: "it is not a JSON object" }))
@@ -254,18 +417,27 @@ export const makeFile = (directory: string, options: LockOptions = {}): Service 
 
   return {
     location: path,
-    load: Effect.map(readJson, (json) => (json === undefined ? undefined : tokensOf(json))),
+    load: Effect.zipRight(checkHome, Effect.map(readJson, (json) => (json === undefined ? undefined : tokensOf(json)))),
     modify: (f) =>
       Effect.scoped(
         Effect.gen(function*() {
+          yield* checkHome
           yield* Effect.tryPromise({
             try: () => NodeFs.mkdir(directory, { recursive: true, mode: 0o700 }),
             catch: fail("could not create its directory")
           })
-          yield* acquireLock(lockPath, options)
+          const lock = yield* acquireLock(lockPath, options)
           const json = yield* readJson
           const [result, update] = yield* f(json === undefined ? undefined : tokensOf(json))
-          if (update !== undefined) yield* writeJson(merge(json ?? {}, update))
+          if (update !== undefined) {
+            if (!(yield* lock.held)) {
+              return yield* new TokenStoreError({
+                path,
+                detail: "the lock was broken by another process while held (was this process suspended?); nothing was written"
+              })
+            }
+            yield* writeJson(merge(json ?? {}, update))
+          }
           return result
         })
       ),
@@ -309,7 +481,9 @@ const apply = (current: StoredTokens | undefined, update: TokenUpdate): StoredTo
     refreshToken: pick("refreshToken"),
     accountId: update.accountId ?? current?.accountId,
     lastRefresh: update.lastRefresh,
-    apiKey: update.apiKey === null ? undefined : update.apiKey ?? current?.apiKey
+    apiKey: update.apiKey === null ? undefined : update.apiKey ?? current?.apiKey,
+    unansweredRefresh: update.unansweredRefresh === true ||
+      (update.refreshToken === undefined && current?.unansweredRefresh === true)
   }
 }
 
@@ -333,11 +507,14 @@ export const tokens = (options: {
   readonly refreshToken: string
   readonly accountId?: string
   readonly lastRefresh?: Date
-}): StoredTokens => ({
-  idToken: Redacted.make(options.idToken),
-  accessToken: Redacted.make(options.accessToken),
-  refreshToken: Redacted.make(options.refreshToken),
-  accountId: options.accountId,
-  lastRefresh: options.lastRefresh,
-  apiKey: undefined
-})
+}): StoredTokens => {
+  for (const secret of [options.idToken, options.accessToken, options.refreshToken]) registerSecret(secret)
+  return {
+    idToken: Redacted.make(options.idToken),
+    accessToken: Redacted.make(options.accessToken),
+    refreshToken: Redacted.make(options.refreshToken),
+    accountId: options.accountId,
+    lastRefresh: options.lastRefresh,
+    apiKey: undefined
+  }
+}

@@ -95,16 +95,18 @@ describe("OAuth against the emulated issuer", () => {
       })
     ))
 
-  it.live("/cancel ends the login as cancelled; a busy port is a clear LoginFailed", () =>
+  it.live("/cancel with the login's state ends the login as cancelled; a busy port is a clear LoginFailed", () =>
     withHome(() =>
       Effect.gen(function*() {
         const urls = yield* Deferred.make<string>()
         const fiber = yield* Effect.fork(OAuth.login({ port: 0, openBrowser: false, onUrl: (url) => Deferred.succeed(urls, url) }))
-        const port = Number(redirectPort(yield* Deferred.await(urls)))
+        const url = yield* Deferred.await(urls)
+        const port = Number(redirectPort(url))
+        const state = new URL(url).searchParams.get("state") ?? ""
         const busy = yield* Effect.flip(OAuth.login({ port, openBrowser: false, onUrl: () => Effect.void }))
         assert.isTrue(busy._tag === "LoginFailed" && busy.reason === "port_in_use")
         assert.include(busy.message, "device-code login")
-        yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/cancel`))
+        yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/cancel?state=${state}`))
         const cancelled = yield* Effect.flip(Fiber.join(fiber))
         assert.isTrue(cancelled._tag === "LoginFailed" && cancelled.reason === "cancelled")
       })

@@ -27,8 +27,13 @@ import * as RateLimits from "../RateLimits.js"
 import type { Response } from "../Response.js"
 import type { ResponseStreamEvent } from "../ResponseStreamEvent.js"
 import { isRecord, str } from "./json.js"
+import { scrub, scrubDeep } from "./scrub.js"
 
 type Headers = Readonly<Record<string, string | undefined>>
+
+/** A header's text, scrubbed and capped, for an error. */
+const serverText = (value: string | undefined): string | undefined =>
+  value === undefined ? undefined : truncateFrame(value, 2000)
 
 const num = (u: unknown): number | undefined => (typeof u === "number" && Number.isFinite(u) ? u : undefined)
 
@@ -46,8 +51,14 @@ export interface ErrorBody {
   readonly text: string
 }
 
-/** @internal */
-export const parseErrorBody = (body: string, contentType: string | undefined): ErrorBody => {
+/**
+ * Parses an error body. The body is scrubbed first (see `scrub.ts`): no field read from it
+ * can carry a token the server echoed back.
+ *
+ * @internal
+ */
+export const parseErrorBody = (raw: string, contentType: string | undefined): ErrorBody => {
+  const body = scrub(raw)
   const text = truncateFrame(body.trim(), 2000)
   const html = (contentType ?? "").includes("text/html") || /^\s*<(!doctype|html)/i.test(body)
   let json: unknown
@@ -127,7 +138,7 @@ const usageLimit = (
     detail: body.message ?? kind,
     ...optional("planType", str(body.fields["plan_type"])),
     ...optional("resetsAt", resetsAt(body.fields, now)),
-    ...optional("promoMessage", headers["x-codex-promo-message"]),
+    ...optional("promoMessage", serverText(headers["x-codex-promo-message"])),
     rateLimits: snapshots,
     ...meta
   })
@@ -192,7 +203,7 @@ export const fromReply = (options: {
           ? `${detail} (a ChatGPT token only works on chatgpt.com and a few api.openai.com routes; check the base URL).`
           : detail,
         ...optional("errorCode", errorCode),
-        ...optional("authorizationError", headers["x-openai-authorization-error"]),
+        ...optional("authorizationError", serverText(headers["x-openai-authorization-error"])),
         ...meta
       })
     }
@@ -251,9 +262,11 @@ export const fromStreamFailure = (options: {
   readonly response: Response | undefined
   readonly now: number
 }): CodexError => {
-  const code = options.code ?? options.type
-  const detail = options.message ?? code ?? "the backend reported a failure without a message"
-  const response = options.response === undefined ? {} : { response: options.response }
+  const code = options.code === undefined ? options.type : truncateFrame(options.code, 200)
+  const message = options.message === undefined ? undefined : truncateFrame(options.message, 2000)
+  const detail = message ?? code ?? "the backend reported a failure without a message"
+  // The partial response is server text too (a failed snapshot may echo the request).
+  const response = options.response === undefined ? {} : { response: scrubDeep(options.response) }
   const fields = options.fields ?? {}
   switch (code) {
     case "context_length_exceeded":
@@ -275,7 +288,7 @@ export const fromStreamFailure = (options: {
       return new ServerError({ detail, overloaded: true, code })
     case "cyber_policy":
       return new CyberPolicy({
-        detail: options.message ?? "This request has been flagged for possible cybersecurity risk."
+        detail: message ?? "This request has been flagged for possible cybersecurity risk."
       })
     default:
       return new ResponseFailed({ ...optional("code", code), detail, ...response })
@@ -307,8 +320,8 @@ export const fromTerminalEvent = (
     }
     case "response.incomplete":
       return new ResponseIncomplete({
-        reason: event.response.incomplete_details?.reason ?? "unknown",
-        ...(partial === undefined ? {} : { response: partial })
+        reason: truncateFrame(event.response.incomplete_details?.reason ?? "unknown", 200),
+        ...(partial === undefined ? {} : { response: scrubDeep(partial) })
       })
     case "error": {
       const inner = event.error

@@ -28,17 +28,20 @@ export interface ReadOptions {
   readonly idleTimeout: Duration.Duration
   /** Called with every `codex.rate_limits` event as it is decoded. */
   readonly onRateLimits?: ((event: Readonly<Record<string, unknown>>) => void) | undefined
+  /** The cap on one SSE line or event (`CodexConfig.maxEventBytes`); none when absent. */
+  readonly maxEventBytes?: number | undefined
 }
 
 /** The decoder plus what the stream has shown so far. */
 class EventFeed {
-  readonly decoder = new EventDecoder()
+  readonly decoder: EventDecoder
   readonly meta: ReturnType<typeof replyMeta>
   terminal: ResponseStreamEvent | undefined = undefined
   ended = false
   responseId: string | undefined = undefined
 
   constructor(response: HttpClientResponse.HttpClientResponse, readonly options: ReadOptions) {
+    this.decoder = new EventDecoder(options.maxEventBytes)
     this.meta = replyMeta(response.status, response.headers)
   }
 

@@ -60,7 +60,12 @@ export class EventDecoder {
   /** The first skipped frame, truncated, for the log. */
   firstSkipped: string | undefined = undefined
   private out: Array<ResponseStreamEvent> = []
-  private readonly sse = new SseDecoder((data, name) => this.dispatch(data, name))
+  private readonly sse: SseDecoder
+
+  /** `maxEventChars`: the cap on one SSE line or event (`CodexConfig.maxEventBytes`). */
+  constructor(maxEventChars?: number) {
+    this.sse = new SseDecoder((data, name) => this.dispatch(data, name), maxEventChars)
+  }
 
   /** Feeds a chunk; returns the events it completed. Throws `DecodeError` on a malformed known event. */
   push(bytes: Uint8Array): Array<ResponseStreamEvent> {

@@ -6,17 +6,17 @@
  * @internal
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import type { HttpBody, HttpClientResponse } from "@effect/platform"
-import { Clock, Effect, Option, Redacted } from "effect"
+import type { HttpBody, HttpClientError, HttpClientResponse } from "@effect/platform"
+import { Clock, Effect, Option, Redacted, Stream } from "effect"
 import type { Credentials, Service as Auth } from "../CodexAuth.js"
 import { CodexAuth } from "../CodexAuth.js"
 import type { Service as Config } from "../CodexConfig.js"
 import { CodexConfig, withCurrentRetryPolicy } from "../CodexConfig.js"
 import type { CodexError } from "../CodexError.js"
-import { DecodeError, isRetryable, Timeout, TransportError, truncateFrame } from "../CodexError.js"
-import { fromReply, replyMeta } from "./errors.js"
+import { DecodeError, InvalidParameter, isRetryable, StreamInterrupted, Timeout, TransportError, truncateFrame } from "../CodexError.js"
 import { fromHeaders, hasHeaders, RateLimits } from "../RateLimits.js"
-import { safeCause } from "./json.js"
+import { fromReply, replyMeta } from "./errors.js"
+import { formatBytes, isHeaderSafe, safeCause } from "./json.js"
 import { withRetries } from "./retry.js"
 
 /** One backend call. @internal */
@@ -61,6 +61,102 @@ export const authHeaders = (config: Config, credentials: Credentials): Record<st
   return headers
 }
 
+/**
+ * The name of the first header whose value could not be sent as is (CR, LF, NUL or a
+ * character outside Latin-1), or `undefined`. One regular-expression test per header.
+ *
+ * @internal
+ */
+export const unsafeHeader = (headers: Readonly<Record<string, string | undefined>>): string | undefined => {
+  for (const name in headers) {
+    const value = headers[name]
+    if (value !== undefined && !isHeaderSafe(value)) return name
+  }
+  return undefined
+}
+
+/** How much of an error body (or any reply read only for a message) is read: 64 KB. @internal */
+export const maxErrorBodyBytes = 64 * 1024
+
+/** The start of a reply body, and whether there was more. @internal */
+export interface CappedText {
+  readonly text: string
+  /** The body was longer than the cap; the rest was not read (the request is aborted). */
+  readonly truncated: boolean
+}
+
+/**
+ * Reads a reply body up to `maxBytes`, then stops (the rest is never buffered). The one
+ * way this SDK reads a whole body: error bodies with {@link maxErrorBodyBytes}, JSON
+ * replies with `config.maxEventBytes` (see {@link readBody}).
+ *
+ * @internal
+ */
+export const readText = (
+  response: HttpClientResponse.HttpClientResponse,
+  maxBytes: number
+): Effect.Effect<CappedText, HttpClientError.ResponseError> =>
+  Effect.map(
+    Stream.runFoldWhile(
+      response.stream,
+      { chunks: new Array<Uint8Array>(), size: 0 },
+      (state) => state.size <= maxBytes,
+      (state, chunk) => {
+        state.chunks.push(chunk)
+        state.size += chunk.length
+        return state
+      }
+    ),
+    ({ chunks, size }) => ({
+      text: Buffer.concat(chunks, Math.min(size, maxBytes)).toString("utf8"),
+      truncated: size > maxBytes
+    })
+  )
+
+
+/**
+ * Reads a 2xx reply body (JSON) up to `maxBytes` (`config.maxEventBytes`): a longer body is
+ * a `DecodeError`, a broken one `StreamInterrupted`.
+ *
+ * @internal
+ */
+export const readBody = (
+  response: HttpClientResponse.HttpClientResponse,
+  maxBytes: number
+): Effect.Effect<string, DecodeError | StreamInterrupted> =>
+  Effect.flatMap(
+    Effect.mapError(
+      readText(response, maxBytes),
+      (cause) => new StreamInterrupted({ eventsReceived: 0, cause: safeCause(cause), ...replyMeta(response.status, response.headers) })
+    ),
+    ({ text, truncated }) =>
+      truncated
+        ? Effect.fail(
+          new DecodeError({
+            reason: `the reply is larger than ${formatBytes(maxBytes)} (maxEventBytes)`,
+            ...replyMeta(response.status, response.headers)
+          })
+        )
+        : Effect.succeed(text)
+  )
+
+/**
+ * Bounds a whole call by `config.requestDeadline` (when set): `Timeout { phase:
+ * "deadline" }` after it. Every endpoint wraps its call (sending, retries and reading the
+ * body) in this.
+ *
+ * @internal
+ */
+export const withDeadline = (config: Config, endpoint: string) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | Timeout, R> => {
+  const deadline = config.requestDeadline
+  if (deadline === undefined) return effect
+  return Effect.timeoutFail(effect, {
+    duration: deadline,
+    onTimeout: () => new Timeout({ phase: "deadline", endpoint, after: deadline })
+  })
+}
+
 /** @internal */
 export interface Backend {
   readonly config: Config
@@ -83,7 +179,7 @@ export const makeBackend = Effect.gen(function*() {
   /** Reads a non-2xx reply into its typed error. */
   const failure = (call: Call, response: HttpClientResponse.HttpClientResponse): Effect.Effect<CodexError> =>
     Effect.gen(function*() {
-      const body = yield* Effect.orElseSucceed(response.text, () => "")
+      const { text: body } = yield* Effect.orElseSucceed(readText(response, maxErrorBodyBytes), () => ({ text: "", truncated: false }))
       const now = yield* Clock.currentTimeMillis
       return fromReply({ status: response.status, headers: response.headers, body, endpoint: call.endpoint, model: call.model, now })
     })
@@ -92,11 +188,22 @@ export const makeBackend = Effect.gen(function*() {
     new Timeout({ phase: "headers", endpoint: call.endpoint, after: config.requestTimeout })
 
   const execute = (call: Call, credentials: Credentials) => {
-    let request = call.method === "GET" ? HttpClientRequest.get(call.url) : HttpClientRequest.post(call.url)
     const signed = call.host === "api"
       ? { authorization: `Bearer ${Redacted.value(credentials.accessToken)}` }
       : authHeaders(config, credentials)
-    request = HttpClientRequest.setHeaders(request, { ...signed, accept: call.accept, ...call.headers })
+    const headers = { ...signed, accept: call.accept, ...call.headers }
+    // A header value undici would refuse is bad input, not a transport failure to retry.
+    const unsafe = unsafeHeader(headers)
+    if (unsafe !== undefined) {
+      return Effect.fail(
+        new InvalidParameter({
+          parameter: unsafe === "authorization" ? "access token" : unsafe,
+          reason: `the value of the "${unsafe}" header contains CR, LF, NUL or characters outside Latin-1`
+        })
+      )
+    }
+    let request = call.method === "GET" ? HttpClientRequest.get(call.url) : HttpClientRequest.post(call.url)
+    request = HttpClientRequest.setHeaders(request, headers)
     if (call.payload !== undefined) request = HttpClientRequest.setBody(request, call.payload)
     else if (call.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, call.body)
     return Effect.raceFirst(
@@ -132,26 +239,25 @@ export const makeBackend = Effect.gen(function*() {
 })
 
 /**
- * Reads a 2xx reply's body as JSON: a body that cannot be read is a `TransportError`, one
- * that is not JSON a `DecodeError` (with the start of the text and the request id).
+ * Reads a 2xx reply's body as JSON, up to `maxBytes` (`config.maxEventBytes`): a body that
+ * breaks is `StreamInterrupted`, a larger one or one that is not JSON a `DecodeError` (with
+ * the start of the text and the request id).
  *
  * @internal
  */
 export const readJson = (
   call: Pick<Call, "endpoint">,
-  response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<unknown, TransportError | DecodeError> =>
-  Effect.flatMap(
-    Effect.mapError(response.text, (cause) => new TransportError({ endpoint: call.endpoint, cause: safeCause(cause) })),
-    (text) =>
-      Effect.try({
-        try: (): unknown => JSON.parse(text),
-        catch: () =>
-          new DecodeError({
-            reason: `${call.endpoint} answered with something that is not JSON`,
-            frame: truncateFrame(text),
-            contentType: response.headers["content-type"] ?? "",
-            ...replyMeta(response.status, response.headers)
-          })
-      })
-  )
+  response: HttpClientResponse.HttpClientResponse,
+  maxBytes: number
+): Effect.Effect<unknown, DecodeError | StreamInterrupted> =>
+  Effect.flatMap(readBody(response, maxBytes), (text) =>
+    Effect.try({
+      try: (): unknown => JSON.parse(text),
+      catch: () =>
+        new DecodeError({
+          reason: `${call.endpoint} answered with something that is not JSON`,
+          frame: truncateFrame(text),
+          contentType: response.headers["content-type"] ?? "",
+          ...replyMeta(response.status, response.headers)
+        })
+    }))

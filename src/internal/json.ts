@@ -26,3 +26,17 @@ export const safeCause = (cause: unknown): unknown => {
   const detail = inner instanceof Error ? `: ${inner.message}` : ""
   return new Error(`${String(cause["_tag"])} (${String(cause["reason"])})${detail}`, inner instanceof Error ? { cause: inner } : undefined)
 }
+
+/** A size for messages: `16 MB`, `64 KB`, `1000 bytes`. @internal */
+export const formatBytes = (bytes: number): string =>
+  bytes % 2 ** 20 === 0 ? `${bytes / 2 ** 20} MB` : bytes % 1024 === 0 ? `${bytes / 1024} KB` : `${bytes} bytes`
+
+const unsafeHeaderValue = /[^\t\x20-\x7e\x80-\xff]/
+
+/**
+ * Whether a string can travel as a header value: no CR, LF, NUL or other control
+ * character, nothing outside Latin-1 (undici would refuse it, or worse, split the header).
+ *
+ * @internal
+ */
+export const isHeaderSafe = (value: string): boolean => !unsafeHeaderValue.test(value)

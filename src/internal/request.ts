@@ -8,7 +8,7 @@
 import { Effect } from "effect"
 import type { ParameterPolicy } from "../CodexConfig.js"
 import { InvalidParameter, UnsupportedParameter } from "../CodexError.js"
-import { isRecord } from "./json.js"
+import { isHeaderSafe, isRecord } from "./json.js"
 
 type Json = Record<string, unknown>
 
@@ -344,6 +344,12 @@ const commonBody = (fields: Json, defaultModel: string): { readonly body: Json; 
   const reasoning = checkReasoning(fields)
   const text = normalizeText(fields["text"])
   const promptCacheKey = checkString(fields, "prompt_cache_key")
+  if (promptCacheKey !== undefined && !isHeaderSafe(promptCacheKey)) {
+    throw invalid(
+      "prompt_cache_key",
+      "it is also sent as the session_id header, so it must not contain CR, LF, NUL or characters outside Latin-1"
+    )
+  }
   const body: Json = {
     model: checkModel(fields, defaultModel),
     instructions: checkString(fields, "instructions") ?? "",

@@ -2,10 +2,14 @@
  * A server-sent-events decoder (WHATWG rules, protocol §5.1), tuned for the hot path:
  * incremental UTF-8, any mix of LF / CRLF / lone CR line endings (also split across
  * chunks), comments, multi-line `data`, and work linear in the input (a line split over
- * many chunks is joined once, never re-concatenated per chunk).
+ * many chunks is joined once, never re-concatenated per chunk). A pending line or event
+ * larger than the cap throws `DecodeError` instead of growing without limit (the check is
+ * an integer comparison per chunk and per data line).
  *
  * @internal
  */
+import { DecodeError } from "../CodexError.js"
+import { formatBytes } from "./json.js"
 
 /** Receives one dispatched event: its joined `data` and its `event:` name ("" when none). @internal */
 export type OnEvent = (data: string, event: string) => void
@@ -27,10 +31,24 @@ export class SseDecoder {
   private data: string | undefined = undefined
   private dataLines: Array<string> | undefined = undefined
   private eventName = ""
+  /** Characters in `partial`. */
+  private partialLength = 0
+  /** Characters of `data` gathered for the pending event. */
+  private dataLength = 0
   /** Comment lines seen (keep-alives). */
   comments = 0
 
-  constructor(private readonly onEvent: OnEvent) {}
+  /** `maxChars`: the cap on a pending line and on an event's data (default: none). */
+  constructor(private readonly onEvent: OnEvent, private readonly maxChars = Number.POSITIVE_INFINITY) {}
+
+  private overflow(): never {
+    this.partial = []
+    this.partialLength = 0
+    this.data = undefined
+    this.dataLines = undefined
+    this.dataLength = 0
+    throw new DecodeError({ reason: `an SSE line or event is larger than ${formatBytes(this.maxChars)} (maxEventBytes)` })
+  }
 
   /** Feeds one chunk of bytes. */
   push(bytes: Uint8Array): void {
@@ -71,7 +89,11 @@ export class SseDecoder {
       }
       i = start
     }
-    if (i < len) this.partial.push(i === 0 ? text : text.slice(i))
+    if (i < len) {
+      this.partial.push(i === 0 ? text : text.slice(i))
+      this.partialLength += len - i
+      if (this.partialLength > this.maxChars) this.overflow()
+    }
   }
 
   /** A line ends at `end`: join it with the pieces from earlier chunks, if any. */
@@ -82,6 +104,7 @@ export class SseDecoder {
       this.partial.push(text.slice(start, end))
       const line = this.partial.join("")
       this.partial = []
+      this.partialLength = 0
       this.line(line, 0, line.length)
     }
   }
@@ -96,6 +119,7 @@ export class SseDecoder {
     if (this.partial.length > 0) {
       const line = this.partial.join("")
       this.partial = []
+      this.partialLength = 0
       this.line(line, 0, line.length)
     }
     const data = this.takeData()
@@ -113,6 +137,7 @@ export class SseDecoder {
     const data = this.dataLines !== undefined ? this.dataLines.join("\n") : this.data
     this.data = undefined
     this.dataLines = undefined
+    this.dataLength = 0
     return data
   }
 
@@ -141,6 +166,10 @@ export class SseDecoder {
       if (at < end && text.charCodeAt(at) === SPACE) at++
     }
     const value = text.slice(at, end)
+    if (field === "data") {
+      this.dataLength += value.length
+      if (this.dataLength > this.maxChars) this.overflow()
+    }
     if (field === "event") {
       this.eventName = value
     } else if (this.data === undefined) this.data = value

@@ -10,13 +10,53 @@ import { Duration, Effect, Redacted } from "effect"
 import type { Service as Config } from "../CodexConfig.js"
 import { AuthExpired, LoginFailed, RefreshFailed } from "../CodexError.js"
 import type { AuthExpiredReason } from "../CodexError.js"
-import { joinUrl } from "./http.js"
+import { joinUrl, maxErrorBodyBytes, readText } from "./http.js"
 import { isRecord, safeCause, str } from "./json.js"
+import { registerSecret, scrub } from "./scrub.js"
 
 /** The Codex CLI's OAuth client id (§2.1). @internal */
 export const clientId = "app_EMoamEEZ73f0CkXaXp7hrann"
 
-const timeout = Duration.seconds(30)
+/** The default time limit of one token-endpoint call (protocol §2.4: 30 s). @internal */
+export const defaultTimeout = Duration.seconds(30)
+
+/**
+ * Failures after which the request may have reached the issuer with no answer coming back
+ * (a timeout, a connection lost after sending, a body that broke off): a refresh token
+ * sent in such a request may have been rotated and must not be sent again.
+ */
+const unanswered = new WeakSet<RefreshFailed>()
+
+/**
+ * Whether a `RefreshFailed` left the outcome unknown: the request may have been received
+ * (and a refresh token rotated) though no answer came back.
+ *
+ * @internal
+ */
+export const isUnanswered = (error: RefreshFailed): boolean => unanswered.has(error)
+
+const markUnanswered = (error: RefreshFailed): RefreshFailed => {
+  unanswered.add(error)
+  return error
+}
+
+/** Connection errors that prove nothing was sent. */
+const notSent: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT"
+])
+
+const errorCodes = (cause: unknown): Array<string> => {
+  const codes: Array<string> = []
+  for (let at: unknown = cause, depth = 0; isRecord(at) && depth < 6; at = at["cause"], depth++) {
+    if (typeof at["code"] === "string") codes.push(at["code"])
+  }
+  return codes
+}
 
 /** Tokens a token-endpoint reply carried; each may be absent on a refresh. @internal */
 export interface IssuedTokens {
@@ -28,12 +68,13 @@ export interface IssuedTokens {
 const issued = (json: unknown): IssuedTokens => {
   const get = (key: string) => {
     const value = isRecord(json) ? str(json[key]) : undefined
+    registerSecret(value)
     return value === undefined ? undefined : Redacted.make(value)
   }
   return { idToken: get("id_token"), accessToken: get("access_token"), refreshToken: get("refresh_token") }
 }
 
-/** The error text of a token-endpoint reply (§2.3). @internal */
+/** The error text of a token-endpoint reply (§2.3), scrubbed of any token it echoes. @internal */
 export const errorText = (json: unknown, body: string): string => {
   if (isRecord(json)) {
     const error = json["error"]
@@ -41,9 +82,9 @@ export const errorText = (json: unknown, body: string): string => {
       (isRecord(error) ? str(error["message"]) : undefined) ??
       str(error) ??
       (isRecord(error) ? str(error["code"]) : undefined)
-    if (text !== undefined) return text
+    if (text !== undefined) return scrub(text.slice(0, 2000 + 16_384)).slice(0, 2000)
   }
-  return body.slice(0, 500)
+  return scrub(body.slice(0, 500 + 16_384)).slice(0, 500)
 }
 
 /** The error code of a refresh failure (§2.6): `error.code`, else `error` as a string, else `code`. @internal */
@@ -61,17 +102,35 @@ export interface Reply {
   readonly response: HttpClientResponse.HttpClientResponse
 }
 
-/** Sends a request to the issuer and reads the whole reply. @internal */
+/**
+ * Sends a request to the issuer and reads the reply (up to 64 KB; the token endpoint's
+ * replies are a few KB). A failure that leaves the outcome unknown is marked (see
+ * {@link isUnanswered}).
+ *
+ * @internal
+ */
 export const send = (
-  request: HttpClientRequest.HttpClientRequest
+  request: HttpClientRequest.HttpClientRequest,
+  timeout: Duration.DurationInput = defaultTimeout
 ): Effect.Effect<Reply, RefreshFailed, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
     const response = yield* client.execute(request).pipe(
-      Effect.flatMap((response) => Effect.map(response.text, (body) => ({ response, body }))),
-      Effect.timeoutFail({ duration: timeout, onTimeout: () => new RefreshFailed({ detail: "the token endpoint did not answer within 30 s" }) }),
-      Effect.catchTag("RequestError", "ResponseError", (cause) =>
-        Effect.fail(new RefreshFailed({ detail: `could not reach the token endpoint (${cause.reason})`, cause: safeCause(cause) })))
+      Effect.flatMap((response) => Effect.map(readText(response, maxErrorBodyBytes), ({ text }) => ({ response, body: text }))),
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () =>
+          markUnanswered(new RefreshFailed({ detail: `the token endpoint did not answer within ${Duration.format(Duration.decode(timeout))}` }))
+      }),
+      Effect.catchTag("RequestError", "ResponseError", (cause) => {
+        const error = new RefreshFailed({ detail: `could not reach the token endpoint (${cause.reason})`, cause: safeCause(cause) })
+        return Effect.fail(
+          cause._tag === "RequestError" &&
+            (cause.reason !== "Transport" || errorCodes(cause.cause).some((code) => notSent.has(code)))
+            ? error
+            : markUnanswered(error)
+        )
+      })
     )
     let json: unknown = undefined
     try {
@@ -96,14 +155,16 @@ const reasons: Readonly<Record<string, AuthExpiredReason>> = {
  */
 export const refresh = (
   config: Config,
-  refreshToken: Redacted.Redacted<string>
+  refreshToken: Redacted.Redacted<string>,
+  timeout: Duration.DurationInput = defaultTimeout
 ): Effect.Effect<IssuedTokens, AuthExpired | RefreshFailed, HttpClient.HttpClient> =>
   Effect.flatMap(
     send(
       HttpClientRequest.post(joinUrl(config.authIssuer, "oauth/token")).pipe(
         HttpClientRequest.setHeaders({ originator: config.originator, "user-agent": config.userAgent, accept: "application/json" }),
         HttpClientRequest.bodyUnsafeJson({ client_id: clientId, grant_type: "refresh_token", refresh_token: Redacted.value(refreshToken) })
-      )
+      ),
+      timeout
     ),
     (reply): Effect.Effect<IssuedTokens, AuthExpired | RefreshFailed> => {
       if (reply.status >= 200 && reply.status < 300) return Effect.succeed(issued(reply.json))
@@ -112,7 +173,7 @@ export const refresh = (
         return Effect.fail(
           new AuthExpired({
             reason: (code === undefined ? undefined : reasons[code]) ?? "refresh_rejected",
-            ...(code === undefined ? {} : { errorCode: code }),
+            ...(code === undefined ? {} : { errorCode: scrub(code).slice(0, 200) }),
             status: 401
           })
         )
