@@ -362,6 +362,8 @@ export class Stream<Item> implements AsyncIterable<Item> {
   private iterated = false
   private fiber: Fiber.RuntimeFiber<Chunk.Chunk<Item>, Option.Option<unknown>> | undefined = undefined
   private closing: Promise<void> | undefined = undefined
+  /** Detaches the per-request signal, so a long-lived signal does not keep finished streams. */
+  private unlink: () => void = () => undefined
 
   private constructor(
     private readonly runtime: Runtime.Runtime<never>,
@@ -386,7 +388,11 @@ export class Stream<Item> implements AsyncIterable<Item> {
     const scope = Effect.runSync(Scope.make())
     const pull = await Runtime.runPromise(runtime)(Scope.extend(EffectStream.toPull(stream), scope))
     const opened = new Stream<Item>(runtime, scope, pull)
-    signal?.addEventListener("abort", () => opened.controller.abort(), { once: true })
+    if (signal !== undefined) {
+      const abort = () => opened.controller.abort()
+      signal.addEventListener("abort", abort, { once: true })
+      opened.unlink = () => signal.removeEventListener("abort", abort)
+    }
     await opened.fill()
     return opened
   }
@@ -421,8 +427,13 @@ export class Stream<Item> implements AsyncIterable<Item> {
   /** Interrupts a pending pull and closes the request's scope (idempotent). */
   private cancel(): Promise<void> {
     if (this.closing === undefined) {
-      if (!this.done && this.failure === undefined) this.failure = { error: new APIUserAbortError() }
+      if (!this.done && this.failure === undefined) {
+        // Aborted: what was read but not yet consumed is dropped, as the connection is.
+        this.failure = { error: new APIUserAbortError() }
+        this.chunk = []
+      }
       this.done = true
+      this.unlink()
       const fiber = this.fiber
       this.closing = Runtime.runPromise(this.runtime)(
         Effect.zipRight(
@@ -505,7 +516,8 @@ export class ResponseStream implements AsyncIterable<ResponseStreamEvent> {
     open: (runtime: Runtime.Runtime<never>) => EffectStream.Stream<ResponseStreamEvent, unknown>,
     signal: AbortSignal | undefined
   ) {
-    signal?.addEventListener("abort", () => this.abort(), { once: true })
+    const abort = () => this.abort()
+    signal?.addEventListener("abort", abort, { once: true })
     if (signal?.aborted === true) this.controller.abort()
     this.final = Promise.resolve(runtime).then((rt) => {
       if (this.controller.signal.aborted) throw new APIUserAbortError()
@@ -551,7 +563,7 @@ export class ResponseStream implements AsyncIterable<ResponseStreamEvent> {
       }
     )
     // A stream nobody awaits must not become an unhandled rejection.
-    this.final.catch(() => undefined)
+    this.final.catch(() => undefined).finally(() => signal?.removeEventListener("abort", abort))
   }
 
   /** Whether the stream has ended (completed, failed or aborted). */
