@@ -9,6 +9,7 @@ import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexClient, CodexError, Responses, TokenStore } from "../src/index.js"
 import type { OAuth, ResponseStreamEvent } from "../src/index.js"
 import OpenAI, { APIUserAbortError, CodexOpenAI, RateLimitError } from "../src/OpenAI.js"
+import { summarise } from "./fixtures/dropIn.js"
 
 /**
  * The emulator's client stack, shared by the test (to script the emulator and read its
@@ -66,52 +67,6 @@ const rejection = async (promise: Promise<unknown>): Promise<unknown> => {
   assert.fail("expected a rejection")
 }
 
-// ---------------------------------------------------------------------------------------
-// The drop-in function: written against openai-node's types
-// ---------------------------------------------------------------------------------------
-
-import type OpenAINode from "openai"
-
-/**
- * The part of openai-node's client this code uses, as a structural type: openai-node's
- * `OpenAI` satisfies it (checked below), and so does `CodexOpenAI`.
- */
-interface ChatClient {
-  readonly responses: {
-    create(
-      body: { model: string; input: string; instructions: string; store: false; stream: true },
-      options?: { signal?: AbortSignal; timeout?: number; maxRetries?: number }
-    ): PromiseLike<AsyncIterable<{ type: string; delta?: unknown }>>
-    create(
-      body: { model: string; input: string; instructions: string; store: false },
-      options?: { signal?: AbortSignal; timeout?: number; maxRetries?: number }
-    ): PromiseLike<{ id: string; output_text: string }>
-  }
-  readonly models: {
-    list(): AsyncIterable<{ id: string }>
-  }
-}
-
-/** Code as a team wrote it for openai-node. */
-const summarise = async (client: ChatClient, text: string) => {
-  const models: Array<string> = []
-  for await (const model of client.models.list()) models.push(model.id)
-  const response = await client.responses.create(
-    { model: "gpt-5.4", input: `Summarise: ${text}`, instructions: "Be brief.", store: false },
-    { maxRetries: 2, timeout: 30_000 }
-  )
-  let streamed = ""
-  const stream = await client.responses.create({ model: "gpt-5.4", input: text, instructions: "", store: false, stream: true })
-  for await (const event of stream) {
-    if (event.type === "response.output_text.delta" && typeof event.delta === "string") streamed += event.delta
-  }
-  return { models, summary: response.output_text, streamed }
-}
-
-// openai-node's own client has this surface (a type-level check: nothing runs).
-const _openaiNodeFits = (client: OpenAINode): ChatClient => client
-void _openaiNodeFits
-
 describe("OpenAI facade against the emulator", () => {
   it("building a client does no I/O; over CodexEmulator.layerClient, create collects the answer", async () => {
     const client = new OpenAI({ layer: CodexEmulator.layerClient() })
@@ -125,7 +80,11 @@ describe("OpenAI facade against the emulator", () => {
     assert.instanceOf(await rejection(client.responses.create({ input: "x" })), Error, "a closed client rejects")
   })
 
-  it("a drop-in: code typed for openai-node runs unchanged on CodexOpenAI", withEnv(async ({ client, emulator, run }) => {
+  it("a drop-in: the README's code typed for openai-node runs unchanged on CodexOpenAI", withEnv(async ({ client, emulator, run }) => {
+    // test/fixtures/dropIn.ts is the README's block, verbatim (openai-node's client fits its type: checked there)
+    const fixture = await NodeFs.readFile(NodePath.join(import.meta.dirname, "fixtures", "dropIn.ts"), "utf8")
+    const readme = await NodeFs.readFile(NodePath.join(import.meta.dirname, "..", "README.md"), "utf8")
+    assert.include(readme, "```ts\n" + fixture + "```\n", "the README shows exactly the code this test runs")
     await run(emulator.script(CodexEmulator.text("A short summary."), CodexEmulator.text("streamed text")))
     const codex: CodexOpenAI = client
     const result = await summarise(codex, "a long text")
