@@ -392,6 +392,7 @@ export class Stream<Item> implements AsyncIterable<Item> {
       const abort = () => opened.controller.abort()
       signal.addEventListener("abort", abort, { once: true })
       opened.unlink = () => signal.removeEventListener("abort", abort)
+      if (signal.aborted) abort()
     }
     await opened.fill()
     return opened
@@ -437,7 +438,7 @@ export class Stream<Item> implements AsyncIterable<Item> {
       const fiber = this.fiber
       this.closing = Runtime.runPromise(this.runtime)(
         Effect.zipRight(
-          fiber === undefined ? Effect.void : Effect.asVoid(Effect.fork(fiber.interruptAsFork(fiber.id()))),
+          fiber === undefined ? Effect.void : fiber.interruptAsFork(fiber.id()),
           Scope.close(this.scope, Exit.void)
         )
       )
@@ -452,8 +453,9 @@ export class Stream<Item> implements AsyncIterable<Item> {
       next: async (): Promise<IteratorResult<Item>> => {
         for (;;) {
           if (this.index < this.chunk.length) {
-            const value = this.chunk[this.index++] as Item
-            return { done: false, value }
+            const value = this.chunk[this.index++]
+            if (value !== undefined) return { done: false, value }
+            continue
           }
           if (this.failure !== undefined && this.failure.error instanceof APIUserAbortError && this.closing !== undefined) {
             // Aborted by the controller: openai-node's loop ends with the abort error.
