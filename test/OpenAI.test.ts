@@ -69,15 +69,20 @@ const rejection = async (promise: Promise<unknown>): Promise<unknown> => {
 
 describe("OpenAI facade against the emulator", () => {
   it("building a client does no I/O; over CodexEmulator.layerClient, create collects the answer", async () => {
+    // nothing is resolved before the first call: a bad configuration only rejects that call
+    const misconfigured = new OpenAI({ codexBaseUrl: "not a url", codexHome: "/nonexistent/codex-home" })
+    assert.include(String(await rejection(misconfigured.models.list())), "codexBaseUrl is not a URL")
+    await misconfigured.close()
+
     const client = new OpenAI({ layer: CodexEmulator.layerClient() })
     try {
       const response = await client.responses.create({ model: "gpt-5.4", input: "Say PONG." })
       assert.strictEqual(response.output_text, "You said: Say PONG.")
       assert.strictEqual(response.status, "completed")
     } finally {
-      await client.close()
+      await client[Symbol.asyncDispose]()
     }
-    assert.instanceOf(await rejection(client.responses.create({ input: "x" })), Error, "a closed client rejects")
+    assert.include(String(await rejection(client.responses.create({ input: "x" }))), "closed", "a closed client rejects")
   })
 
   it("a drop-in: the README's code typed for openai-node runs unchanged on CodexOpenAI", withEnv(async ({ client, emulator, run }) => {
