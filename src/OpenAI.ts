@@ -484,7 +484,8 @@ export class Stream<Item> implements AsyncIterable<Item> {
  * @category streaming
  */
 export type ResponseStreamListeners =
-  & { readonly [K in ResponseStreamEvent["type"]]: (event: EventOf<K>) => void }
+  & { readonly [K in Exclude<ResponseStreamEvent["type"], SnapshotType>]: (event: EventOf<K>) => void }
+  & { readonly [K in SnapshotType]: (event: EventOf<K> & { readonly snapshot: string }) => void }
   & {
     readonly event: (event: ResponseStreamEvent) => void
     readonly connect: () => void
@@ -495,9 +496,13 @@ export type ResponseStreamListeners =
 
 type Listener = (value: unknown) => void
 
+/** The delta events whose listeners also get the text so far, as openai-node's `snapshot`. */
+type SnapshotType = "response.output_text.delta" | "response.function_call_arguments.delta"
+
 /**
  * openai-node's `client.responses.stream(...)` helper: it starts at once, is async
- * iterable (stopping early aborts the request), calls `on(...)` listeners, and
+ * iterable (stopping early aborts the request), calls `on(...)` listeners (text and
+ * argument deltas with openai-node's `snapshot`, the text so far), and
  * `finalResponse()` resolves to the whole `Response` built by the SDK's collector (items
  * rebuilt from `output_item.done`, `output_text` set): right against this backend,
  * whose `response.completed` carries an empty `output`.
@@ -523,10 +528,20 @@ export class ResponseStream implements AsyncIterable<ResponseStreamEvent> {
     if (signal?.aborted === true) this.controller.abort()
     this.final = Promise.resolve(runtime).then((rt) => {
       if (this.controller.signal.aborted) throw new APIUserAbortError()
+      const snapshots = new Map<string, string>()
       const emit = (chunk: Chunk.Chunk<ResponseStreamEvent>) =>
         Effect.sync(() => {
           for (const event of chunk) {
-            this.emit(event.type, event)
+            if (event.type === "response.output_text.delta" || event.type === "response.function_call_arguments.delta") {
+              const key = event.type === "response.output_text.delta"
+                ? `${event.output_index}:${event.content_index}`
+                : `${event.output_index}:arguments`
+              const snapshot = (snapshots.get(key) ?? "") + event.delta
+              snapshots.set(key, snapshot)
+              if (this.listeners.has(event.type)) this.emit(event.type, { ...event, snapshot })
+            } else {
+              this.emit(event.type, event)
+            }
             this.emit("event", event)
           }
         })

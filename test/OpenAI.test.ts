@@ -198,15 +198,21 @@ describe("OpenAI facade against the emulator", () => {
   it("responses.stream: listeners, iteration, and a finalResponse() that is right against this backend", withEnv(async ({ client, emulator, run }) => {
     await run(emulator.script(CodexEmulator.text("Hello from the helper"), CodexEmulator.text("iterated")))
     const deltas: Array<string> = []
+    const snapshots: Array<string> = []
     const types: Array<string> = []
     let ended = false
     const stream = client.responses.stream({ input: "x" })
-      .on("response.output_text.delta", (event) => deltas.push(event.delta))
+      .on("response.output_text.delta", (event) => {
+        deltas.push(event.delta)
+        snapshots.push(event.snapshot)
+      })
       .on("event", (event) => types.push(event.type))
       .on("end", () => (ended = true))
     const response = await stream.finalResponse()
     assert.strictEqual(response.output_text, "Hello from the helper")
     assert.strictEqual(deltas.join(""), "Hello from the helper")
+    assert.strictEqual(snapshots.at(-1), "Hello from the helper", "openai-node's snapshot: the text so far")
+    assert.strictEqual(snapshots[0], deltas[0])
     assert.isAbove(response.output.length, 0, "items rebuilt from output_item.done")
     assert.strictEqual(types.at(-1), "response.completed")
     assert.isTrue(ended && stream.ended && !stream.errored)
