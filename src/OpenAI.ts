@@ -34,6 +34,7 @@ import {
   Duration,
   Effect,
   Either,
+  ExecutionStrategy,
   Exit,
   Layer,
   ManagedRuntime,
@@ -217,13 +218,17 @@ const awaitFiber = <A, E>(fiber: Fiber.RuntimeFiber<A, E>): Promise<Exit.Exit<A,
 // The engine: one runtime, built on first use
 // ---------------------------------------------------------------------------------------
 
+/** How many distinct per-request `timeout` / `maxRetries` pairs keep their services. */
+const maxOverrides = 16
+
 /** The runtime and the per-request overrides of one client. */
 class Engine {
   private managed: ManagedRuntime.ManagedRuntime<never, unknown> | undefined = undefined
   private building: Promise<Runtime.Runtime<never>> | undefined = undefined
   /** The built runtime: calls run on it synchronously once it exists. */
   ready: Runtime.Runtime<never> | undefined = undefined
-  private readonly overrides = new Map<string, Promise<Runtime.Runtime<never>>>()
+  /** Runtimes for per-request `timeout` / `maxRetries`, most recently used last; each in its own scope. */
+  private readonly overrides = new Map<string, { readonly runtime: Promise<Runtime.Runtime<never>>; readonly scope: Scope.CloseableScope }>()
   private readonly scope: Scope.CloseableScope = Effect.runSync(Scope.make())
   private closed = false
 
@@ -250,16 +255,33 @@ class Engine {
     const maxRetries = options?.maxRetries
     if (timeout === undefined && maxRetries === undefined) return this.ready ?? this.runtime()
     const key = `${timeout}|${maxRetries}`
-    let override = this.overrides.get(key)
-    if (override === undefined) {
-      override = this.runtime().then((base) => this.override(base, timeout, maxRetries))
-      this.overrides.set(key, override)
-      override.catch(() => this.overrides.delete(key))
+    const cached = this.overrides.get(key)
+    if (cached !== undefined) {
+      this.overrides.delete(key)
+      this.overrides.set(key, cached)
+      return cached.runtime
     }
-    return override
+    const scope = Effect.runSync(Scope.fork(this.scope, ExecutionStrategy.sequential))
+    const runtime = this.runtime().then((base) => this.override(base, scope, timeout, maxRetries))
+    this.overrides.set(key, { runtime, scope })
+    runtime.catch(() => this.overrides.delete(key))
+    // A program computing its timeouts must not grow this without bound: forget the oldest.
+    if (this.overrides.size > maxOverrides) {
+      const [oldest] = this.overrides
+      if (oldest !== undefined) {
+        this.overrides.delete(oldest[0])
+        void oldest[1].runtime.finally(() => Effect.runPromise(Scope.close(oldest[1].scope, Exit.void))).catch(() => undefined)
+      }
+    }
+    return runtime
   }
 
-  private override(base: Runtime.Runtime<never>, timeout: number | undefined, maxRetries: number | undefined) {
+  private override(
+    base: Runtime.Runtime<never>,
+    scope: Scope.Scope,
+    timeout: number | undefined,
+    maxRetries: number | undefined
+  ) {
     const context = base.context
     const config = Context.getOption(context, CodexConfig.CodexConfig)
     const auth = Context.getOption(context, CodexAuth.CodexAuth)
@@ -284,7 +306,7 @@ class Engine {
       )
       const services = yield* Layer.buildWithScope(
         CodexClient.layerServices.pipe(Layer.provide(Layer.succeedContext(dependencies))),
-        this.scope
+        scope
       )
       return Runtime.make({
         context: Context.merge(context, Context.merge(dependencies, services)),

@@ -331,6 +331,9 @@ describe("OpenAI facade against the emulator", () => {
     assert.lengthOf(await run(emulator.requests), 3)
     // the override's services are reused for the same options
     assert.strictEqual((await client.codex.usage({ maxRetries: 0 })).plan_type, "plus")
+    // many distinct options: the oldest overrides are forgotten (and rebuilt when asked again)
+    for (let i = 0; i < 20; i++) assert.strictEqual((await client.codex.usage({ timeout: 10_000 + i })).plan_type, "plus")
+    assert.strictEqual((await client.codex.usage({ timeout: 10_000 })).plan_type, "plus")
   }))
 
   it("per-request timeout: a server that never answers rejects with Timeout (APIConnectionTimeoutError)", async () => {
