@@ -99,7 +99,8 @@ export interface ClientOptions extends CodexConfig.Options {
  *   (`maxStreamRetries`), so `maxRetries: 0` sends exactly once.
  *
  * `timeout` and `maxRetries` rebuild the endpoint services over the modified configuration
- * once per distinct pair (kept until `close()`); they need a stack that provides
+ * once per distinct pair (the 16 most recently used pairs are kept; the credentials, the
+ * token store and the HTTP connections stay shared); they need a stack that provides
  * `CodexConfig`, `CodexAuth`, `TokenStore` and an `HttpClient` (the live stack and
  * `CodexEmulator.layerClient` do) and are ignored over one that does not (`CodexClient.layerTest`).
  *
