@@ -10,6 +10,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { mkdirSync, writeFileSync } from "node:fs"
 import OpenAI from "openai"
 import { CodexAuth, CodexConfig, CodexEmulator, Responses, ResponseStreamEvent } from "../src/index.js"
+import { CodexOpenAI } from "../src/OpenAI.js"
 import { scenario, start } from "./server.js"
 import type { BenchServer, ScenarioName } from "./server.js"
 import { chart } from "./svg.js"
@@ -150,19 +151,22 @@ const openaiContender = (server: BenchServer): Contender => {
   }
 }
 
+/** The SDK's Responses service over a bench scenario: what the Effect and Promise contenders both run. */
+const sdkLayer = (server: BenchServer, scenario: ScenarioName) =>
+  Responses.layer.pipe(
+    Layer.provide(Layer.mergeAll(
+      CodexConfig.layer({ codexBaseUrl: server.url(scenario), maxStreamRetries: 0, maxRetries: 0 }),
+      CodexAuth.layerTokens({ accessToken: CodexEmulator.fakeJwt({}) }),
+      NodeHttpClient.layerUndici
+    ))
+  )
+
 const sdkContender = (server: BenchServer) => {
   const runtimes = new Map<ScenarioName, ManagedRuntime.ManagedRuntime<Responses.Responses, unknown>>()
   const runtime = (scenario: ScenarioName) => {
     let rt = runtimes.get(scenario)
     if (rt === undefined) {
-      const layer = Responses.layer.pipe(
-        Layer.provide(Layer.mergeAll(
-          CodexConfig.layer({ codexBaseUrl: server.url(scenario), maxStreamRetries: 0, maxRetries: 0 }),
-          CodexAuth.layerTokens({ accessToken: CodexEmulator.fakeJwt({}) }),
-          NodeHttpClient.layerUndici
-        ))
-      )
-      rt = ManagedRuntime.make(layer)
+      rt = ManagedRuntime.make(sdkLayer(server, scenario))
       runtimes.set(scenario, rt)
     }
     return rt
@@ -216,6 +220,40 @@ const sdkContender = (server: BenchServer) => {
       }),
     dispose: async () => {
       for (const rt of runtimes.values()) await rt.dispose()
+    }
+  }
+  return contender
+}
+
+/** The Promise facade (`CodexOpenAI`) over the same stack: what it adds to the Effect path. */
+const facadeContender = (server: BenchServer) => {
+  const clients = new Map<ScenarioName, CodexOpenAI>()
+  const client = (scenario: ScenarioName) => {
+    let c = clients.get(scenario)
+    if (c === undefined) {
+      c = new CodexOpenAI({ layer: sdkLayer(server, scenario) })
+      clients.set(scenario, c)
+    }
+    return c
+  }
+  const contender: Contender & { readonly dispose: () => Promise<void> } = {
+    name: "codex-backend-sdk (Promise facade)",
+    collect: async (scenario) => (await client(scenario).responses.create({ input: "bench" })).output_text,
+    each: async (scenario) => {
+      let chars = 0
+      for await (const event of await client(scenario).responses.create({ input: "bench", stream: true })) {
+        if (event.type === "response.output_text.delta") chars += event.delta.length
+      }
+      return chars
+    },
+    interrupt: async (scenario) => {
+      for await (const event of await client(scenario).responses.create({ input: "bench", stream: true })) {
+        if (event.type === "response.output_text.delta") return performance.now() // `break`: the iterator's return() closes it
+      }
+      return performance.now()
+    },
+    dispose: async () => {
+      for (const c of clients.values()) await c.close()
     }
   }
   return contender
@@ -300,7 +338,8 @@ const main = async () => {
   const raw = rawContender(server)
   const openai = openaiContender(server)
   const sdk = sdkContender(server)
-  const contenders = [raw, openai, sdk]
+  const facade = facadeContender(server)
+  const contenders = [raw, openai, sdk, facade]
   const rows: Array<Row> = []
   const expected = scenario("big").text // rendered here too, the same way as in the server
 
@@ -388,6 +427,7 @@ const main = async () => {
   }
 
   await sdk.dispose()
+  await facade.dispose()
   await server.close()
 
   const names = contenders.map((c) => c.name)
@@ -405,6 +445,14 @@ const main = async () => {
       return row.values === row.ratios ? `${fmt(v)} ${row.unit}` : `${fmt(v)} ${row.unit} (${r.toFixed(2)} ×)`
     })
     console.log(`| ${row.measure} | ${cells.join(" | ")} | ${row.target} | ${row.pass ? "meets" : "MISSES"} |`)
+  }
+  console.log(`\nThe Promise facade against the Effect path (its cost; target ≤ 1.10 × on the collected and small-request rows):`)
+  for (const row of rows.slice(0, 4)) {
+    const effect = row.values[sdk.name]
+    const promise = row.values[facade.name]
+    if (effect !== undefined && promise !== undefined) {
+      console.log(`- ${row.measure}: ${(row.higherIsBetter ? effect / promise : promise / effect).toFixed(3)} ×`)
+    }
   }
   const results = { date: new Date().toISOString(), node: process.versions.node, reps, rows }
   const dir = new URL("./results/", import.meta.url).pathname

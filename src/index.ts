@@ -82,6 +82,22 @@ export * as Models from "./Models.js"
 export * as OAuth from "./OAuth.js"
 
 /**
+ * The Promise client in openai-node's shape (`new OpenAI()`, `client.responses.create(...)`),
+ * for code that does not use Effect. Importing it runs nothing; its runtime is built by
+ * the first call. Also at `codex-backend-sdk/OpenAI`, whose default export is the class.
+ *
+ * @since 0.1.0
+ */
+export * as OpenAI from "./OpenAI.js"
+
+/**
+ * The Promise client's class, at the top level: `new CodexOpenAI()`.
+ *
+ * @since 0.1.0
+ */
+export { CodexOpenAI } from "./OpenAI.js"
+
+/**
  * `x-codex-*` rate-limit snapshots.
  *
  * @since 0.1.0

@@ -1,0 +1,1151 @@
+/**
+ * The Promise client, in openai-node's shape, for code that does not use Effect:
+ * `new OpenAI()`, `await client.authenticate()`, `await client.responses.create(...)`,
+ * `for await (const event of stream)`.
+ *
+ * It is a thin facade over one `ManagedRuntime` of the live stack (`CodexClient.layerWith`),
+ * not a second implementation: every call runs the Effect service of its group, and
+ * rejects with that service's typed error (`CodexError.RateLimited`, `AuthExpired`, ...).
+ * Building a client does no I/O; the runtime is built by the first call.
+ *
+ * @example
+ * ```ts
+ * import OpenAI from "codex-backend-sdk/OpenAI"
+ *
+ * const client = await new OpenAI().authenticate()
+ * const response = await client.responses.create({ model: "gpt-5.4", input: "Explain quicksort." })
+ * console.log(response.output_text)
+ *
+ * const stream = await client.responses.create({ input: "Say hi five times.", stream: true })
+ * for await (const event of stream) {
+ *   if (event.type === "response.output_text.delta") process.stdout.write(event.delta)
+ * }
+ * await client.close()
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { HttpClient } from "@effect/platform"
+import type { Fiber } from "effect"
+import {
+  Cause,
+  Chunk,
+  Context,
+  Duration,
+  Effect,
+  Either,
+  ExecutionStrategy,
+  Exit,
+  Layer,
+  ManagedRuntime,
+  Option,
+  Redacted,
+  Runtime,
+  Scope,
+  Stream as EffectStream
+} from "effect"
+import * as Audio from "./Audio.js"
+import * as CodexAccount from "./CodexAccount.js"
+import * as CodexAuth from "./CodexAuth.js"
+import * as CodexClient from "./CodexClient.js"
+import * as CodexConfig from "./CodexConfig.js"
+import * as CodexError from "./CodexError.js"
+import * as Embeddings from "./Embeddings.js"
+import * as Models from "./Models.js"
+import * as OAuth from "./OAuth.js"
+import * as Realtime from "./Realtime.js"
+import type { CompactedResponse, Response } from "./Response.js"
+import * as ResponseCollector from "./ResponseCollector.js"
+import * as Responses from "./Responses.js"
+import type { EventOf, ResponseStreamEvent } from "./ResponseStreamEvent.js"
+import * as TokenStore from "./TokenStore.js"
+
+// ---------------------------------------------------------------------------------------
+// Options and errors
+// ---------------------------------------------------------------------------------------
+
+/**
+ * The options of `new OpenAI(options)`: every `CodexConfig` option (base URLs,
+ * `codexHome`, timeouts, retries, `parameterPolicy`...), over the environment
+ * (`CODEX_HOME`, `CODEX_BASE_URL`, ...), plus openai-node's `timeout` and `layer`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClientOptions extends CodexConfig.Options {
+  /**
+   * openai-node's `timeout`: how many milliseconds to wait for a reply's headers, per
+   * attempt (sets `requestTimeout`).
+   */
+  readonly timeout?: number | undefined
+  /**
+   * Runs the client over another stack instead of the live one, e.g.
+   * `CodexEmulator.layerClient()` or `CodexClient.layerTest({...})`. The configuration
+   * options above are then ignored: the layer brings its own. A group whose service the
+   * layer lacks rejects with an `Error` naming it.
+   */
+  readonly layer?: Layer.Layer<never, unknown> | undefined
+}
+
+/**
+ * openai-node's per-request options, the second argument of every method.
+ *
+ * - `signal`: aborting it interrupts the call (and closes its HTTP connection at once);
+ *   the call rejects with {@link APIUserAbortError}.
+ * - `timeout`: milliseconds to wait for the reply's headers, per attempt (the call's
+ *   `requestTimeout`); a stream's idle timeout is `streamIdleTimeout`, unchanged.
+ * - `maxRetries`: retries of a failure before the first byte (the call's `maxRetries`);
+ *   it also caps the whole-request redo of a collected `responses.create` after a cut stream
+ *   (`maxStreamRetries`), so `maxRetries: 0` sends exactly once.
+ *
+ * `timeout` and `maxRetries` rebuild the endpoint services over the modified configuration
+ * once per distinct pair (the 16 most recently used pairs are kept; the credentials, the
+ * token store and the HTTP connections stay shared); they need a stack that provides
+ * `CodexConfig`, `CodexAuth`, `TokenStore` and an `HttpClient` (the live stack and
+ * `CodexEmulator.layerClient` do) and are ignored over one that does not (`CodexClient.layerTest`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestOptions {
+  readonly signal?: AbortSignal | undefined
+  readonly timeout?: number | undefined
+  readonly maxRetries?: number | undefined
+}
+
+/**
+ * The rejection of a call whose `AbortSignal` fired, or of a stream that was aborted
+ * (openai-node's class of the same name).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class APIUserAbortError extends Error {
+  readonly _tag = "Aborted" as const
+  readonly status: undefined = undefined
+  readonly requestId: undefined = undefined
+  constructor(message = "Request was aborted.") {
+    super(message)
+    this.name = "APIUserAbortError"
+  }
+}
+
+/**
+ * openai-node's name for {@link CodexError.RateLimited} (HTTP 429: usage or rate limit).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const RateLimitError = CodexError.RateLimited
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type RateLimitError = CodexError.RateLimited
+
+/**
+ * openai-node's name for {@link CodexError.AuthExpired} (missing, expired or rejected credentials).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const AuthenticationError = CodexError.AuthExpired
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type AuthenticationError = CodexError.AuthExpired
+
+/**
+ * openai-node's name for {@link CodexError.NotFound}.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const NotFoundError = CodexError.NotFound
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type NotFoundError = CodexError.NotFound
+
+/**
+ * openai-node's name for {@link CodexError.TransportError} (the backend could not be reached).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const APIConnectionError = CodexError.TransportError
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type APIConnectionError = CodexError.TransportError
+
+/**
+ * openai-node's name for {@link CodexError.Timeout}.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const APIConnectionTimeoutError = CodexError.Timeout
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type APIConnectionTimeoutError = CodexError.Timeout
+
+/** What a rejected call rejects with: the typed failure itself, never a wrapper. */
+const toRejection = (cause: Cause.Cause<unknown>): unknown => {
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure)) {
+    const error = failure.value
+    return error instanceof Error ? error : new Error(String(error), { cause: error })
+  }
+  if (Cause.isInterruptedOnly(cause)) return new APIUserAbortError()
+  const defect = Cause.squash(cause)
+  return defect instanceof Error ? defect : new Error(String(defect), { cause: defect })
+}
+
+const settle = <A, E>(exit: Exit.Exit<A, E>): A => {
+  if (Exit.isSuccess(exit)) return exit.value
+  throw toRejection(exit.cause)
+}
+
+const awaitFiber = <A, E>(fiber: Fiber.RuntimeFiber<A, E>): Promise<Exit.Exit<A, E>> =>
+  new Promise((resolve) => fiber.addObserver(resolve))
+
+// ---------------------------------------------------------------------------------------
+// The engine: one runtime, built on first use
+// ---------------------------------------------------------------------------------------
+
+/** How many distinct per-request `timeout` / `maxRetries` pairs keep their services. */
+const maxOverrides = 16
+
+/** The runtime and the per-request overrides of one client. */
+class Engine {
+  private managed: ManagedRuntime.ManagedRuntime<never, unknown> | undefined = undefined
+  private building: Promise<Runtime.Runtime<never>> | undefined = undefined
+  /** The built runtime: calls run on it synchronously once it exists. */
+  ready: Runtime.Runtime<never> | undefined = undefined
+  /** Runtimes for per-request `timeout` / `maxRetries`, most recently used last; each in its own scope. */
+  private readonly overrides = new Map<string, { readonly runtime: Promise<Runtime.Runtime<never>>; readonly scope: Scope.CloseableScope }>()
+  private readonly scope: Scope.CloseableScope = Effect.runSync(Scope.make())
+  private closed = false
+
+  constructor(private readonly layer: () => Layer.Layer<never, unknown>) {}
+
+  runtime(): Promise<Runtime.Runtime<never>> {
+    if (this.closed) return Promise.reject(new Error("This client was closed."))
+    if (this.ready !== undefined) return Promise.resolve(this.ready)
+    if (this.building === undefined) {
+      const managed = ManagedRuntime.make(this.layer())
+      this.managed = managed
+      this.building = Effect.runPromiseExit(managed.runtimeEffect).then((exit) => {
+        const runtime = settle(exit)
+        this.ready = runtime
+        return runtime
+      })
+    }
+    return this.building
+  }
+
+  /** The runtime for a call with these options: the base one, or one whose services see a modified configuration. */
+  runtimeFor(options: RequestOptions | undefined): Runtime.Runtime<never> | Promise<Runtime.Runtime<never>> {
+    const timeout = options?.timeout
+    const maxRetries = options?.maxRetries
+    if (timeout === undefined && maxRetries === undefined) return this.ready ?? this.runtime()
+    const key = `${timeout}|${maxRetries}`
+    const cached = this.overrides.get(key)
+    if (cached !== undefined) {
+      this.overrides.delete(key)
+      this.overrides.set(key, cached)
+      return cached.runtime
+    }
+    const scope = Effect.runSync(Scope.fork(this.scope, ExecutionStrategy.sequential))
+    const runtime = this.runtime().then((base) => this.override(base, scope, timeout, maxRetries))
+    this.overrides.set(key, { runtime, scope })
+    runtime.catch(() => this.overrides.delete(key))
+    // A program computing its timeouts must not grow this without bound: forget the oldest.
+    if (this.overrides.size > maxOverrides) {
+      const [oldest] = this.overrides
+      if (oldest !== undefined) {
+        this.overrides.delete(oldest[0])
+        void oldest[1].runtime.finally(() => Effect.runPromise(Scope.close(oldest[1].scope, Exit.void))).catch(() => undefined)
+      }
+    }
+    return runtime
+  }
+
+  private override(
+    base: Runtime.Runtime<never>,
+    scope: Scope.Scope,
+    timeout: number | undefined,
+    maxRetries: number | undefined
+  ) {
+    const context = base.context
+    const config = Context.getOption(context, CodexConfig.CodexConfig)
+    const auth = Context.getOption(context, CodexAuth.CodexAuth)
+    const http = Context.getOption(context, HttpClient.HttpClient)
+    const store = Context.getOption(context, TokenStore.TokenStore)
+    if (Option.isNone(config) || Option.isNone(auth) || Option.isNone(http) || Option.isNone(store)) {
+      return Promise.resolve(base)
+    }
+    const build = Effect.gen(this, function*() {
+      const modified = yield* CodexConfig.make({
+        ...config.value,
+        ...(timeout === undefined ? {} : { requestTimeout: Duration.millis(timeout) }),
+        ...(maxRetries === undefined ? {} : {
+          maxRetries,
+          maxStreamRetries: Math.min(config.value.maxStreamRetries, maxRetries)
+        })
+      })
+      const dependencies = Context.make(CodexConfig.CodexConfig, modified).pipe(
+        Context.add(CodexAuth.CodexAuth, auth.value),
+        Context.add(HttpClient.HttpClient, http.value),
+        Context.add(TokenStore.TokenStore, store.value)
+      )
+      const services = yield* Layer.buildWithScope(
+        CodexClient.layerServices.pipe(Layer.provide(Layer.succeedContext(dependencies))),
+        scope
+      )
+      return Runtime.make({
+        context: Context.merge(context, Context.merge(dependencies, services)),
+        runtimeFlags: base.runtimeFlags,
+        fiberRefs: base.fiberRefs
+      })
+    })
+    return Runtime.runPromiseExit(base)(build).then(settle)
+  }
+
+  /** Runs one call of a group's service. */
+  run<I, S, A, E>(
+    tag: Context.Tag<I, S>,
+    use: (service: S) => Effect.Effect<A, E>,
+    options: RequestOptions | undefined
+  ): Promise<A> {
+    const signal = options?.signal
+    if (signal?.aborted === true) return Promise.reject(new APIUserAbortError())
+    const runtime = this.runtimeFor(options)
+    if (!(runtime instanceof Promise)) return runOn(runtime, tag, use, signal)
+    return runtime.then((rt) => runOn(rt, tag, use, signal))
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.ready = undefined
+    await Effect.runPromise(Scope.close(this.scope, Exit.void))
+    if (this.managed !== undefined) await this.managed.dispose()
+  }
+}
+
+const serviceOf = <I, S>(runtime: Runtime.Runtime<never>, tag: Context.Tag<I, S>): S => {
+  const service = Context.getOption(runtime.context, tag)
+  if (Option.isNone(service)) throw new Error(`This client's layer does not provide ${tag.key}.`)
+  return service.value
+}
+
+const runOn = <I, S, A, E>(
+  runtime: Runtime.Runtime<never>,
+  tag: Context.Tag<I, S>,
+  use: (service: S) => Effect.Effect<A, E>,
+  signal: AbortSignal | undefined
+): Promise<A> => {
+  let effect: Effect.Effect<A, E>
+  try {
+    effect = use(serviceOf(runtime, tag))
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  return Runtime.runPromiseExit(runtime)(effect, signal === undefined ? undefined : { signal }).then(settle)
+}
+
+// ---------------------------------------------------------------------------------------
+// Streams
+// ---------------------------------------------------------------------------------------
+
+/**
+ * A streamed reply, as openai-node's `Stream`: async iterable once, with the
+ * `controller` that owns its HTTP request. Breaking out of the loop, throwing inside it,
+ * or `controller.abort()` closes the connection at once (an abort while a `next()` is
+ * pending rejects it with {@link APIUserAbortError}). A failure of the stream is thrown
+ * from the loop as the SDK's typed error.
+ *
+ * @since 0.1.0
+ * @category streaming
+ */
+export class Stream<Item> implements AsyncIterable<Item> {
+  /** Aborting it closes the HTTP connection. */
+  readonly controller: AbortController = new AbortController()
+  private chunk: ReadonlyArray<Item> = []
+  private index = 0
+  private done = false
+  private failure: { readonly error: unknown } | undefined = undefined
+  private iterated = false
+  private fiber: Fiber.RuntimeFiber<Chunk.Chunk<Item>, Option.Option<unknown>> | undefined = undefined
+  private closing: Promise<void> | undefined = undefined
+  /** Detaches the per-request signal, so a long-lived signal does not keep finished streams. */
+  private unlink: () => void = () => undefined
+
+  private constructor(
+    private readonly runtime: Runtime.Runtime<never>,
+    private readonly scope: Scope.CloseableScope,
+    private readonly pull: Effect.Effect<Chunk.Chunk<Item>, Option.Option<unknown>>
+  ) {
+    this.controller.signal.addEventListener("abort", () => void this.cancel(), { once: true })
+  }
+
+  /**
+   * Opens an Effect stream on a runtime and reads its first chunk, so that a failure to
+   * connect (a 429, an expired login) rejects here, as openai-node's `create` does.
+   *
+   * @internal
+   */
+  static async open<Item, E>(
+    runtime: Runtime.Runtime<never>,
+    stream: EffectStream.Stream<Item, E>,
+    signal: AbortSignal | undefined
+  ): Promise<Stream<Item>> {
+    if (signal?.aborted === true) throw new APIUserAbortError()
+    const scope = Effect.runSync(Scope.make())
+    const pull = await Runtime.runPromise(runtime)(Scope.extend(EffectStream.toPull(stream), scope))
+    const opened = new Stream<Item>(runtime, scope, pull)
+    if (signal !== undefined) {
+      const abort = () => opened.controller.abort()
+      signal.addEventListener("abort", abort, { once: true })
+      opened.unlink = () => signal.removeEventListener("abort", abort)
+      if (signal.aborted) abort()
+    }
+    await opened.fill()
+    return opened
+  }
+
+  /** Pulls the next chunk; at the end, or on failure, closes the scope. */
+  private async fill(): Promise<void> {
+    if (this.failure !== undefined) throw this.failure.error
+    if (this.done) return
+    const fiber = Runtime.runFork(this.runtime)(this.pull)
+    this.fiber = fiber
+    const exit = await awaitFiber(fiber)
+    this.fiber = undefined
+    if (Exit.isSuccess(exit)) {
+      this.chunk = Chunk.toReadonlyArray(exit.value)
+      this.index = 0
+      return
+    }
+    const failure = Cause.failureOption(exit.cause)
+    if (Option.isSome(failure) && Option.isNone(failure.value)) {
+      this.done = true
+      await this.cancel()
+      return
+    }
+    const error = Option.isSome(failure) && Option.isSome(failure.value)
+      ? failure.value.value
+      : toRejection(Cause.map(exit.cause, () => undefined))
+    this.failure = { error: this.controller.signal.aborted ? new APIUserAbortError() : error }
+    await this.cancel()
+    throw this.failure.error
+  }
+
+  /** Interrupts a pending pull and closes the request's scope (idempotent). */
+  private cancel(): Promise<void> {
+    if (this.closing === undefined) {
+      if (!this.done && this.failure === undefined) {
+        // Aborted: what was read but not yet consumed is dropped, as the connection is.
+        this.failure = { error: new APIUserAbortError() }
+        this.chunk = []
+      }
+      this.done = true
+      this.unlink()
+      const fiber = this.fiber
+      this.closing = Runtime.runPromise(this.runtime)(
+        Effect.zipRight(
+          fiber === undefined ? Effect.void : fiber.interruptAsFork(fiber.id()),
+          Scope.close(this.scope, Exit.void)
+        )
+      )
+    }
+    return this.closing
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Item> {
+    if (this.iterated) throw new Error("Cannot iterate over a consumed stream, use `.tee()` to split the stream.")
+    this.iterated = true
+    return {
+      next: async (): Promise<IteratorResult<Item>> => {
+        for (;;) {
+          if (this.index < this.chunk.length) {
+            const value = this.chunk[this.index++]
+            if (value !== undefined) return { done: false, value }
+            continue
+          }
+          if (this.failure !== undefined && this.failure.error instanceof APIUserAbortError && this.closing !== undefined) {
+            // Aborted by the controller: openai-node's loop ends with the abort error.
+            throw this.failure.error
+          }
+          if (this.done) return { done: true, value: undefined }
+          await this.fill()
+        }
+      },
+      return: async (): Promise<IteratorResult<Item>> => {
+        this.chunk = []
+        this.done = true
+        this.failure = undefined
+        await this.cancel()
+        return { done: true, value: undefined }
+      }
+    }
+  }
+}
+
+/**
+ * The listeners of a {@link ResponseStream}: one per event type, plus `event` (every
+ * event), `connect`, `end`, `error` and `abort`, as openai-node's.
+ *
+ * @since 0.1.0
+ * @category streaming
+ */
+export type ResponseStreamListeners =
+  & { readonly [K in Exclude<ResponseStreamEvent["type"], SnapshotType>]: (event: EventOf<K>) => void }
+  & { readonly [K in SnapshotType]: (event: EventOf<K> & { readonly snapshot: string }) => void }
+  & {
+    readonly event: (event: ResponseStreamEvent) => void
+    readonly connect: () => void
+    readonly end: () => void
+    readonly error: (error: unknown) => void
+    readonly abort: (error: APIUserAbortError) => void
+  }
+
+type Listener = (value: unknown) => void
+
+/** The delta events whose listeners also get the text so far, as openai-node's `snapshot`. */
+type SnapshotType = "response.output_text.delta" | "response.function_call_arguments.delta"
+
+/**
+ * openai-node's `client.responses.stream(...)` helper: it starts at once, is async
+ * iterable (stopping early aborts the request), calls `on(...)` listeners (text and
+ * argument deltas with openai-node's `snapshot`, the text so far), and
+ * `finalResponse()` resolves to the whole `Response` built by the SDK's collector (items
+ * rebuilt from `output_item.done`, `output_text` set): right against this backend,
+ * whose `response.completed` carries an empty `output`.
+ *
+ * @since 0.1.0
+ * @category streaming
+ */
+export class ResponseStream implements AsyncIterable<ResponseStreamEvent> {
+  /** Aborting it closes the HTTP connection (same as `abort()`). */
+  readonly controller: AbortController = new AbortController()
+  private readonly listeners = new Map<string, Array<{ readonly listener: Listener; readonly once: boolean }>>()
+  private readonly final: Promise<Response>
+  private state: "running" | "ended" | "errored" | "aborted" = "running"
+
+  /** @internal */
+  constructor(
+    runtime: Runtime.Runtime<never> | Promise<Runtime.Runtime<never>>,
+    open: (runtime: Runtime.Runtime<never>) => EffectStream.Stream<ResponseStreamEvent, unknown>,
+    signal: AbortSignal | undefined
+  ) {
+    const abort = () => this.abort()
+    signal?.addEventListener("abort", abort, { once: true })
+    if (signal?.aborted === true) this.controller.abort()
+    this.final = Promise.resolve(runtime).then((rt) => {
+      if (this.controller.signal.aborted) throw new APIUserAbortError()
+      const snapshots = new Map<string, string>()
+      const emit = (chunk: Chunk.Chunk<ResponseStreamEvent>) =>
+        Effect.sync(() => {
+          for (const event of chunk) {
+            if (event.type === "response.output_text.delta" || event.type === "response.function_call_arguments.delta") {
+              const key = event.type === "response.output_text.delta"
+                ? `${event.output_index}:${event.content_index}`
+                : `${event.output_index}:arguments`
+              const snapshot = (snapshots.get(key) ?? "") + event.delta
+              snapshots.set(key, snapshot)
+              if (this.listeners.has(event.type)) this.emit(event.type, { ...event, snapshot })
+            } else {
+              this.emit(event.type, event)
+            }
+            this.emit("event", event)
+          }
+        })
+      let connected = false
+      const collected = ResponseCollector.fold((push) =>
+        EffectStream.runForEachChunk(open(rt), (chunk) => {
+          if (!connected) {
+            connected = true
+            this.emit("connect", undefined)
+          }
+          push(chunk)
+          return emit(chunk)
+        })
+      )
+      const fiber = Runtime.runFork(rt)(collected)
+      const onAbort = () => fiber.unsafeInterruptAsFork(fiber.id())
+      this.controller.signal.addEventListener("abort", onAbort, { once: true })
+      return awaitFiber(fiber).then((exit) => {
+        this.controller.signal.removeEventListener("abort", onAbort)
+        return settle(exit)
+      })
+    }).then(
+      (response) => {
+        this.state = "ended"
+        this.emit("end", undefined)
+        return response
+      },
+      (error: unknown) => {
+        const aborted = this.controller.signal.aborted
+        const rejection = aborted ? new APIUserAbortError() : error
+        this.state = aborted ? "aborted" : "errored"
+        if (aborted) this.emit("abort", rejection)
+        else this.emit("error", rejection)
+        this.emit("end", undefined)
+        throw rejection
+      }
+    )
+    // A stream nobody awaits must not become an unhandled rejection.
+    this.final.catch(() => undefined).finally(() => signal?.removeEventListener("abort", abort))
+  }
+
+  /** Whether the stream has ended (completed, failed or aborted). */
+  get ended(): boolean {
+    return this.state !== "running"
+  }
+
+  /** Whether the stream failed. */
+  get errored(): boolean {
+    return this.state === "errored"
+  }
+
+  /** Whether the stream was aborted. */
+  get aborted(): boolean {
+    return this.state === "aborted"
+  }
+
+  private emit(event: string, value: unknown): void {
+    const listeners = this.listeners.get(event)
+    if (listeners === undefined || listeners.length === 0) return
+    for (const entry of listeners.slice()) {
+      if (entry.once) this.remove(event, entry.listener)
+      entry.listener(value)
+    }
+  }
+
+  /** Adds a listener for an event type (`"response.output_text.delta"`...), `event`, `end`, `error`, `abort`. */
+  on<K extends keyof ResponseStreamListeners>(event: K, listener: ResponseStreamListeners[K]): this {
+    return this.add(event, listener, false)
+  }
+
+  /** Adds a listener called once. */
+  once<K extends keyof ResponseStreamListeners>(event: K, listener: ResponseStreamListeners[K]): this {
+    return this.add(event, listener, true)
+  }
+
+  /** Removes a listener. */
+  off<K extends keyof ResponseStreamListeners>(event: K, listener: ResponseStreamListeners[K]): this {
+    return this.remove(event, listener)
+  }
+
+  private remove(event: string, listener: unknown): this {
+    const listeners = this.listeners.get(event)
+    if (listeners !== undefined) {
+      const at = listeners.findIndex((entry) => entry.listener === listener)
+      if (at !== -1) listeners.splice(at, 1)
+    }
+    return this
+  }
+
+  private add(event: string, listener: unknown, once: boolean): this {
+    // Listeners are stored untyped; `on`'s signature ties each to its event.
+    const stored = listener as Listener
+    const listeners = this.listeners.get(event)
+    if (listeners === undefined) this.listeners.set(event, [{ listener: stored, once }])
+    else listeners.push({ listener: stored, once })
+    return this
+  }
+
+  /** Closes the HTTP connection; `finalResponse()` and a running loop reject with {@link APIUserAbortError}. */
+  abort(): void {
+    this.controller.abort()
+  }
+
+  /** Resolves when the stream has ended successfully; rejects as `finalResponse()`. */
+  async done(): Promise<void> {
+    await this.final
+  }
+
+  /**
+   * The whole `Response`, folded from every event by the SDK's collector. Rejects with the
+   * typed error of a failed stream (`ResponseFailed`, `StreamInterrupted`...).
+   */
+  finalResponse(): Promise<Response> {
+    return this.final
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ResponseStreamEvent> {
+    const queue: Array<ResponseStreamEvent> = []
+    const waiting: Array<{ resolve: (result: IteratorResult<ResponseStreamEvent>) => void; reject: (error: unknown) => void }> = []
+    let finished: { readonly error: unknown } | "done" | undefined = undefined
+    const onEvent = (event: ResponseStreamEvent) => {
+      const next = waiting.shift()
+      if (next === undefined) queue.push(event)
+      else next.resolve({ done: false, value: event })
+    }
+    this.on("event", onEvent)
+    const settleAll = () => {
+      for (const next of waiting.splice(0)) {
+        if (finished === "done" || finished === undefined) next.resolve({ done: true, value: undefined })
+        else next.reject(finished.error)
+      }
+    }
+    this.final.then(
+      () => {
+        finished = "done"
+        settleAll()
+      },
+      (error: unknown) => {
+        finished = { error }
+        settleAll()
+      }
+    )
+    return {
+      next: () => {
+        const event = queue.shift()
+        if (event !== undefined) return Promise.resolve({ done: false, value: event })
+        if (finished === "done") return Promise.resolve({ done: true, value: undefined })
+        if (finished !== undefined) return Promise.reject(finished.error)
+        return new Promise((resolve, reject) => void waiting.push({ resolve, reject }))
+      },
+      return: async () => {
+        this.off("event", onEvent)
+        if (this.state === "running") {
+          this.abort()
+          await this.final.catch(() => undefined)
+        }
+        return { done: true, value: undefined }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Pages
+// ---------------------------------------------------------------------------------------
+
+/**
+ * A page of a list, as openai-node's `Page`: `data`, and async iterable over its items.
+ * The backend's lists are not paginated: there is never a next page.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Page<Item> implements AsyncIterable<Item> {
+  readonly object = "list" as const
+  readonly data: Array<Item>
+  constructor(data: ReadonlyArray<Item>) {
+    this.data = data.slice()
+  }
+  /** The items of this page. */
+  getPaginatedItems(): Array<Item> {
+    return this.data
+  }
+  /** Always `false`. */
+  hasNextPage(): boolean {
+    return false
+  }
+  async *[Symbol.asyncIterator](): AsyncIterator<Item> {
+    yield* this.data
+  }
+}
+
+/**
+ * A promise of a {@link Page} that is itself async iterable over the items, as
+ * openai-node's `PagePromise`: `for await (const model of client.models.list())`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PagePromise<Item> = Promise<Page<Item>> & AsyncIterable<Item>
+
+const pagePromise = <Item>(page: Promise<Page<Item>>): PagePromise<Item> =>
+  Object.assign(page, {
+    async *[Symbol.asyncIterator](): AsyncGenerator<Item> {
+      yield* (await page).data
+    }
+  })
+
+// ---------------------------------------------------------------------------------------
+// The groups
+// ---------------------------------------------------------------------------------------
+
+/**
+ * `client.responses`: `create` (collected, or streamed with `stream: true`), the
+ * `stream` helper, `compact`.
+ *
+ * @since 0.1.0
+ * @category resources
+ */
+export class ResponsesResource {
+  /** @internal */
+  constructor(private readonly engine: Engine) {}
+
+  /** Streams the reply: resolves (once connected) to an async iterable of events. */
+  create(
+    params: Responses.CreateParams & { readonly stream: true },
+    options?: RequestOptions
+  ): Promise<Stream<ResponseStreamEvent>>
+  /** Collects the reply into a `Response` (`output_text` set). */
+  create(params: Responses.CreateParams & { readonly stream?: false | undefined }, options?: RequestOptions): Promise<Response>
+  create(params: Responses.CreateParams, options?: RequestOptions): Promise<Response | Stream<ResponseStreamEvent>>
+  create(params: Responses.CreateParams, options?: RequestOptions): Promise<Response | Stream<ResponseStreamEvent>> {
+    if (params.stream !== true) return this.engine.run(Responses.Responses, (responses) => responses.create(params), options)
+    const signal = options?.signal
+    const open = (runtime: Runtime.Runtime<never>) =>
+      Stream.open(runtime, serviceOf(runtime, Responses.Responses).stream(params), signal)
+    const runtime = this.engine.runtimeFor(options)
+    return runtime instanceof Promise ? runtime.then(open) : open(runtime)
+  }
+
+  /** openai-node's streaming helper: listeners, async iteration, `finalResponse()`, `abort()`. */
+  stream(params: Responses.CreateParams, options?: RequestOptions): ResponseStream {
+    const { stream: _, ...rest } = params
+    return new ResponseStream(
+      this.engine.runtimeFor(options),
+      (runtime) => serviceOf(runtime, Responses.Responses).stream(rest),
+      options?.signal
+    )
+  }
+
+  /** Compacts a history into opaque compaction items. */
+  compact(params: Responses.CompactParams, options?: RequestOptions): Promise<CompactedResponse> {
+    return this.engine.run(Responses.Responses, (responses) => responses.compact(params), options)
+  }
+}
+
+/**
+ * `client.models`: the catalog (`list`, a page) and one model (`retrieve`).
+ *
+ * @since 0.1.0
+ * @category resources
+ */
+export class ModelsResource {
+  /** @internal */
+  constructor(private readonly engine: Engine) {}
+
+  /** The catalog: a page with `data`, async iterable (also directly on the returned promise). */
+  list(options?: RequestOptions): PagePromise<Models.Model> {
+    return pagePromise(this.engine.run(Models.Models, (models) => models.list(), options).then((list) => new Page(list.data)))
+  }
+
+  /** One model; rejects with `NotFound` (openai-node's `NotFoundError`) when there is none. */
+  retrieve(id: string, options?: RequestOptions): Promise<Models.Model> {
+    return this.engine.run(Models.Models, (models) => models.retrieve(id), options)
+  }
+}
+
+/**
+ * `client.realtime`: WebRTC calls and the WebSocket URL and headers.
+ *
+ * @since 0.1.0
+ * @category resources
+ */
+export class RealtimeResource {
+  /** `client.realtime.calls.create({ sdp, session? })`. */
+  readonly calls: {
+    readonly create: (params: Realtime.CallCreateParams, options?: RequestOptions) => Promise<Realtime.RealtimeCall>
+  }
+
+  /** @internal */
+  constructor(private readonly engine: Engine) {
+    this.calls = {
+      create: (params, options) => engine.run(Realtime.Realtime, (realtime) => realtime.calls.create(params), options)
+    }
+  }
+
+  /** `wss://…/v1/realtime?model=<model>`. */
+  websocketUrl(params: { readonly model: string }, options?: RequestOptions): Promise<string> {
+    return this.engine.run(Realtime.Realtime, (realtime) => realtime.websocketUrl(params), options)
+  }
+
+  /**
+   * The WebSocket handshake headers, in the clear (they hold the API key: pass them to
+   * the WebSocket and nowhere else).
+   */
+  websocketHeaders(
+    params?: { readonly sessionId?: string },
+    options?: RequestOptions
+  ): Promise<Readonly<Record<string, string>>> {
+    return this.engine.run(
+      Realtime.Realtime,
+      (realtime) => Effect.map(realtime.websocketHeaders(params), Redacted.value),
+      options
+    )
+  }
+}
+
+/**
+ * `client.embeddings.create(...)`.
+ *
+ * @since 0.1.0
+ * @category resources
+ */
+export class EmbeddingsResource {
+  /** @internal */
+  constructor(private readonly engine: Engine) {}
+
+  /** Vectors as base64 strings. */
+  create(
+    params: Embeddings.CreateParams & { readonly encoding_format: "base64" },
+    options?: RequestOptions
+  ): Promise<Embeddings.CreateEmbeddingResponse<string>>
+  /** Vectors as numbers. */
+  create(params: Embeddings.CreateParams, options?: RequestOptions): Promise<Embeddings.CreateEmbeddingResponse>
+  create(
+    params: Embeddings.CreateParams,
+    options?: RequestOptions
+  ): Promise<Embeddings.CreateEmbeddingResponse | Embeddings.CreateEmbeddingResponse<string>> {
+    return this.engine.run(Embeddings.Embeddings, (embeddings) => embeddings.create(params), options)
+  }
+}
+
+/**
+ * `client.audio.transcriptions`.
+ *
+ * @since 0.1.0
+ * @category resources
+ */
+export class TranscriptionsResource {
+  /** @internal */
+  constructor(private readonly engine: Engine) {}
+
+  /** The plain text. */
+  create(
+    params: Audio.TranscriptionCreateParams & { readonly response_format: "text" },
+    options?: RequestOptions
+  ): Promise<string>
+  /** `{ text, ... }`. */
+  create(params: Audio.TranscriptionCreateParams, options?: RequestOptions): Promise<Audio.Transcription>
+  create(params: Audio.TranscriptionCreateParams, options?: RequestOptions): Promise<Audio.Transcription | string> {
+    return this.engine.run(
+      Audio.Audio,
+      (audio): Effect.Effect<Audio.Transcription | string, CodexError.CodexError> => audio.transcriptions.create(params),
+      options
+    )
+  }
+}
+
+/**
+ * `client.audio`.
+ *
+ * @since 0.1.0
+ * @category resources
+ */
+export class AudioResource {
+  readonly transcriptions: TranscriptionsResource
+  /** @internal */
+  constructor(engine: Engine) {
+    this.transcriptions = new TranscriptionsResource(engine)
+  }
+}
+
+/**
+ * `client.codex`: usage, cloud tasks, environments, memories, custom instructions.
+ *
+ * @since 0.1.0
+ * @category resources
+ */
+export class CodexResource {
+  readonly tasks: {
+    readonly list: (params?: CodexAccount.TaskListParams, options?: RequestOptions) => Promise<CodexAccount.JsonObject>
+    readonly retrieve: (taskId: string, options?: RequestOptions) => Promise<CodexAccount.JsonObject>
+    readonly turns: {
+      readonly list: (taskId: string, options?: RequestOptions) => Promise<CodexAccount.JsonObject>
+      readonly siblingTurns: (taskId: string, turnId: string, options?: RequestOptions) => Promise<CodexAccount.JsonObject>
+    }
+  }
+  readonly environments: {
+    readonly list: (options?: RequestOptions) => Promise<ReadonlyArray<CodexAccount.JsonObject>>
+  }
+  readonly memories: {
+    readonly list: (options?: RequestOptions) => Promise<CodexAccount.JsonObject>
+  }
+  readonly userSystemMessages: {
+    readonly retrieve: (options?: RequestOptions) => Promise<CodexAccount.JsonObject>
+  }
+
+  /** @internal */
+  constructor(private readonly engine: Engine) {
+    const tag = CodexAccount.CodexAccount
+    this.tasks = {
+      list: (params, options) => engine.run(tag, (codex) => codex.tasks.list(params), options),
+      retrieve: (taskId, options) => engine.run(tag, (codex) => codex.tasks.retrieve(taskId), options),
+      turns: {
+        list: (taskId, options) => engine.run(tag, (codex) => codex.tasks.turns.list(taskId), options),
+        siblingTurns: (taskId, turnId, options) =>
+          engine.run(tag, (codex) => codex.tasks.turns.siblingTurns(taskId, turnId), options)
+      }
+    }
+    this.environments = { list: (options) => engine.run(tag, (codex) => codex.environments.list(), options) }
+    this.memories = { list: (options) => engine.run(tag, (codex) => codex.memories.list(), options) }
+    this.userSystemMessages = {
+      retrieve: (options) => engine.run(tag, (codex) => codex.userSystemMessages.retrieve(), options)
+    }
+  }
+
+  /** `GET /wham/usage`: plan, usage windows, credits. */
+  usage(options?: RequestOptions): Promise<CodexAccount.Usage> {
+    return this.engine.run(CodexAccount.CodexAccount, (codex) => codex.usage(), options)
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The client
+// ---------------------------------------------------------------------------------------
+
+/**
+ * The options of `authenticate`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AuthenticateOptions {
+  /**
+   * What to do when `auth.json` holds no usable credentials: run the browser login
+   * (PKCE, callback on `127.0.0.1:1455`), the device-code login, or reject with
+   * `AuthExpired` (`false`). Default: `"browser"` in a terminal, `false` otherwise.
+   */
+  readonly login?: "browser" | "device" | false | undefined
+  /** Receives the browser login's URL (it is also opened in the system browser). */
+  readonly onUrl?: ((url: string) => void) | undefined
+  /** Receives the device login's code and where to enter it (default: printed to stderr). */
+  readonly onCode?: ((code: OAuth.DeviceCode) => void) | undefined
+}
+
+const defaultLogin = (): "browser" | false => (process.stdin.isTTY === true && process.stdout.isTTY === true ? "browser" : false)
+
+/**
+ * The Promise client in openai-node's shape. `new OpenAI()` reads the configuration
+ * from the environment like `CodexClient.layer`; `authenticate()` loads (or obtains)
+ * the ChatGPT login; every group answers in openai-node's casing. Close it with
+ * `close()` (or `await using`); a process that never does still exits.
+ *
+ * @example
+ * ```ts
+ * import { CodexOpenAI, RateLimitError } from "codex-backend-sdk/OpenAI"
+ *
+ * const client = await new CodexOpenAI().authenticate({ login: "device" })
+ * try {
+ *   const stream = client.responses.stream({ input: "Write a haiku." })
+ *   stream.on("response.output_text.delta", (event) => process.stdout.write(event.delta))
+ *   const response = await stream.finalResponse()
+ *   console.log(response.usage?.total_tokens)
+ * } catch (error) {
+ *   if (error instanceof RateLimitError) console.error(`Try again at ${error.resetsAt?.toLocaleString()}`)
+ *   else throw error
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ * @category client
+ */
+export class OpenAI implements AsyncDisposable {
+  /** openai-node's name for `RateLimited`. */
+  static readonly RateLimitError = CodexError.RateLimited
+  /** openai-node's name for `AuthExpired`. */
+  static readonly AuthenticationError = CodexError.AuthExpired
+  /** openai-node's name for `NotFound`. */
+  static readonly NotFoundError = CodexError.NotFound
+  /** openai-node's name for `TransportError`. */
+  static readonly APIConnectionError = CodexError.TransportError
+  /** openai-node's name for `Timeout`. */
+  static readonly APIConnectionTimeoutError = CodexError.Timeout
+  /** The rejection of an aborted call. */
+  static readonly APIUserAbortError = APIUserAbortError
+
+  readonly responses: ResponsesResource
+  readonly models: ModelsResource
+  readonly realtime: RealtimeResource
+  readonly embeddings: EmbeddingsResource
+  readonly audio: AudioResource
+  readonly codex: CodexResource
+  private readonly engine: Engine
+
+  constructor(options: ClientOptions = {}) {
+    const { layer, timeout, ...config } = options
+    this.engine = new Engine(() =>
+      layer ?? CodexClient.layerWith(timeout === undefined ? config : { ...config, requestTimeout: Duration.millis(timeout) })
+    )
+    this.responses = new ResponsesResource(this.engine)
+    this.models = new ModelsResource(this.engine)
+    this.realtime = new RealtimeResource(this.engine)
+    this.embeddings = new EmbeddingsResource(this.engine)
+    this.audio = new AudioResource(this.engine)
+    this.codex = new CodexResource(this.engine)
+  }
+
+  /**
+   * Loads the credentials (`$CODEX_HOME/auth.json`, refreshed when stale) and resolves to
+   * this client. Without usable credentials it runs the chosen login, or rejects with
+   * `AuthExpired` (`login: false`, the default outside a terminal). Over a stack without
+   * `CodexAuth` it resolves at once.
+   */
+  async authenticate(options: AuthenticateOptions = {}): Promise<this> {
+    const login = options.login === undefined ? defaultLogin() : options.login
+    const runtime = await this.engine.runtime()
+    const program = Effect.gen(function*() {
+      const auth = yield* Effect.serviceOption(CodexAuth.CodexAuth)
+      if (Option.isNone(auth)) return
+      const first = yield* Effect.either(auth.value.credentials)
+      if (Either.isRight(first)) return
+      const error = first.left
+      if (error._tag !== "AuthExpired" || login === false) return yield* Effect.fail(error)
+      const store = yield* Effect.serviceOption(TokenStore.TokenStore)
+      const config = yield* Effect.serviceOption(CodexConfig.CodexConfig)
+      const http = yield* Effect.serviceOption(HttpClient.HttpClient)
+      if (Option.isNone(store) || Option.isNone(config) || Option.isNone(http)) return yield* Effect.fail(error)
+      const { onCode, onUrl } = options
+      const signIn = login === "device"
+        ? OAuth.loginDevice(onCode === undefined ? {} : { onCode: (code) => Effect.sync(() => onCode(code)) })
+        : OAuth.login(onUrl === undefined ? {} : { onUrl: (url) => Effect.sync(() => onUrl(url)) })
+      yield* signIn.pipe(
+        Effect.provideService(TokenStore.TokenStore, store.value),
+        Effect.provideService(CodexConfig.CodexConfig, config.value),
+        Effect.provideService(HttpClient.HttpClient, http.value)
+      )
+      yield* auth.value.credentials
+    })
+    settle(await Runtime.runPromiseExit(runtime)(program))
+    return this
+  }
+
+  /** Releases the runtime (connections, the services' scopes). Later calls reject. */
+  close(): Promise<void> {
+    return this.engine.close()
+  }
+
+  /** `await using client = new OpenAI()` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+}
+
+/**
+ * The same class under a name that does not shadow openai-node's `OpenAI`.
+ *
+ * @since 0.1.0
+ * @category client
+ */
+export const CodexOpenAI = OpenAI
+
+/**
+ * @since 0.1.0
+ * @category client
+ */
+export type CodexOpenAI = OpenAI
+
+/**
+ * The client as the module's default export, as openai-node's: `import OpenAI from "codex-backend-sdk/OpenAI"`.
+ *
+ * @since 0.1.0
+ * @category client
+ */
+export default OpenAI
