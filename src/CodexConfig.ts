@@ -349,44 +349,46 @@ export const layerConfig = (config: Config.Config<Options>): Layer.Layer<CodexCo
   Layer.effect(CodexConfig, Effect.flatMap(config, make))
 
 /**
- * A retry policy for the calls of one effect, over the configured one (see
- * {@link withRetryPolicy}).
+ * Retries and timeout for the calls of one effect, over the configured ones (see
+ * {@link withCallPolicy}).
  *
  * @since 0.1.0
  * @category models
  */
-export interface RetryPolicy {
+export interface CallPolicy {
   /** Retries of a request that failed before its first event. */
   readonly maxRetries?: number
   /** Whole-request redos of a collected `responses.create` after its stream broke. */
   readonly maxStreamRetries?: number
   readonly retryBaseDelay?: Duration.Duration
   readonly retryMaxDelay?: Duration.Duration
+  /** How long to wait for a reply's headers, per attempt. */
+  readonly requestTimeout?: Duration.Duration
 }
 
 /**
- * The retry policy in force for the current fiber (empty: the configured one).
+ * The call policy in force for the current fiber (empty: the configured one).
  *
  * @since 0.1.0
  * @category fiber refs
  */
-export const currentRetryPolicy: FiberRef.FiberRef<RetryPolicy> = globalValue(
-  Symbol.for("codex-backend-sdk/CodexConfig/currentRetryPolicy"),
-  () => FiberRef.unsafeMake<RetryPolicy>({})
+export const currentCallPolicy: FiberRef.FiberRef<CallPolicy> = globalValue(
+  Symbol.for("codex-backend-sdk/CodexConfig/currentCallPolicy"),
+  () => FiberRef.unsafeMake<CallPolicy>({})
 )
 
 /**
- * The configuration with the retry policy of the current fiber applied.
+ * The configuration with the call policy of the current fiber applied.
  *
  * @since 0.1.0
  * @category getters
  */
-export const withCurrentRetryPolicy = (config: Service): Effect.Effect<Service> =>
-  Effect.map(FiberRef.get(currentRetryPolicy), (policy) => (Object.keys(policy).length === 0 ? config : { ...config, ...policy }))
+export const withCurrentCallPolicy = (config: Service): Effect.Effect<Service> =>
+  Effect.map(FiberRef.get(currentCallPolicy), (policy) => (Object.keys(policy).length === 0 ? config : { ...config, ...policy }))
 
 /**
- * Runs an effect with another retry policy for every backend call it makes (any endpoint
- * group, `stream` included when the effect runs the stream), e.g. no retries for a
+ * Runs an effect with other retries or another headers timeout for every backend call it
+ * makes (any endpoint group; a `stream` when the effect runs it), e.g. no retries for a
  * latency-sensitive call, more for a batch. Bad numbers fail with `InvalidParameter`.
  *
  * @example
@@ -395,23 +397,23 @@ export const withCurrentRetryPolicy = (config: Service): Effect.Effect<Service> 
  * import { CodexConfig, Responses } from "codex-backend-sdk"
  *
  * const quick = Effect.flatMap(Responses.Responses, (r) => r.create({ input: "ping" })).pipe(
- *   CodexConfig.withRetryPolicy({ maxRetries: 0, maxStreamRetries: 0 })
+ *   CodexConfig.withCallPolicy({ maxRetries: 0, maxStreamRetries: 0 })
  * )
  * ```
  *
  * @since 0.1.0
  * @category combinators
  */
-export const withRetryPolicy: {
-  (policy: RetryPolicy): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidParameter, R>
-  <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E | InvalidParameter, R>
-} = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, policy: RetryPolicy): Effect.Effect<A, E | InvalidParameter, R> => {
+export const withCallPolicy: {
+  (policy: CallPolicy): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidParameter, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, policy: CallPolicy): Effect.Effect<A, E | InvalidParameter, R>
+} = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, policy: CallPolicy): Effect.Effect<A, E | InvalidParameter, R> => {
   for (const key of ["maxRetries", "maxStreamRetries"] as const) {
     const value = policy[key]
     if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
       return Effect.fail(new InvalidParameter({ parameter: key, reason: `must be a whole number >= 0, got ${value}` }))
     }
   }
-  const defined: RetryPolicy = Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined))
-  return Effect.locally(self, currentRetryPolicy, defined)
+  const defined: CallPolicy = Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined))
+  return Effect.locally(self, currentCallPolicy, defined)
 })

@@ -34,7 +34,6 @@ import {
   Duration,
   Effect,
   Either,
-  ExecutionStrategy,
   Exit,
   Layer,
   ManagedRuntime,
@@ -98,11 +97,9 @@ export interface ClientOptions extends CodexConfig.Options {
  *   it also caps the whole-request redo of a collected `responses.create` after a cut stream
  *   (`maxStreamRetries`), so `maxRetries: 0` sends exactly once.
  *
- * `timeout` and `maxRetries` rebuild the endpoint services over the modified configuration
- * once per distinct pair (the 16 most recently used pairs are kept; the credentials, the
- * token store and the HTTP connections stay shared); they need a stack that provides
- * `CodexConfig`, `CodexAuth`, `TokenStore` and an `HttpClient` (the live stack and
- * `CodexEmulator.layerClient` do) and are ignored over one that does not (`CodexClient.layerTest`).
+ * `timeout` and `maxRetries` apply to that call alone (`CodexConfig.withCallPolicy`); a
+ * negative `maxRetries` rejects with `InvalidParameter`. A test stack without live services
+ * (`CodexClient.layerTest`) has nothing to retry: they change nothing there.
  *
  * @since 0.1.0
  * @category models
@@ -219,18 +216,12 @@ const awaitFiber = <A, E>(fiber: Fiber.RuntimeFiber<A, E>): Promise<Exit.Exit<A,
 // The engine: one runtime, built on first use
 // ---------------------------------------------------------------------------------------
 
-/** How many distinct per-request `timeout` / `maxRetries` pairs keep their services. */
-const maxOverrides = 16
-
-/** The runtime and the per-request overrides of one client. */
+/** The runtime of one client, built on first use. */
 class Engine {
   private managed: ManagedRuntime.ManagedRuntime<never, unknown> | undefined = undefined
   private building: Promise<Runtime.Runtime<never>> | undefined = undefined
   /** The built runtime: calls run on it synchronously once it exists. */
   ready: Runtime.Runtime<never> | undefined = undefined
-  /** Runtimes for per-request `timeout` / `maxRetries`, most recently used last; each in its own scope. */
-  private readonly overrides = new Map<string, { readonly runtime: Promise<Runtime.Runtime<never>>; readonly scope: Scope.CloseableScope }>()
-  private readonly scope: Scope.CloseableScope = Effect.runSync(Scope.make())
   private closed = false
 
   constructor(private readonly layer: () => Layer.Layer<never, unknown>) {}
@@ -250,72 +241,9 @@ class Engine {
     return this.building
   }
 
-  /** The runtime for a call with these options: the base one, or one whose services see a modified configuration. */
-  runtimeFor(options: RequestOptions | undefined): Runtime.Runtime<never> | Promise<Runtime.Runtime<never>> {
-    const timeout = options?.timeout
-    const maxRetries = options?.maxRetries
-    if (timeout === undefined && maxRetries === undefined) return this.ready ?? this.runtime()
-    const key = `${timeout}|${maxRetries}`
-    const cached = this.overrides.get(key)
-    if (cached !== undefined) {
-      this.overrides.delete(key)
-      this.overrides.set(key, cached)
-      return cached.runtime
-    }
-    const scope = Effect.runSync(Scope.fork(this.scope, ExecutionStrategy.sequential))
-    const runtime = this.runtime().then((base) => this.override(base, scope, timeout, maxRetries))
-    this.overrides.set(key, { runtime, scope })
-    runtime.catch(() => this.overrides.delete(key))
-    // A program computing its timeouts must not grow this without bound: forget the oldest.
-    if (this.overrides.size > maxOverrides) {
-      const [oldest] = this.overrides
-      if (oldest !== undefined) {
-        this.overrides.delete(oldest[0])
-        void oldest[1].runtime.finally(() => Effect.runPromise(Scope.close(oldest[1].scope, Exit.void))).catch(() => undefined)
-      }
-    }
-    return runtime
-  }
-
-  private override(
-    base: Runtime.Runtime<never>,
-    scope: Scope.Scope,
-    timeout: number | undefined,
-    maxRetries: number | undefined
-  ) {
-    const context = base.context
-    const config = Context.getOption(context, CodexConfig.CodexConfig)
-    const auth = Context.getOption(context, CodexAuth.CodexAuth)
-    const http = Context.getOption(context, HttpClient.HttpClient)
-    const store = Context.getOption(context, TokenStore.TokenStore)
-    if (Option.isNone(config) || Option.isNone(auth) || Option.isNone(http) || Option.isNone(store)) {
-      return Promise.resolve(base)
-    }
-    const build = Effect.gen(this, function*() {
-      const modified = yield* CodexConfig.make({
-        ...config.value,
-        ...(timeout === undefined ? {} : { requestTimeout: Duration.millis(timeout) }),
-        ...(maxRetries === undefined ? {} : {
-          maxRetries,
-          maxStreamRetries: Math.min(config.value.maxStreamRetries, maxRetries)
-        })
-      })
-      const dependencies = Context.make(CodexConfig.CodexConfig, modified).pipe(
-        Context.add(CodexAuth.CodexAuth, auth.value),
-        Context.add(HttpClient.HttpClient, http.value),
-        Context.add(TokenStore.TokenStore, store.value)
-      )
-      const services = yield* Layer.buildWithScope(
-        CodexClient.layerServices.pipe(Layer.provide(Layer.succeedContext(dependencies))),
-        scope
-      )
-      return Runtime.make({
-        context: Context.merge(context, Context.merge(dependencies, services)),
-        runtimeFlags: base.runtimeFlags,
-        fiberRefs: base.fiberRefs
-      })
-    })
-    return Runtime.runPromiseExit(base)(build).then(settle)
+  /** The built runtime, or the promise of it. */
+  current(): Runtime.Runtime<never> | Promise<Runtime.Runtime<never>> {
+    return this.ready ?? this.runtime()
   }
 
   /** Runs one call of a group's service. */
@@ -326,18 +254,48 @@ class Engine {
   ): Promise<A> {
     const signal = options?.signal
     if (signal?.aborted === true) return Promise.reject(new APIUserAbortError())
-    const runtime = this.runtimeFor(options)
-    if (!(runtime instanceof Promise)) return runOn(runtime, tag, use, signal)
-    return runtime.then((rt) => runOn(rt, tag, use, signal))
+    const policy = callPolicy(options)
+    const call = policy === undefined ? use : (service: S) => withPolicy(use(service), policy)
+    const runtime = this.current()
+    if (!(runtime instanceof Promise)) return runOn(runtime, tag, call, signal)
+    return runtime.then((rt) => runOn(rt, tag, call, signal))
   }
 
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     this.ready = undefined
-    await Effect.runPromise(Scope.close(this.scope, Exit.void))
     if (this.managed !== undefined) await this.managed.dispose()
   }
+}
+
+/** openai-node's `timeout` / `maxRetries` as a call policy (`undefined`: the configured one). */
+const callPolicy = (options: RequestOptions | undefined): CodexConfig.CallPolicy | undefined => {
+  const timeout = options?.timeout
+  const maxRetries = options?.maxRetries
+  if (timeout === undefined && maxRetries === undefined) return undefined
+  return {
+    ...(timeout === undefined ? {} : { requestTimeout: Duration.millis(timeout) }),
+    // openai-node's maxRetries bounds every resend: a collected call's redo after a cut stream too.
+    ...(maxRetries === undefined ? {} : { maxRetries, maxStreamRetries: maxRetries })
+  }
+}
+
+const withPolicy = <A, E>(effect: Effect.Effect<A, E>, policy: CodexConfig.CallPolicy) =>
+  Effect.flatMap(Effect.serviceOption(CodexConfig.CodexConfig), (config) =>
+    CodexConfig.withCallPolicy(effect, {
+      ...policy,
+      ...(policy.maxStreamRetries === undefined || Option.isNone(config)
+        ? {}
+        : { maxStreamRetries: Math.min(policy.maxStreamRetries, config.value.maxStreamRetries) })
+    }))
+
+/** A stream whose requests follow `policy` (set for the fiber that runs it, for its lifetime). */
+const streamWithPolicy = <A, E>(stream: EffectStream.Stream<A, E>, options: RequestOptions | undefined): EffectStream.Stream<A, E> => {
+  const policy = callPolicy(options)
+  return policy === undefined
+    ? stream
+    : EffectStream.unwrapScoped(Effect.as(Effect.locallyScoped(CodexConfig.currentCallPolicy, policy), stream))
 }
 
 const serviceOf = <I, S>(runtime: Runtime.Runtime<never>, tag: Context.Tag<I, S>): S => {
@@ -800,8 +758,8 @@ export class ResponsesResource {
     if (params.stream !== true) return this.engine.run(Responses.Responses, (responses) => responses.create(params), options)
     const signal = options?.signal
     const open = (runtime: Runtime.Runtime<never>) =>
-      Stream.open(runtime, serviceOf(runtime, Responses.Responses).stream(params), signal)
-    const runtime = this.engine.runtimeFor(options)
+      Stream.open(runtime, streamWithPolicy(serviceOf(runtime, Responses.Responses).stream(params), options), signal)
+    const runtime = this.engine.current()
     return runtime instanceof Promise ? runtime.then(open) : open(runtime)
   }
 
@@ -809,8 +767,8 @@ export class ResponsesResource {
   stream(params: Responses.CreateParams, options?: RequestOptions): ResponseStream {
     const { stream: _, ...rest } = params
     return new ResponseStream(
-      this.engine.runtimeFor(options),
-      (runtime) => serviceOf(runtime, Responses.Responses).stream(rest),
+      this.engine.current(),
+      (runtime) => streamWithPolicy(serviceOf(runtime, Responses.Responses).stream(rest), options),
       options?.signal
     )
   }

@@ -13,7 +13,7 @@ import type { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Option, Schema, Stream } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
-import { withCurrentRetryPolicy } from "./CodexConfig.js"
+import { withCurrentCallPolicy } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import {
   DecodeError,
@@ -366,7 +366,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
     const body = yield* prepare(params, false)
     // Retries of the whole request after the stream broke: `send` already retried what
     // failed before the first byte, so only mid-stream failures are retried here.
-    const policy = yield* withCurrentRetryPolicy(config)
+    const policy = yield* withCurrentCallPolicy(config)
     return yield* withRetries(
       policy,
       policy.maxStreamRetries,

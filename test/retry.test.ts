@@ -67,7 +67,7 @@ describe("retry schedule (protocol §6.4)", () => {
   })
 })
 
-describe("per-call retry policy (CodexConfig.withRetryPolicy)", () => {
+describe("per-call policy (CodexConfig.withCallPolicy)", () => {
   const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
   const requests = Effect.map(Effect.flatMap(CodexEmulator.CodexEmulator, (e) => e.requests), (r) => r.length)
 
@@ -78,11 +78,11 @@ describe("per-call retry policy (CodexConfig.withRetryPolicy)", () => {
       const models = yield* Models.Models
       const boom = CodexEmulator.http(500, { error: { message: "boom" } })
       yield* emulator.script(boom)
-      const once = yield* Effect.flip(responses.create({ input: "x" }).pipe(CodexConfig.withRetryPolicy({ maxRetries: 0 })))
+      const once = yield* Effect.flip(responses.create({ input: "x" }).pipe(CodexConfig.withCallPolicy({ maxRetries: 0 })))
       assert.strictEqual(once._tag, "ServerError")
       assert.strictEqual(yield* requests, 1)
       yield* emulator.scriptRoute("models", boom, boom)
-      const gated = yield* Effect.flip(models.list().pipe(CodexConfig.withRetryPolicy({ maxRetries: 1 })))
+      const gated = yield* Effect.flip(models.list().pipe(CodexConfig.withCallPolicy({ maxRetries: 1 })))
       assert.strictEqual(gated._tag, "ServerError")
       assert.strictEqual(yield* requests, 3)
       yield* emulator.script(boom, boom)
@@ -97,7 +97,7 @@ describe("per-call retry policy (CodexConfig.withRetryPolicy)", () => {
       const responses = yield* Responses.Responses
       const cut = CodexEmulator.sse(CodexEmulator.textEvents("cut").slice(0, 4))
       yield* emulator.script(cut)
-      const error = yield* Effect.flip(responses.create({ input: "x" }).pipe(CodexConfig.withRetryPolicy({ maxStreamRetries: 0 })))
+      const error = yield* Effect.flip(responses.create({ input: "x" }).pipe(CodexConfig.withCallPolicy({ maxStreamRetries: 0 })))
       assert.strictEqual(error._tag, "StreamInterrupted")
       yield* emulator.script(cut)
       assert.strictEqual((yield* responses.create({ input: "x" })).output_text, "You said: x")
@@ -105,7 +105,7 @@ describe("per-call retry policy (CodexConfig.withRetryPolicy)", () => {
 
   it.effect("bad numbers are InvalidParameter", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(Effect.void.pipe(CodexConfig.withRetryPolicy({ maxRetries: -1 })))
+      const error = yield* Effect.flip(Effect.void.pipe(CodexConfig.withCallPolicy({ maxRetries: -1 })))
       assert.isTrue(error._tag === "InvalidParameter" && error.parameter === "maxRetries")
     }))
 })

@@ -7,11 +7,11 @@
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpBody, HttpClientError, HttpClientResponse } from "@effect/platform"
-import { Clock, Effect, Option, Redacted, Stream } from "effect"
+import { Clock, Duration, Effect, Option, Redacted, Stream } from "effect"
 import type { Credentials, Service as Auth } from "../CodexAuth.js"
 import { CodexAuth } from "../CodexAuth.js"
 import type { Service as Config } from "../CodexConfig.js"
-import { CodexConfig, withCurrentRetryPolicy } from "../CodexConfig.js"
+import { CodexConfig, withCurrentCallPolicy } from "../CodexConfig.js"
 import type { CodexError } from "../CodexError.js"
 import { DecodeError, InvalidParameter, isRetryable, StreamInterrupted, Timeout, TransportError, truncateFrame } from "../CodexError.js"
 import { fromHeaders, hasHeaders, RateLimits } from "../RateLimits.js"
@@ -184,10 +184,9 @@ export const makeBackend = Effect.gen(function*() {
       return fromReply({ status: response.status, headers: response.headers, body, endpoint: call.endpoint, model: call.model, now })
     })
 
-  const headersTimeout = (call: Call) =>
-    new Timeout({ phase: "headers", endpoint: call.endpoint, after: config.requestTimeout })
+  const headersTimeout = (call: Call, after: Duration.Duration) => new Timeout({ phase: "headers", endpoint: call.endpoint, after })
 
-  const execute = (call: Call, credentials: Credentials) => {
+  const execute = (call: Call, credentials: Credentials, timeout: Duration.Duration) => {
     const signed = call.host === "api"
       ? { authorization: `Bearer ${Redacted.value(credentials.accessToken)}` }
       : authHeaders(config, credentials)
@@ -208,20 +207,20 @@ export const makeBackend = Effect.gen(function*() {
     else if (call.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, call.body)
     return Effect.raceFirst(
       Effect.mapError(client.execute(request), (cause) => new TransportError({ endpoint: call.endpoint, cause: safeCause(cause) })),
-      Effect.zipRight(Effect.sleep(config.requestTimeout), Effect.failSync(() => headersTimeout(call)))
+      Effect.zipRight(Effect.sleep(timeout), Effect.failSync(() => headersTimeout(call, timeout)))
     )
   }
 
-  const once = (call: Call): Effect.Effect<HttpClientResponse.HttpClientResponse, CodexError> =>
+  const once = (call: Call, timeout: Duration.Duration): Effect.Effect<HttpClientResponse.HttpClientResponse, CodexError> =>
     Effect.gen(function*() {
       const credentials = yield* auth.credentials
-      let response = yield* execute(call, credentials)
+      let response = yield* execute(call, credentials, timeout)
       if (response.status === 401) {
         const rejected = yield* failure(call, response)
         const fresh = yield* auth.recover(credentials).pipe(
           Effect.mapError((error) => (error._tag === "AuthExpired" && error.reason === "unauthorized" ? rejected : error))
         )
-        response = yield* execute(call, fresh)
+        response = yield* execute(call, fresh, timeout)
       }
       if (rateLimits !== undefined && hasHeaders(response.headers)) {
         yield* rateLimits.update(credentials.accountId, fromHeaders(response.headers, yield* Clock.currentTimeMillis))
@@ -231,8 +230,8 @@ export const makeBackend = Effect.gen(function*() {
     })
 
   const send = (call: Call) =>
-    Effect.flatMap(withCurrentRetryPolicy(config), (policy) =>
-      withRetries(policy, policy.maxRetries, call.endpoint, once(call), (error) => (isRetryable(error) ? error : undefined)))
+    Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
+      withRetries(policy, policy.maxRetries, call.endpoint, once(call, policy.requestTimeout), (error) => (isRetryable(error) ? error : undefined)))
 
   const backend: Backend = { config, auth, send }
   return backend
