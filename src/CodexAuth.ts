@@ -295,7 +295,12 @@ export const make = (
           const now = yield* Ref.get(current)
           if (now !== undefined && !same(now.accessToken, seen.accessToken)) return now
           const memo = yield* Ref.get(failed)
-          if (memo !== undefined && memo.refreshToken === Redacted.value(seen.refreshToken)) return yield* memo.error
+          if (memo !== undefined && memo.refreshToken === Redacted.value(seen.refreshToken)) {
+            // Fail fast until auth.json changes (a new login, another process's rotation).
+            const stored = yield* store.load
+            if (stored === undefined || same(stored.refreshToken, seen.refreshToken)) return yield* memo.error
+            return yield* adopt(stored)
+          }
           return yield* spend(seen).pipe(
             Effect.tap(adopt),
             Effect.tapError((error) =>

@@ -116,6 +116,28 @@ describe("CodexAuth over auth.json, against the emulated issuer", () => {
       })
     ))
 
+  it.live("a remembered permanent failure ends when auth.json changes (a new login): the new tokens are adopted", () =>
+    withHome(() =>
+      Effect.gen(function*() {
+        const { auth, emulator, responses } = yield* services
+        const tokens = yield* emulator.issuer.issue(-60)
+        yield* seed(tokens)
+        yield* Effect.promise(() =>
+          fetch(`${emulator.url}/oauth/token`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ client_id: "x", grant_type: "refresh_token", refresh_token: tokens.refreshToken })
+          })
+        )
+        const error = yield* Effect.flip(auth.credentials)
+        assert.isTrue(error._tag === "AuthExpired" && error.reason === "refresh_token_reused")
+        yield* seed(yield* emulator.issuer.issue(3600)) // `codex login` in another terminal
+        const answer = yield* responses.create({ input: "signed in again" })
+        assert.strictEqual(answer.output_text, "You said: signed in again")
+        assert.strictEqual(yield* emulator.issuer.refreshRequests, 2, "the burn and the one failed attempt; nothing after")
+      })
+    ))
+
   it.live("transient token-endpoint failures are retried; the tokens on disk stay valid", () =>
     withHome(() =>
       Effect.gen(function*() {
