@@ -8,7 +8,8 @@ import { Console, Duration, Effect, Stream } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
-import { CodexEmulator, CodexError, OAuth, Response, Responses, ResponseStreamEvent } from "codex-backend-sdk"
+import * as CodexEmulator from "codex-backend-sdk/CodexEmulator"
+import { CodexError, OAuth, Response, Responses, ResponseStreamEvent } from "codex-backend-sdk"
 
 const section = (title: string) => Console.log(`\n━━ ${title} ${"━".repeat(Math.max(0, 60 - title.length))}`)
 

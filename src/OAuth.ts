@@ -8,8 +8,8 @@
  *
  * @since 0.1.0
  */
-import type { HttpClient } from "@effect/platform"
-import { HttpClientRequest } from "@effect/platform"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Clock, Deferred, Duration, Effect, Redacted, Runtime } from "effect"
 import * as NodeChild from "node:child_process"
 import * as NodeCrypto from "node:crypto"

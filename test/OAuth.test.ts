@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Redacted, TestClock } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
-import { CodexEmulator, OAuth, Responses, TokenStore } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { OAuth, Responses, TokenStore } from "../src/index.js"
 import { tempHome } from "./helpers.js"
 
 const withHome = <A, E, R>(f: (dir: string) => Effect.Effect<A, E, R>, options: CodexEmulator.Options = {}) =>

@@ -4,7 +4,7 @@ import * as NodeChild from "node:child_process"
 import * as NodeFs from "node:fs/promises"
 import * as NodeHttp from "node:http"
 import * as NodePath from "node:path"
-import { CodexEmulator } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
 import { tempHome } from "./helpers.js"
 
 const main = NodePath.join(import.meta.dirname, "..", "src", "cli", "main.ts")

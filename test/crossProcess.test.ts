@@ -3,7 +3,8 @@ import { Effect, Redacted } from "effect"
 import * as NodeChild from "node:child_process"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
-import { CodexEmulator, TokenStore } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { TokenStore } from "../src/index.js"
 import { seed, tempHome } from "./helpers.js"
 
 const refresher = NodePath.join(import.meta.dirname, "fixtures", "refresher.ts")

@@ -11,7 +11,8 @@
  *
  * @since 0.1.0
  */
-import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect, Layer, Stream } from "effect"
 import * as CodexClient from "../CodexClient.js"
 import * as CodexConfig from "../CodexConfig.js"

@@ -5,8 +5,9 @@
  *
  * @internal
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import type { HttpClientResponse } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Clock, Effect, Redacted } from "effect"
 import type { Credentials } from "../CodexAuth.js"
 import { CodexAuth } from "../CodexAuth.js"
