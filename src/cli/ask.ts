@@ -8,9 +8,7 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Effect, Option, Stream } from "effect"
-import * as CodexClient from "../CodexClient.js"
-import * as Responses from "../Responses.js"
-import * as ResponseStreamEvent from "../ResponseStreamEvent.js"
+import * as Layers from "./layers.js"
 
 const prompt = Args.text({ name: "prompt" }).pipe(
   Args.withDescription("The prompt; several words are joined with spaces."),
@@ -36,6 +34,9 @@ export const command = Command.make(
   { prompt, model, instructions },
   (options) =>
     Effect.gen(function*() {
+      const [Responses, ResponseStreamEvent] = yield* Layers.load(() =>
+        Promise.all([import("../Responses.js"), import("../ResponseStreamEvent.js")])
+      )
       const responses = yield* Responses.Responses
       yield* responses.stream({
         input: options.prompt.join(" "),
@@ -46,7 +47,7 @@ export const command = Command.make(
         Stream.runForEach((delta) => (delta === undefined ? Effect.void : write(delta)))
       )
       yield* write("\n")
-    }).pipe(Effect.provide(CodexClient.layer))
+    }).pipe(Effect.provide(Layers.client))
 ).pipe(
   Command.withDescription(
     "Ask the Codex backend and stream the answer to stdout, with the credentials of $CODEX_HOME/auth.json."

@@ -7,7 +7,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Console, Effect, Option } from "effect"
-import * as OAuth from "../OAuth.js"
+import type * as OAuth from "../OAuth.js"
 import * as Layers from "./layers.js"
 
 const device = Options.boolean("device").pipe(
@@ -36,21 +36,25 @@ export const command = Command.make(
   "login",
   { device, noBrowser, port },
   (options) =>
-    (options.device
-      ? OAuth.loginDevice({
-        onCode: (code) =>
-          Console.log(`Open ${code.verificationUrl} and enter the code ${code.userCode} (it expires in 15 minutes).`)
-      })
-      : OAuth.login({
-        ...Option.match(options.port, { onNone: () => ({}), onSome: (port) => ({ port }) }),
-        openBrowser: !options.noBrowser,
-        onUrl: (url) =>
-          Console.log(
-            options.noBrowser
-              ? `Open this URL in a browser to sign in:\n\n  ${url}\n`
-              : `Open this URL to sign in (a browser should open):\n\n  ${url}\n`
-          )
-      })).pipe(Effect.flatMap(signedIn), Effect.provide(Layers.auth))
+    Effect.gen(function*() {
+      const OAuth = yield* Layers.load(() => import("../OAuth.js"))
+      const result = yield* options.device
+        ? OAuth.loginDevice({
+          onCode: (code) =>
+            Console.log(`Open ${code.verificationUrl} and enter the code ${code.userCode} (it expires in 15 minutes).`)
+        })
+        : OAuth.login({
+          ...Option.match(options.port, { onNone: () => ({}), onSome: (port) => ({ port }) }),
+          openBrowser: !options.noBrowser,
+          onUrl: (url) =>
+            Console.log(
+              options.noBrowser
+                ? `Open this URL in a browser to sign in:\n\n  ${url}\n`
+                : `Open this URL to sign in (a browser should open):\n\n  ${url}\n`
+            )
+        })
+      yield* signedIn(result)
+    }).pipe(Effect.provide(Layers.auth))
 ).pipe(
   Command.withDescription(
     "Sign in with your ChatGPT account (browser with PKCE, or --device) and save the tokens in $CODEX_HOME/auth.json (default ~/.codex), shared with the Codex CLI."

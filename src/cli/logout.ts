@@ -6,7 +6,6 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Console, Effect } from "effect"
-import * as OAuth from "../OAuth.js"
 import * as Layers from "./layers.js"
 
 const keepToken = Options.boolean("keep-token").pipe(
@@ -21,7 +20,8 @@ export const command = Command.make(
   "logout",
   { keepToken },
   (options) =>
-    OAuth.logout({ revoke: !options.keepToken }).pipe(
+    Layers.load(() => import("../OAuth.js")).pipe(
+      Effect.flatMap((OAuth) => OAuth.logout({ revoke: !options.keepToken })),
       Effect.zipRight(Console.log("Signed out; auth.json removed (this also signs out the Codex CLI).")),
       Effect.provide(Layers.auth)
     )

@@ -6,8 +6,6 @@
  */
 import * as Command from "@effect/cli/Command"
 import { Clock, Console, Data, Effect } from "effect"
-import * as OAuth from "../OAuth.js"
-import * as TokenStore from "../TokenStore.js"
 import * as Layers from "./layers.js"
 
 /**
@@ -34,6 +32,7 @@ const inWords = (ms: number): string => {
  */
 export const command = Command.make("status", {}, () =>
   Effect.gen(function*() {
+    const [OAuth, TokenStore] = yield* Layers.load(() => Promise.all([import("../OAuth.js"), import("../TokenStore.js")]))
     const store = yield* TokenStore.TokenStore
     const stored = yield* store.load
     if (stored === undefined) return yield* new NotSignedIn({ location: store.location })
