@@ -8,8 +8,10 @@
  *   imports itself by name, through its `exports` map, exactly as a consumer does);
  * - `codex-backend --help`: the built bin, the whole process.
  *
- * Two measures: the time of the `import()` inside the process (without Node's own
- * start-up), and the wall time of the whole process. Each ratio is the median of the
+ * Measures: the `import()` inside the process (without Node's own start-up), wall and CPU
+ * time, and the whole process, wall and CPU time (user + system, every thread; written by
+ * bench/cpu-at-exit.mjs when the process exits). CPU time is the steadier measure on a
+ * busy machine: waiting for a core does not count. Each ratio is the median of the
  * per-round ratios to `effect` measured in the same round (neighbours in time, so the
  * machine's drift cancels). Run `npm run build` first.
  *
@@ -17,6 +19,7 @@
  */
 import * as NodeChild from "node:child_process"
 import * as NodeFs from "node:fs"
+import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 
 const root = NodePath.join(import.meta.dirname, "..")
@@ -29,25 +32,38 @@ if (!NodeFs.existsSync(NodePath.join(root, "dist", "index.js"))) {
 }
 
 interface Sample {
-  /** ms spent in `import()`, or undefined for a whole command */
+  /** ms spent in `import()` (wall, CPU), or undefined for a whole command */
   readonly importMs: number | undefined
+  readonly importCpuMs: number | undefined
   readonly wallMs: number
+  readonly cpuMs: number
 }
 
 const timedImport = (specifier: string) =>
-  `const t = performance.now(); await import(${JSON.stringify(specifier)}); ` +
-  `process.stdout.write(String(performance.now() - t))`
+  `const t = performance.now(); const c = process.cpuUsage(); await import(${JSON.stringify(specifier)}); ` +
+  `const d = process.cpuUsage(c); ` +
+  `process.stdout.write(JSON.stringify([performance.now() - t, (d.user + d.system) / 1000]))`
+
+const cpuOut = NodePath.join(NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "bench-import-")), "cpu")
+const preload = NodePath.join(import.meta.dirname, "cpu-at-exit.mjs")
 
 const run = (args: ReadonlyArray<string>, parseImport: boolean): Sample => {
   const start = performance.now()
-  const result = NodeChild.spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" })
+  const result = NodeChild.spawnSync(process.execPath, ["--import", preload, ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, BENCH_CPU_OUT: cpuOut }
+  })
   const wallMs = performance.now() - start
   if (result.status !== 0) throw new Error(`node ${args.join(" ")} exited ${result.status}: ${result.stderr}`)
-  return { importMs: parseImport ? Number(result.stdout) : undefined, wallMs }
+  const cpuMs = Number(NodeFs.readFileSync(cpuOut, "utf8"))
+  const measured: unknown = parseImport ? JSON.parse(result.stdout) : undefined
+  const pair = Array.isArray(measured) ? measured.map(Number) : []
+  return { importMs: pair[0], importCpuMs: pair[1], wallMs, cpuMs }
 }
 
 const contenders = {
-  node: () => run(["--input-type=module", "-e", "process.stdout.write('0')"], true),
+  node: () => run(["--input-type=module", "-e", "process.stdout.write('[0,0]')"], true),
   effect: () => run(["--input-type=module", "-e", timedImport("effect")], true),
   sdk: () => run(["--input-type=module", "-e", timedImport("codex-backend-sdk")], true),
   help: () => run([NodePath.join(root, "dist", "cli", "main.js"), "--help"], false)
@@ -80,16 +96,27 @@ const col = (name: Name, pick: (s: Sample) => number | undefined) =>
 const ratio = (name: Name, pick: (s: Sample) => number | undefined) =>
   median(samples.map((s) => (pick(s[name]) ?? Number.NaN) / (pick(s.effect) ?? Number.NaN)))
 
-const importOf = (s: Sample) => s.importMs
-const wallOf = (s: Sample) => s.wallMs
-console.log(`${rounds} rounds, Node ${process.version}; medians (ratio: median of per-round ratios to effect)`)
-console.log(`                              import()            whole process`)
-console.log(`node (nothing imported)       ${ms(col("node", importOf)).padEnd(20)}${ms(col("node", wallOf))}`)
-console.log(`import("effect")              ${ms(col("effect", importOf)).padEnd(20)}${ms(col("effect", wallOf))}`)
-console.log(
-  `import("codex-backend-sdk")   ${`${ms(col("sdk", importOf))} (${ratio("sdk", importOf).toFixed(2)} ×)`.padEnd(20)}` +
-    `${ms(col("sdk", wallOf))} (${ratio("sdk", wallOf).toFixed(2)} ×)`
-)
-console.log(
-  `codex-backend --help          ${"".padEnd(20)}${ms(col("help", wallOf))} (${ratio("help", wallOf).toFixed(2)} ×)`
-)
+const measures: ReadonlyArray<readonly [string, (s: Sample) => number | undefined]> = [
+  ["import() wall", (s) => s.importMs],
+  ["import() CPU", (s) => s.importCpuMs],
+  ["process wall", (s) => s.wallMs],
+  ["process CPU", (s) => s.cpuMs]
+]
+const labels: Record<Name, string> = {
+  node: "node (nothing imported)",
+  effect: "import(\"effect\")",
+  sdk: "import(\"codex-backend-sdk\")",
+  help: "codex-backend --help"
+}
+const cell = (name: Name, pick: (s: Sample) => number | undefined) => {
+  const value = col(name, pick)
+  if (Number.isNaN(value)) return ""
+  return name === "node" || name === "effect" ? ms(value) : `${ms(value)} (${ratio(name, pick).toFixed(2)} ×)`
+}
+console.log(`${rounds} rounds, Node ${process.version}, ${NodeOs.cpus().length} cores, load ${NodeOs.loadavg()[0]?.toFixed(1)}`)
+console.log(`medians; ratio: median of the per-round ratios to import("effect")`)
+console.log(`${"".padEnd(30)}${measures.map(([label]) => label.padEnd(22)).join("")}`)
+for (const name of names) {
+  console.log(`${labels[name].padEnd(30)}${measures.map(([, pick]) => cell(name, pick).padEnd(22)).join("")}`)
+}
+NodeFs.rmSync(NodePath.dirname(cpuOut), { recursive: true, force: true })
