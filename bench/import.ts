@@ -13,7 +13,8 @@
  * bench/cpu-at-exit.mjs when the process exits). CPU time is the steadier measure on a
  * busy machine: waiting for a core does not count. Each ratio is the median of the
  * per-round ratios to `effect` measured in the same round (neighbours in time, so the
- * machine's drift cancels). Run `npm run build` first.
+ * machine's drift cancels); "best" is the ratio of the fastest runs, which a busy machine
+ * can only slow down. Run `npm run build` first.
  *
  *   npm run bench:import [-- --rounds 15]
  */
@@ -111,12 +112,24 @@ const labels: Record<Name, string> = {
 const cell = (name: Name, pick: (s: Sample) => number | undefined) => {
   const value = col(name, pick)
   if (Number.isNaN(value)) return ""
-  return name === "node" || name === "effect" ? ms(value) : `${ms(value)} (${ratio(name, pick).toFixed(2)} ×)`
+  const best = Math.min(...samples.map((s) => pick(s[name]) ?? Number.NaN)) /
+    Math.min(...samples.map((s) => pick(s.effect) ?? Number.NaN))
+  return name === "node" || name === "effect"
+    ? ms(value)
+    : `${ms(value)} (${ratio(name, pick).toFixed(2)} ×; best ${best.toFixed(2)} ×)`
 }
 console.log(`${rounds} rounds, Node ${process.version}, ${NodeOs.cpus().length} cores, load ${NodeOs.loadavg()[0]?.toFixed(1)}`)
-console.log(`medians; ratio: median of the per-round ratios to import("effect")`)
-console.log(`${"".padEnd(30)}${measures.map(([label]) => label.padEnd(22)).join("")}`)
+console.log(`medians; ratio: median of the per-round ratios to import("effect"); best: fastest run over fastest run`)
+console.log(`${"".padEnd(30)}${measures.map(([label]) => label.padEnd(36)).join("")}`)
 for (const name of names) {
-  console.log(`${labels[name].padEnd(30)}${measures.map(([, pick]) => cell(name, pick).padEnd(22)).join("")}`)
+  console.log(`${labels[name].padEnd(30)}${measures.map(([, pick]) => cell(name, pick).padEnd(36)).join("")}`)
 }
 NodeFs.rmSync(NodePath.dirname(cpuOut), { recursive: true, force: true })
+
+if (process.argv.includes("--markdown")) {
+  const header = `| | ${measures.map(([label]) => label).join(" | ")} |`
+  console.log(`\n${header}\n|---|${measures.map(() => "---").join("|")}|`)
+  for (const name of names) {
+    console.log(`| ${labels[name].replace(/^(import\(".*"\)|codex-backend --help)$/, "`$1`")} | ${measures.map(([, pick]) => cell(name, pick) || "—").join(" | ")} |`)
+  }
+}
