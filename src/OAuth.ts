@@ -291,7 +291,9 @@ const bind = (makeServer: () => Http.Server, port: number, cancelExisting: boole
  * The browser login (§2.2): starts a callback server on `127.0.0.1:<port>`, opens the
  * authorize URL, checks `state` (a mismatch is answered 400 and ignored: it never ends the
  * login), exchanges the code, checks the workspace, runs the API-key exchange, persists,
- * and redirects the browser to `/success`. `/cancel` ends the login as cancelled.
+ * and redirects the browser to `/success`. `/cancel` ends the login as cancelled. Every
+ * option is checked first: a bad one (a port outside 0–65535, a negative timeout...) fails
+ * with `InvalidParameter` naming it.
  *
  * @example
  * ```ts

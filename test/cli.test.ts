@@ -21,7 +21,11 @@ interface Run {
  * Runs the command (from the sources, through tsx) as a subprocess. `onStdout` sees the
  * output as it arrives (to answer a login while it waits).
  */
-const cli = (args: ReadonlyArray<string>, env: Record<string, string>, onStdout?: (stdout: string) => void) =>
+const cli = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  onStdout?: (stdout: string, signal: (signal: NodeJS.Signals) => void) => void
+) =>
   Effect.async<Run>((resume) => {
     const child = NodeChild.spawn(process.execPath, ["--import", "tsx", main, ...args], {
       env: { ...process.env, NO_COLOR: "1", ...env },
@@ -31,7 +35,7 @@ const cli = (args: ReadonlyArray<string>, env: Record<string, string>, onStdout?
     let stderr = ""
     child.stdout.on("data", (d) => {
       stdout += d
-      onStdout?.(stdout)
+      onStdout?.(stdout, (signal) => child.kill(signal))
     })
     child.stderr.on("data", (d) => (stderr += d))
     child.on("exit", (code) => resume(Effect.succeed({ code, stdout, stderr })))
@@ -179,6 +183,20 @@ describe("the codex-backend command, against the emulator", () => {
       assert.include(run.stdout, "Open this URL in a browser to sign in")
       assert.notInclude(run.stdout, "should open")
       assertOneLine(run, 1, /cancelled/)
+    })), 60_000)
+
+  it.live("an interrupted command (Ctrl-C, SIGTERM) says so in one line and exits 130", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempHome
+      let sent = false
+      const run = yield* cli(["login", "--no-browser", "--port", "0"], { CODEX_HOME: dir }, (stdout, signal) => {
+        if (!sent && stdout.includes("/oauth/authorize")) {
+          sent = true
+          signal("SIGTERM")
+        }
+      })
+      assert.isTrue(sent)
+      assertOneLine(run, 130, /^codex-backend: interrupted$/m)
     })), 60_000)
 })
 

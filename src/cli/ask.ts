@@ -26,6 +26,8 @@ const instructions = Options.text("instructions").pipe(
 const write = (text: string) => Effect.sync(() => process.stdout.write(text))
 
 /**
+ * The `ask` command.
+ *
  * @since 0.1.0
  * @category commands
  */

@@ -29,6 +29,8 @@ const signedIn = (result: OAuth.LoginResult) =>
   )
 
 /**
+ * The `login` command.
+ *
  * @since 0.1.0
  * @category commands
  */

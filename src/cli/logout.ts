@@ -13,6 +13,8 @@ const keepToken = Options.boolean("keep-token").pipe(
 )
 
 /**
+ * The `logout` command.
+ *
  * @since 0.1.0
  * @category commands
  */

@@ -17,7 +17,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import { Console, Effect, Layer, Logger } from "effect"
+import { Console, Effect, Exit, Layer, Logger } from "effect"
 import * as NodeFs from "node:fs"
 import * as Ask from "./ask.js"
 import * as Login from "./login.js"
@@ -77,5 +77,14 @@ cli(process.argv).pipe(
   ),
   Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)),
   Effect.provide(Logger.replace(Logger.defaultLogger, stderrLogger)),
-  NodeRuntime.runMain({ disableErrorReporting: true })
+  NodeRuntime.runMain({
+    disableErrorReporting: true,
+    // Failures were reported above; what is left is an interruption (Ctrl-C, SIGTERM).
+    teardown: (exit, onExit) => {
+      if (Exit.isSuccess(exit)) return onExit(0)
+      const [line, code] = Report.report(exit.cause)
+      process.stderr.write(`codex-backend: ${line}\n`)
+      onExit(code)
+    }
+  })
 )

@@ -20,11 +20,16 @@ export class MissingCommand extends Data.TaggedError("MissingCommand") {
 }
 
 /**
+ * Removes ANSI colour codes.
+ *
  * @since 0.1.0
  * @category formatting
  */
 export const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "")
 /**
+ * Plain text on one line: ANSI codes removed, every run of whitespace (newlines included)
+ * one space.
+ *
  * @since 0.1.0
  * @category formatting
  */

@@ -27,6 +27,8 @@ const inWords = (ms: number): string => {
 }
 
 /**
+ * The `status` command.
+ *
  * @since 0.1.0
  * @category commands
  */
