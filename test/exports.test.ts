@@ -16,8 +16,11 @@ const modules = NodeFs.readdirSync(NodePath.join(root, "src"))
   .map((file) => file.slice(0, -3))
   .sort()
 
-/** Modules only reachable through their own subpath: they are kept off the main entry's import graph. */
-const subpathOnly = ["CodexEmulator"]
+/**
+ * Modules only reachable through their own subpath, kept off the main entry's import graph:
+ * the emulator (an HTTP server), and the `@effect/ai` provider (an optional peer).
+ */
+const subpathOnly = ["CodexEmulator", "CodexLanguageModel"]
 
 const entryFor = (name: string) => ({ types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` })
 
@@ -29,7 +32,7 @@ describe("package.json exports", () => {
       assert.deepStrictEqual(
         entry?.[1],
         entryFor(name),
-        `add to package.json "exports": ${JSON.stringify({ [`./${name}`]: entryFor(name) })}`
+        `run \`npm run exports\` (or add to package.json "exports": ${JSON.stringify({ [`./${name}`]: entryFor(name) })})`
       )
     }
     assert.deepStrictEqual(
@@ -64,5 +67,60 @@ describe("package.json exports", () => {
     const prepare: unknown = typeof scripts === "object" && scripts !== null ? Reflect.get(scripts, "prepare") : undefined
     assert.strictEqual(prepare, "npm run build")
     assert.isTrue(NodeFs.readFileSync(NodePath.join(root, "src", "cli", "main.ts"), "utf8").startsWith("#!/usr/bin/env node\n"))
+  })
+})
+
+/** The static (not `import type`, not `import()`) imports of a source file. */
+const staticImports = (file: string): ReadonlyArray<string> => {
+  const source = NodeFs.readFileSync(file, "utf8")
+  return [...source.matchAll(/^(?:import|export)(?!\s+type\b)[^"';]*?from\s+"([^"]+)"/gm)].map((m) => m[1] ?? "")
+}
+
+/** Every source file the main entry loads, and every package specifier they import. */
+const mainEntryGraph = () => {
+  const files = new Set<string>()
+  const packages = new Set<string>()
+  const visit = (file: string) => {
+    if (files.has(file)) return
+    files.add(file)
+    for (const specifier of staticImports(file)) {
+      if (specifier.startsWith(".")) visit(NodePath.resolve(NodePath.dirname(file), specifier.replace(/\.js$/, ".ts")))
+      else packages.add(specifier)
+    }
+  }
+  visit(NodePath.join(root, "src", "index.ts"))
+  return { files: [...files].map((file) => NodePath.relative(root, file)), packages: [...packages] }
+}
+
+describe("import cost", () => {
+  it("src imports @effect/platform and @effect/platform-node by subpath, never their barrels", () => {
+    const walk = (dir: string): ReadonlyArray<string> =>
+      NodeFs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory() ? walk(NodePath.join(dir, entry.name)) : entry.name.endsWith(".ts") ? [NodePath.join(dir, entry.name)] : []
+      )
+    for (const file of walk(NodePath.join(root, "src"))) {
+      const source = NodeFs.readFileSync(file, "utf8")
+      assert.notMatch(
+        source,
+        /^(?:import|export)\b[^\n]*from "@effect\/(platform|platform-node|cli|ai)"$/m,
+        `${NodePath.relative(root, file)}: import a subpath (e.g. @effect/platform-node/NodeHttpClient); the barrel loads every module of the package`
+      )
+    }
+  })
+
+  it("the main entry's static import graph has no emulator, no command, no undici, no @effect/cli or @effect/ai", () => {
+    const graph = mainEntryGraph()
+    for (const file of graph.files) {
+      assert.notMatch(file, /CodexEmulator|internal\/emulator|cli\//, `the main entry loads ${file}`)
+      for (const name of subpathOnly) assert.notInclude(file, `src/${name}.ts`)
+    }
+    for (const specifier of graph.packages) {
+      assert.notMatch(
+        specifier,
+        /^(undici|@effect\/cli|@effect\/ai|@effect\/platform-node\/(NodeHttpClient|NodeHttpServer|NodeContext))/,
+        `the main entry loads ${specifier} on import; load it when a layer is built (see src/internal/undici.ts)`
+      )
+    }
+    assert.include(graph.files, "src/Responses.ts")
   })
 })
