@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `codex-backend` command, on `@effect/cli`. Each command lives in its own file
- * (`login.ts`, `logout.ts`, `ask.ts`, `status.ts`); adding one is an import and an entry
- * in `commands` below.
+ * (`login.ts`, `logout.ts`, `ask.ts`, `status.ts`); adding one is an import and a
+ * `register(...)` line in `commands` below.
  *
  * Every failure, defects included, prints one line on stderr (`codex-backend: ...`) and
  * exits non-zero: 2 for a usage error, 1 otherwise, 130 when interrupted. `--help` (on
@@ -17,7 +17,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import { Console, Effect, Exit, Layer, Logger } from "effect"
+import { Console, Effect, Exit, FiberRef, Layer, Logger } from "effect"
 import * as NodeFs from "node:fs"
 import * as Ask from "./ask.js"
 import * as Login from "./login.js"
@@ -25,7 +25,21 @@ import * as Logout from "./logout.js"
 import * as Report from "./report.js"
 import * as Status from "./status.js"
 
-const commands = [Login.command, Logout.command, Status.command, Ask.command] as const
+// The console of the process, for the commands' own output (see `terminalConsole`).
+const processConsole = FiberRef.unsafeMake<Console.Console | undefined>(undefined)
+
+/** A command with the process's console (the parser's console swallows errors). */
+const register = <Name extends string, R, E, A>(command: Command.Command<Name, R, E, A>) =>
+  Command.transformHandler(command, (handler) =>
+    Effect.flatMap(FiberRef.get(processConsole), (console) =>
+      console === undefined ? handler : Effect.withConsole(handler, console)))
+
+const commands = [
+  register(Login.command),
+  register(Logout.command),
+  register(Status.command),
+  register(Ask.command)
+] as const
 
 const version = (() => {
   try {
@@ -50,14 +64,15 @@ const plain = process.stdout.isTTY !== true || process.env["NO_COLOR"] !== undef
 
 // @effect/cli prints its parse errors with `Console.error` as multi-line help text; they
 // are reported below instead, as one line, like every other failure. Its help is plain
-// text (no ANSI colours) when stdout is not a terminal or NO_COLOR is set.
+// text (no ANSI colours) when stdout is not a terminal or NO_COLOR is set. The commands
+// themselves get the process's console back (`register`).
 const terminalConsole = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Console.consoleWith((console) =>
     Effect.withConsole(self, {
       ...console,
       log: (...args) => console.log(...(plain ? args.map((arg) => (typeof arg === "string" ? Report.stripAnsi(arg) : arg)) : args)),
       error: () => Effect.void
-    })
+    }).pipe(Effect.locally(processConsole, console))
   )
 
 // Log lines (a failed revoke on logout...) go to stderr, one line each.
