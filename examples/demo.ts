@@ -8,10 +8,10 @@ import { Console, Duration, Effect, Stream } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
+import * as CodexEmulator from "codex-backend-sdk/CodexEmulator"
 import {
   Audio,
   CodexAccount,
-  CodexEmulator,
   CodexError,
   Embeddings,
   Models,

@@ -1,7 +1,8 @@
 // Times Batch.runFile over 100k lines against an instant backend (not part of the suite).
 import { Effect, Stream } from "effect"
 import * as NodeFs from "node:fs"
-import { Batch, CodexEmulator, Responses } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { Batch, Responses } from "../src/index.js"
 const n = Number(process.argv[2] ?? 100000)
 const input = "/tmp/b-in.jsonl", output = "/tmp/b-out.jsonl"
 NodeFs.rmSync(output, { force: true })

@@ -14,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { HttpClient } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { Clock, Context, Duration, Effect, Layer, Redacted, Ref } from "effect"
 import { CodexConfig } from "./CodexConfig.js"
 import type { AuthError } from "./CodexError.js"

@@ -4,8 +4,8 @@
  *
  * @since 0.1.0
  */
-import type { HttpClient } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Undici from "./internal/undici.js"
 import type { ConfigError } from "effect"
 import { Context, Effect, Layer } from "effect"
 import * as Audio from "./Audio.js"
@@ -117,7 +117,7 @@ export const layerWith = (
   layerServices.pipe(
     Layer.provideMerge(CodexAuth.layer()),
     Layer.provideMerge(TokenStore.layerFile()),
-    Layer.provideMerge(Layer.merge(CodexConfig.layerFromEnv(options), NodeHttpClient.layerUndici))
+    Layer.provideMerge(Layer.merge(CodexConfig.layerFromEnv(options), Undici.layer))
   )
 
 /**
@@ -127,7 +127,7 @@ export const layerWith = (
  *
  * @example
  * ```ts
- * import { NodeRuntime } from "@effect/platform-node"
+ * import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
  * import { Console, Effect } from "effect"
  * import { CodexClient } from "codex-backend-sdk"
  *

@@ -13,7 +13,8 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { CodexEmulator, Responses } from "codex-backend-sdk"
+ * import * as CodexEmulator from "codex-backend-sdk/CodexEmulator"
+ * import { Responses } from "codex-backend-sdk"
  *
  * const program = Effect.gen(function*() {
  *   const emulator = yield* CodexEmulator.CodexEmulator
@@ -26,9 +27,14 @@
  *
  * @since 0.1.0
  */
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import type { HttpClient, HttpServerError } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpServerError from "@effect/platform/HttpServerError"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import type { ConfigError } from "effect"
 import { Chunk, Context, Effect, Layer, Ref, Stream } from "effect"
 import * as Http from "node:http"

@@ -22,7 +22,7 @@
  *
  * @since 0.1.0
  */
-import type { HttpClient } from "@effect/platform"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import type { Scope } from "effect"
 import { Clock, Context, Deferred, Duration, Effect, Layer } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"

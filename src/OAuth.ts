@@ -8,8 +8,8 @@
  *
  * @since 0.1.0
  */
-import type { HttpClient } from "@effect/platform"
-import { HttpClientRequest } from "@effect/platform"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Clock, Deferred, Duration, Effect, Redacted, Runtime } from "effect"
 import * as NodeChild from "node:child_process"
 import * as NodeCrypto from "node:crypto"
@@ -17,7 +17,7 @@ import * as Http from "node:http"
 import { CodexConfig } from "./CodexConfig.js"
 import type { Service as Config } from "./CodexConfig.js"
 import type { RefreshFailed, TokenStoreError } from "./CodexError.js"
-import { LoginFailed } from "./CodexError.js"
+import { InvalidParameter, LoginFailed } from "./CodexError.js"
 import { joinUrl } from "./internal/http.js"
 import * as Jwt from "./internal/jwt.js"
 import * as Token from "./internal/tokenEndpoint.js"
@@ -197,6 +197,41 @@ export interface LoginOptions {
   readonly onListening?: (addresses: ReadonlyArray<string>) => Effect.Effect<void>
 }
 
+// Options come from users (and from the command line): a bad one is a typed
+// `InvalidParameter` naming it, before any port is bound or request sent, never a defect.
+type Check = (value: unknown) => string | undefined
+
+const isPort: Check = (v) =>
+  typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65535 ? undefined : "must be an integer from 0 to 65535"
+const isDuration: Check = (v) =>
+  (typeof v === "number" && (Number.isNaN(v) || v < 0)) || Duration.decodeUnknown(v)._tag === "None"
+    ? "must be a non-negative duration (milliseconds, or a DurationInput such as \"5 minutes\")"
+    : undefined
+const isBoolean: Check = (v) => (typeof v === "boolean" ? undefined : "must be true or false")
+const isFunction: Check = (v) => (typeof v === "function" ? undefined : "must be a function")
+const isWorkspace: Check = (v) => (typeof v === "string" && v.trim() !== "" ? undefined : "must be a non-empty account id")
+
+const shown = (value: unknown): string => {
+  try {
+    return typeof value === "string" ? JSON.stringify(value) : String(value)
+  } catch {
+    return typeof value
+  }
+}
+
+const validate = (options: object, checks: Record<string, Check>): Effect.Effect<void, InvalidParameter> => {
+  for (const [name, check] of Object.entries(checks)) {
+    const value: unknown = Reflect.get(options, name)
+    if (value === undefined) continue
+    const problem = check(value)
+    if (problem !== undefined) {
+      return Effect.fail(new InvalidParameter({ parameter: name, reason: `${problem} (got ${shown(value)})` }))
+    }
+  }
+  return Effect.void
+}
+
+
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "\"" ? "&quot;" : "&#39;"))
 
@@ -301,11 +336,14 @@ const bind = (makeServer: () => Http.Server, port: number, cancelExisting: boole
  * and redirects the browser to `/success`. `/cancel?state=<the login's state>` ends the
  * login as cancelled. The pages are escaped and sent with `Content-Security-Policy:
  * default-src 'none'`; a request whose `Host` is not the loopback address, and a
- * cross-site request other than the callback navigation, are refused.
+ * cross-site request other than the callback navigation, are refused. Every
+ * option is checked first: a bad one (a port outside 0–65535, a negative timeout...) fails
+ * with `InvalidParameter` naming it.
  *
  * @example
  * ```ts
- * import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
+ * import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+ * import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
  * import { Console, Effect, Layer } from "effect"
  * import { CodexConfig, OAuth, TokenStore } from "codex-backend-sdk"
  *
@@ -321,8 +359,18 @@ const bind = (makeServer: () => Http.Server, port: number, cancelExisting: boole
  */
 export const login = (
   options: LoginOptions = {}
-): Effect.Effect<LoginResult, LoginFailed | TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> =>
+): Effect.Effect<LoginResult, LoginFailed | InvalidParameter | TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> =>
   Effect.gen(function*() {
+    yield* validate(options, {
+      port: isPort,
+      openBrowser: isBoolean,
+      onUrl: isFunction,
+      timeout: isDuration,
+      workspaceId: isWorkspace,
+      requestApiKey: isBoolean,
+      cancelExisting: isBoolean,
+      onListening: isFunction
+    })
     const config = yield* CodexConfig
     const runtime = yield* Effect.runtime<never>()
     const port = options.port ?? 1455
@@ -471,8 +519,9 @@ export interface LoginDeviceOptions {
  */
 export const loginDevice = (
   options: LoginDeviceOptions = {}
-): Effect.Effect<LoginResult, LoginFailed | TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> =>
+): Effect.Effect<LoginResult, LoginFailed | InvalidParameter | TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> =>
   Effect.gen(function*() {
+    yield* validate(options, { onCode: isFunction, timeout: isDuration, workspaceId: isWorkspace, requestApiKey: isBoolean })
     const config = yield* CodexConfig
     const deviceError = (detail: string, status?: number) =>
       new LoginFailed({ reason: "device_auth_failed", detail, ...(status === undefined ? {} : { status }) })
@@ -553,8 +602,9 @@ export const loginDevice = (
  */
 export const logout = (
   options: { readonly revoke?: boolean } = {}
-): Effect.Effect<void, TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> =>
+): Effect.Effect<void, InvalidParameter | TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> =>
   Effect.gen(function*() {
+    yield* validate(options, { revoke: isBoolean })
     const store = yield* TokenStore
     const config = yield* CodexConfig
     const stored = yield* store.load

@@ -25,7 +25,7 @@
  *
  * @since 0.1.0
  */
-import { HttpClient } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type { Fiber } from "effect"
 import {
   Cause,

@@ -1,6 +1,10 @@
 /**
  * codex-backend-sdk: an Effect-TS SDK for the ChatGPT Codex backend API.
  *
+ * The built-in backend emulator is not re-exported here (it starts an HTTP server and
+ * pulls the server side of `@effect/platform` in): import it from
+ * `codex-backend-sdk/CodexEmulator`.
+ *
  * @since 0.1.0
  */
 
@@ -45,13 +49,6 @@ export * as CodexClient from "./CodexClient.js"
  * @since 0.1.0
  */
 export * as CodexConfig from "./CodexConfig.js"
-
-/**
- * The built-in backend emulator, for tests and the demo.
- *
- * @since 0.1.0
- */
-export * as CodexEmulator from "./CodexEmulator.js"
 
 /**
  * Every typed error.

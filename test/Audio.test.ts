@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
-import { Audio, CodexEmulator } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { Audio } from "../src/index.js"
 import { tempHome } from "./helpers.js"
 
 const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))

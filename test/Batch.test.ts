@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Deferred, Duration, Effect, Fiber, Stream, TestClock, TestServices } from "effect"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
-import { Batch, CodexEmulator, Responses } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { Batch, Responses } from "../src/index.js"
 import { tempHome } from "./helpers.js"
 
 const responsesRequests = Effect.map(

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
-import { CodexAccount, CodexEmulator } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { CodexAccount } from "../src/index.js"
 
 const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
 

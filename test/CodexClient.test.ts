@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Stream } from "effect"
-import { Audio, CodexAccount, CodexClient, CodexEmulator, Embeddings, Realtime, Responses } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { Audio, CodexAccount, CodexClient, Embeddings, Realtime, Responses } from "../src/index.js"
 
 /** An app function that depends on CodexClient only, as a user would write it. */
 const dailyReport = Effect.gen(function*() {

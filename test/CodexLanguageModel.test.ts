@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Layer, Schema, Stream } from "effect"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
-import { CodexEmulator } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
 import * as CodexLanguageModel from "../src/CodexLanguageModel.js"
 
 const client = CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } })

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
-import { CodexEmulator, Embeddings } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { Embeddings } from "../src/index.js"
 import { seed, tempHome } from "./helpers.js"
 
 const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))

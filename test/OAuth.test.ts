@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Redacted, TestClock } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
-import { CodexEmulator, OAuth, Responses, TokenStore } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { OAuth, Responses, TokenStore } from "../src/index.js"
 import { tempHome } from "./helpers.js"
 
 const withHome = <A, E, R>(f: (dir: string) => Effect.Effect<A, E, R>, options: CodexEmulator.Options = {}) =>
@@ -184,3 +185,37 @@ describe("OAuth against the emulated issuer", () => {
   })
 })
 
+
+describe("OAuth options are checked before anything runs", () => {
+  // What a JavaScript caller (or a hand-written CLI) can pass despite the types.
+  const fromJavaScript = (options: object): OAuth.LoginOptions => Object.assign({}, options)
+  const untypedLogout = (options: object): { readonly revoke?: boolean } => Object.assign({}, options)
+
+  it.live("a bad login option is InvalidParameter naming it, never a defect", () =>
+    withHome(() =>
+      Effect.gen(function*() {
+        const cases: ReadonlyArray<readonly [OAuth.LoginOptions, string, string]> = [
+          [{ port: Number("abc") }, "port", "got NaN"],
+          [{ port: 70_000 }, "port", "from 0 to 65535"],
+          [{ port: 1.5 }, "port", "integer"],
+          [{ timeout: -1 }, "timeout", "non-negative duration"],
+          [{ timeout: Number.NaN }, "timeout", "non-negative duration"],
+          [{ workspaceId: " " }, "workspaceId", "non-empty"],
+          [fromJavaScript({ timeout: "soon" }), "timeout", "got \"soon\""],
+          [fromJavaScript({ openBrowser: "no" }), "openBrowser", "true or false"],
+          [fromJavaScript({ onUrl: "https://example.com" }), "onUrl", "function"]
+        ]
+        for (const [options, parameter, text] of cases) {
+          const error = yield* Effect.flip(OAuth.login({ openBrowser: false, onUrl: () => Effect.void, ...options }))
+          assert.strictEqual(error._tag, "InvalidParameter")
+          if (error._tag !== "InvalidParameter") continue
+          assert.strictEqual(error.parameter, parameter)
+          assert.include(error.message, text)
+        }
+        const device = yield* Effect.flip(OAuth.loginDevice({ timeout: -5 }))
+        assert.strictEqual(device._tag, "InvalidParameter")
+        const logout = yield* Effect.flip(OAuth.logout(untypedLogout({ revoke: "yes" })))
+        assert.strictEqual(logout._tag, "InvalidParameter")
+      })
+    ))
+})

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Fiber, Stream } from "effect"
-import { CodexEmulator, RateLimits, Responses } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { RateLimits, Responses } from "../src/index.js"
 
 const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
 

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Stream } from "effect"
-import { CodexEmulator, Response, ResponseCollector } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { Response, ResponseCollector } from "../src/index.js"
 import type { ResponseStreamEvent } from "../src/index.js"
 
 const collect = (events: ReadonlyArray<Record<string, unknown>>) =>

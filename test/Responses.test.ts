@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Deferred, Duration, Effect, Fiber, Stream, TestClock } from "effect"
 import type { CodexConfig } from "../src/index.js"
-import { CodexEmulator, Response, Responses, ResponseStreamEvent } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { Response, Responses, ResponseStreamEvent } from "../src/index.js"
 import { knownUnsupported } from "../src/internal/request.js"
 import { flowingEvents } from "./fixtures.js"
 

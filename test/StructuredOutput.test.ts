@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Either, Layer, Schema, Stream } from "effect"
-import { CodexEmulator, Responses, StructuredOutput } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { Responses, StructuredOutput } from "../src/index.js"
 import { textEvents } from "../src/internal/emulator/events.js"
 
 const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))

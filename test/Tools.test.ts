@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Deferred, Duration, Effect, Ref, Schema, Stream } from "effect"
-import { CodexEmulator, ResponseStreamEvent, Tools } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { ResponseStreamEvent, Tools } from "../src/index.js"
 
 const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
 

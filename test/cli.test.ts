@@ -1,43 +1,120 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Cause, Deferred, Effect, FiberId } from "effect"
 import * as NodeChild from "node:child_process"
 import * as NodeFs from "node:fs/promises"
 import * as NodeHttp from "node:http"
 import * as NodePath from "node:path"
-import { CodexEmulator } from "../src/index.js"
+import * as Report from "../src/cli/report.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
 import { tempHome } from "./helpers.js"
 
-const main = NodePath.join(import.meta.dirname, "..", "src", "cli", "main.ts")
+const root = NodePath.join(import.meta.dirname, "..")
+const main = NodePath.join(root, "src", "cli", "main.ts")
 
-const cli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
-  Effect.async<{ code: number | null; stdout: string; stderr: string }>((resume) => {
+interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/**
+ * Runs the command (from the sources, through tsx) as a subprocess. `onStdout` sees the
+ * output as it arrives (to answer a login while it waits).
+ */
+const cli = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  onStdout?: (stdout: string, signal: (signal: NodeJS.Signals) => void) => void
+) =>
+  Effect.async<Run>((resume) => {
     const child = NodeChild.spawn(process.execPath, ["--import", "tsx", main, ...args], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, NO_COLOR: "1", ...env },
       stdio: ["ignore", "pipe", "pipe"]
     })
     let stdout = ""
     let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
+    child.stdout.on("data", (d) => {
+      stdout += d
+      onStdout?.(stdout, (signal) => child.kill(signal))
+    })
     child.stderr.on("data", (d) => (stderr += d))
     child.on("exit", (code) => resume(Effect.succeed({ code, stdout, stderr })))
     return Effect.sync(() => child.kill())
   })
 
+/** A failure: exactly one line on stderr, prefixed, no stack trace, nothing on stdout. */
+const assertOneLine = (run: Run, code: number, pattern: RegExp) => {
+  assert.strictEqual(run.code, code, `exit code; stderr: ${run.stderr}`)
+  assert.strictEqual(run.stderr.split("\n").filter((line) => line !== "").length, 1, run.stderr)
+  assert.match(run.stderr.trim(), /^codex-backend: /)
+  assert.match(run.stderr, pattern)
+  assert.notInclude(run.stderr, "    at ")
+}
+
+const emulatorEnv = (dir: string, emulator: CodexEmulator.Service) => ({
+  CODEX_HOME: dir,
+  CODEX_AUTH_ISSUER: emulator.url,
+  CODEX_BASE_URL: emulator.config.codexBaseUrl ?? "",
+  CODEX_CHATGPT_BASE_URL: emulator.config.chatgptBaseUrl ?? ""
+})
+
 describe("the codex-backend command, against the emulator", () => {
-  it.live("login --device, ask, logout; errors are one clear line, not a stack trace", () =>
+  it.live("--help (root and every command) goes to stdout with exit 0; --version prints the version", () =>
+    Effect.gen(function*() {
+      const pkg: unknown = JSON.parse(yield* Effect.promise(() => NodeFs.readFile(NodePath.join(root, "package.json"), "utf8")))
+      const runs = yield* Effect.all(
+        [["--help"], ["login", "--help"], ["logout", "--help"], ["status", "--help"], ["ask", "--help"], ["--version"]].map(
+          (args) => cli(args, {})
+        ),
+        { concurrency: 2 }
+      )
+      for (const run of runs) {
+        assert.strictEqual(run.code, 0, run.stderr)
+        assert.strictEqual(run.stderr, "")
+        assert.notInclude(run.stdout, "\u001b[", "plain text when stdout is not a terminal")
+      }
+      const [help, login, logout, status, ask, version] = runs
+      for (const command of ["login", "logout", "status", "ask"]) assert.include(help?.stdout, `- ${command}`)
+      assert.include(login?.stdout, "--device")
+      assert.include(login?.stdout, "--no-browser")
+      assert.include(login?.stdout, "--port")
+      assert.include(logout?.stdout, "--keep-token")
+      assert.include(status?.stdout, "never a token")
+      assert.include(ask?.stdout, "--model")
+      assert.include(ask?.stdout, "--instructions")
+      assert.strictEqual(version?.stdout.trim(), typeof pkg === "object" && pkg !== null ? Reflect.get(pkg, "version") : "")
+    }), 120_000)
+
+  it.live("usage errors and bad options are one line on stderr, exit 2 (parse) or 1 (typed error)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempHome
+      const env = { CODEX_HOME: dir }
+      const [none, unknown, noPrompt, notAPort, outOfRange] = yield* Effect.all([
+        cli([], env),
+        cli(["bogus"], env),
+        cli(["ask"], env),
+        cli(["login", "--port", "abc", "--no-browser"], env),
+        cli(["login", "--port", "70000", "--no-browser"], env)
+      ], { concurrency: 2 })
+      assertOneLine(none ?? { code: null, stdout: "", stderr: "" }, 2, /a command is needed; see `codex-backend --help`/)
+      assertOneLine(unknown ?? { code: null, stdout: "", stderr: "" }, 2, /Invalid subcommand.*'login'/)
+      assertOneLine(noPrompt ?? { code: null, stdout: "", stderr: "" }, 2, /Missing argument <prompt>/)
+      assertOneLine(notAPort ?? { code: null, stdout: "", stderr: "" }, 2, /'abc' is not a integer/)
+      assertOneLine(outOfRange ?? { code: null, stdout: "", stderr: "" }, 1, /Invalid parameter "port": must be an integer from 0 to 65535 \(got 70000\)/)
+      const badHome = yield* cli(["status"], { CODEX_HOME: NodePath.join(dir, "missing") })
+      assertOneLine(badHome, 1, /does not exist/)
+    })), 120_000)
+
+  it.live("login --device, status, ask, logout; errors are one clear line, not a stack trace", () =>
     Effect.scoped(Effect.gen(function*() {
       const dir = yield* tempHome
       const emulator = yield* CodexEmulator.make({ deviceInterval: 0 })
-      const env = {
-        CODEX_HOME: dir,
-        CODEX_AUTH_ISSUER: emulator.url,
-        CODEX_BASE_URL: emulator.config.codexBaseUrl ?? "",
-        CODEX_CHATGPT_BASE_URL: emulator.config.chatgptBaseUrl ?? ""
-      }
+      const env = emulatorEnv(dir, emulator)
+
       const signedOut = yield* cli(["ask", "hello"], env)
-      assert.strictEqual(signedOut.code, 1)
-      assert.match(signedOut.stderr.trim(), /^codex-backend: No usable ChatGPT credentials\..*auth\.json/)
-      assert.notInclude(signedOut.stderr, "    at ")
+      assertOneLine(signedOut, 1, /^codex-backend: No usable ChatGPT credentials\..*auth\.json/)
+      const noStatus = yield* cli(["status"], env)
+      assertOneLine(noStatus, 1, /Not signed in: .*auth\.json holds no ChatGPT login/)
 
       const login = yield* cli(["login", "--device"], env)
       assert.strictEqual(login.code, 0, login.stderr)
@@ -45,9 +122,27 @@ describe("the codex-backend command, against the emulator", () => {
       assert.include(login.stdout, "Signed in as user@example.com (plus).")
       assert.include(yield* Effect.promise(() => NodeFs.readdir(dir)), "auth.json")
 
+      const status = yield* cli(["status"], env)
+      assert.strictEqual(status.code, 0, status.stderr)
+      assert.include(status.stdout, "user@example.com")
+      assert.match(status.stdout, /plan:\s+plus/)
+      assert.match(status.stdout, /access token:\s+expires \d{4}-\d\d-\d\dT/)
+      assert.include(status.stdout, NodePath.join(dir, "auth.json"))
+      const stored: unknown = JSON.parse(yield* Effect.promise(() => NodeFs.readFile(NodePath.join(dir, "auth.json"), "utf8")))
+      const tokens: unknown = typeof stored === "object" && stored !== null ? Reflect.get(stored, "tokens") : undefined
+      for (const key of ["id_token", "access_token", "refresh_token"]) {
+        const token: unknown = typeof tokens === "object" && tokens !== null ? Reflect.get(tokens, key) : undefined
+        assert.isString(token)
+        if (typeof token === "string") {
+          assert.notInclude(status.stdout, token, `status printed the ${key}`)
+          assert.notInclude(status.stdout, token.slice(-16))
+        }
+      }
+
       const ask = yield* cli(["ask", "--model", "gpt-5.4", "hello", "there"], env)
       assert.strictEqual(ask.code, 0, ask.stderr)
       assert.strictEqual(ask.stdout, "You said: hello there\n")
+      assert.strictEqual(ask.stderr, "")
 
       // a busy callback port: one clear line
       const blocker = NodeHttp.createServer()
@@ -55,15 +150,67 @@ describe("the codex-backend command, against the emulator", () => {
         Effect.promise(() => new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()))),
         () => Effect.promise(() => new Promise<void>((r) => blocker.close(() => r())))
       )
-      const port = String((blocker.address() as { port: number }).port)
+      const address = blocker.address()
+      const port = String(typeof address === "object" && address !== null ? address.port : 0)
       const busy = yield* cli(["login", "--port", port, "--no-browser"], env)
-      assert.strictEqual(busy.code, 1)
-      assert.include(busy.stderr, `Port 127.0.0.1:${port} is already in use`)
-      assert.notInclude(busy.stderr, "    at ")
+      assertOneLine(busy, 1, new RegExp(`Port 127\\.0\\.0\\.1:${port} is already in use`))
 
       const logout = yield* cli(["logout"], env)
       assert.strictEqual(logout.code, 0, logout.stderr)
       assert.notInclude(yield* Effect.promise(() => NodeFs.readdir(dir)), "auth.json")
       assert.strictEqual(yield* emulator.issuer.revocations, 1)
+    })), 120_000)
+
+  it.live("login --no-browser prints the URL without promising a browser; a cancelled login is one line", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempHome
+      const emulator = yield* CodexEmulator.make({})
+      const url = yield* Deferred.make<string>()
+      const run = yield* cli(["login", "--no-browser", "--port", "0"], emulatorEnv(dir, emulator), (stdout) => {
+        const found = /https?:\/\/\S+\/oauth\/authorize\S+/.exec(stdout)
+        if (found !== null) Effect.runSync(Deferred.succeed(url, found[0]))
+      }).pipe(
+        Effect.fork,
+        Effect.tap(() =>
+          Effect.flatMap(Deferred.await(url), (authorize) => {
+            const query = new URL(authorize).searchParams
+            const callback = new URL(query.get("redirect_uri") ?? "")
+            const state = encodeURIComponent(query.get("state") ?? "")
+            return Effect.promise(() => fetch(`http://127.0.0.1:${callback.port}/cancel?state=${state}`).then((r) => r.text()))
+          })
+        ),
+        Effect.flatMap((fiber) => fiber.await),
+        Effect.flatten
+      )
+      assert.include(run.stdout, "Open this URL in a browser to sign in")
+      assert.notInclude(run.stdout, "should open")
+      assertOneLine(run, 1, /cancelled/)
     })), 60_000)
+
+  it.live("an interrupted command (Ctrl-C, SIGTERM) says so in one line and exits 130", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempHome
+      let sent = false
+      const run = yield* cli(["login", "--no-browser", "--port", "0"], { CODEX_HOME: dir }, (stdout, signal) => {
+        if (!sent && stdout.includes("/oauth/authorize")) {
+          sent = true
+          signal("SIGTERM")
+        }
+      })
+      assert.isTrue(sent)
+      assertOneLine(run, 130, /^codex-backend: interrupted$/m)
+    })), 60_000)
+})
+
+describe("the command's failure report", () => {
+  it("a defect is one line naming the error, asking for a report; a usage error exits 2", () => {
+    const [line, code] = Report.report(Cause.die(new RangeError("options.port should be >= 0\nand < 65536.")))
+    assert.strictEqual(code, 1)
+    assert.strictEqual(line, "internal error: options.port should be >= 0 and < 65536. (RangeError); please report this")
+    assert.deepStrictEqual(Report.report(Cause.fail(new Report.MissingCommand())), [
+      "a command is needed; see `codex-backend --help`",
+      2
+    ])
+    assert.deepStrictEqual(Report.report(Cause.interrupt(FiberId.none)), ["interrupted", 130])
+  })
 })

@@ -5,7 +5,8 @@ import * as NodeFs from "node:fs/promises"
 import * as Http from "node:http"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
-import { CodexEmulator, TokenStore } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { TokenStore } from "../src/index.js"
 import { seed, tempHome } from "./helpers.js"
 
 const refresher = NodePath.join(import.meta.dirname, "fixtures", "refresher.ts")

@@ -11,7 +11,8 @@ import * as NodeFs from "node:fs/promises"
 import * as Http from "node:http"
 import * as NodePath from "node:path"
 import * as NodeUtil from "node:util"
-import { CodexAuth, CodexConfig, CodexEmulator, CodexError, OAuth, Responses, TokenStore } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { CodexAuth, CodexConfig, CodexError, OAuth, Responses, TokenStore } from "../src/index.js"
 import { tempHome } from "./helpers.js"
 
 /** A loopback HTTP server for the scope; answers with `handler`. */

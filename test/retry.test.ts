@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Ref, TestClock } from "effect"
-import { CodexConfig, CodexEmulator, CodexError, Models, Responses } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { CodexConfig, CodexError, Models, Responses } from "../src/index.js"
 import { withRetries } from "../src/internal/retry.js"
 
 describe("retry schedule (protocol §6.4)", () => {

@@ -4,7 +4,8 @@ import { Cause, Duration, Effect, Layer, Logger, LogLevel, Redacted, Stream } fr
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
 import * as NodeUtil from "node:util"
-import { CodexAuth, CodexConfig, CodexEmulator, CodexError, OAuth, Responses, TokenStore } from "../src/index.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { CodexAuth, CodexConfig, CodexError, OAuth, Responses, TokenStore } from "../src/index.js"
 import { tempHome } from "./helpers.js"
 
 describe("secrets and logs", () => {

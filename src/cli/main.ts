@@ -1,116 +1,105 @@
 #!/usr/bin/env node
 /**
- * The `codex-backend` command:
+ * The `codex-backend` command, on `@effect/cli`. Each command lives in its own file
+ * (`login.ts`, `logout.ts`, `ask.ts`, `status.ts`); adding one is an import and a
+ * `register(...)` line in `commands` below.
  *
- * - `codex-backend login [--device] [--port N] [--no-browser]`: signs in (browser with
- *   PKCE, or the device code for headless machines) and writes `$CODEX_HOME/auth.json`.
- * - `codex-backend logout [--keep-token]`: revokes the refresh token, removes auth.json.
- * - `codex-backend ask [--model M] [--instructions I] <prompt>`: streams an answer.
+ * Every failure, defects included, prints one line on stderr (`codex-backend: ...`) and
+ * exits non-zero: 2 for a usage error, 1 otherwise, 130 when interrupted. `--help` (on
+ * every command) and `--version` print to stdout.
  *
- * Configuration comes from the environment (see `CodexConfig.fromEnv`).
+ * Configuration comes from the environment (see `CodexConfig.layerFromEnv`).
  *
  * @since 0.1.0
  */
-import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Layer, Stream } from "effect"
-import * as CodexClient from "../CodexClient.js"
-import * as CodexConfig from "../CodexConfig.js"
-import * as OAuth from "../OAuth.js"
-import * as Responses from "../Responses.js"
-import * as ResponseStreamEvent from "../ResponseStreamEvent.js"
-import * as TokenStore from "../TokenStore.js"
+import * as Command from "@effect/cli/Command"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import { Console, Effect, Exit, FiberRef, Layer, Logger } from "effect"
+import * as NodeFs from "node:fs"
+import * as Ask from "./ask.js"
+import * as Login from "./login.js"
+import * as Logout from "./logout.js"
+import * as Report from "./report.js"
+import * as Status from "./status.js"
 
-const usage = `usage:
-  codex-backend login [--device] [--port N] [--no-browser]
-  codex-backend logout [--keep-token]
-  codex-backend ask [--model MODEL] [--instructions TEXT] PROMPT...
+// The console of the process, for the commands' own output (see `terminalConsole`).
+const processConsole = FiberRef.unsafeMake<Console.Console | undefined>(undefined)
 
-login writes $CODEX_HOME/auth.json (default ~/.codex/auth.json), the file the Codex
-CLI shares; --device signs in without a browser on this machine. ask streams the
-answer of the Codex backend to stdout.`
+/** A command with the process's console (the parser's console swallows errors). */
+const register = <Name extends string, R, E, A>(command: Command.Command<Name, R, E, A>) =>
+  Command.transformHandler(command, (handler) =>
+    Effect.flatMap(FiberRef.get(processConsole), (console) =>
+      console === undefined ? handler : Effect.withConsole(handler, console)))
 
-const flag = (args: ReadonlyArray<string>, name: string) => args.includes(name)
-const option = (args: ReadonlyArray<string>, name: string) => {
-  const at = args.indexOf(name)
-  return at === -1 ? undefined : args[at + 1]
-}
+const commands = [
+  register(Login.command),
+  register(Logout.command),
+  register(Status.command),
+  register(Ask.command)
+] as const
 
-const authLayer = TokenStore.layerFile().pipe(
-  Layer.provideMerge(Layer.merge(CodexConfig.layerFromEnv(), NodeHttpClient.layerUndici))
+const version = (() => {
+  try {
+    const pkg: unknown = JSON.parse(NodeFs.readFileSync(new URL("../../package.json", import.meta.url), "utf8"))
+    const value: unknown = typeof pkg === "object" && pkg !== null ? Reflect.get(pkg, "version") : undefined
+    return typeof value === "string" ? value : "unknown"
+  } catch {
+    return "unknown"
+  }
+})()
+
+const root = Command.make("codex-backend", {}, () => new Report.MissingCommand()).pipe(
+  Command.withDescription(
+    "The ChatGPT Codex backend from a terminal. Configuration comes from the environment: CODEX_HOME, CODEX_BASE_URL, CODEX_AUTH_ISSUER, CODEX_MODEL..."
+  ),
+  Command.withSubcommands(commands)
 )
 
-const signedIn = (result: OAuth.LoginResult) =>
-  Console.log(
-    `Signed in${result.email === undefined ? "" : ` as ${result.email}`}${result.planType === undefined ? "" : ` (${result.planType})`}.`
+const cli = Command.run(root, { name: "codex-backend", version })
+
+const plain = process.stdout.isTTY !== true || process.env["NO_COLOR"] !== undefined
+
+// @effect/cli prints its parse errors with `Console.error` as multi-line help text; they
+// are reported below instead, as one line, like every other failure. Its help is plain
+// text (no ANSI colours) when stdout is not a terminal or NO_COLOR is set. The commands
+// themselves get the process's console back (`register`).
+const terminalConsole = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Console.consoleWith((console) =>
+    Effect.withConsole(self, {
+      ...console,
+      log: (...args) => console.log(...(plain ? args.map((arg) => (typeof arg === "string" ? Report.stripAnsi(arg) : arg)) : args)),
+      error: () => Effect.void
+    }).pipe(Effect.locally(processConsole, console))
   )
 
-const login = (args: ReadonlyArray<string>) =>
-  (flag(args, "--device")
-    ? OAuth.loginDevice({
-      onCode: (code) => Console.log(`Open ${code.verificationUrl} and enter the code ${code.userCode} (it expires in 15 minutes).`)
+// Log lines (a failed revoke on logout...) go to stderr, one line each.
+const stderrLogger = Logger.make(({ logLevel, message }) => {
+  const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
+  process.stderr.write(`codex-backend: ${logLevel.label.toLowerCase()}: ${Report.oneLine(text)}\n`)
+})
+
+cli(process.argv).pipe(
+  terminalConsole,
+  Effect.catchAllCause((cause) =>
+    Effect.sync(() => {
+      const [line, code] = Report.report(cause)
+      process.stderr.write(`codex-backend: ${line}\n`)
+      process.exitCode = code
     })
-    : OAuth.login({
-      ...(option(args, "--port") === undefined ? {} : { port: Number(option(args, "--port")) }),
-      openBrowser: !flag(args, "--no-browser"),
-      onUrl: (url) => Console.log(`Open this URL to sign in (a browser should open):\n\n  ${url}\n`)
-    })).pipe(Effect.flatMap(signedIn), Effect.provide(authLayer))
-
-const logout = (args: ReadonlyArray<string>) =>
-  OAuth.logout({ revoke: !flag(args, "--keep-token") }).pipe(
-    Effect.zipRight(Console.log("Signed out; auth.json removed (this also signs out the Codex CLI).")),
-    Effect.provide(authLayer)
-  )
-
-interface Ask {
-  readonly model: string | undefined
-  readonly instructions: string | undefined
-  readonly prompt: string
-}
-
-const parseAsk = (rest: ReadonlyArray<string>): Ask | string => {
-  let model: string | undefined
-  let instructions: string | undefined
-  const words: Array<string> = []
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]
-    if (arg === "--model") model = rest[++i]
-    else if (arg === "--instructions") instructions = rest[++i]
-    else if (arg !== undefined) words.push(arg)
-  }
-  return words.length === 0 ? usage : { model, instructions, prompt: words.join(" ") }
-}
-
-const ask = (options: Ask) =>
-  Effect.gen(function*() {
-    const responses = yield* Responses.Responses
-    yield* responses.stream({
-      input: options.prompt,
-      ...(options.model === undefined ? {} : { model: options.model }),
-      ...(options.instructions === undefined ? {} : { instructions: options.instructions })
-    }).pipe(
-      Stream.map(ResponseStreamEvent.textDelta),
-      Stream.runForEach((delta) => (delta === undefined ? Effect.void : Effect.sync(() => process.stdout.write(delta))))
-    )
-    yield* Console.log("")
+  ),
+  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)),
+  Effect.provide(Logger.replace(Logger.defaultLogger, stderrLogger)),
+  NodeRuntime.runMain({
+    disableErrorReporting: true,
+    // Failures were reported above; what is left is an interruption (Ctrl-C, SIGTERM).
+    teardown: (exit, onExit) => {
+      if (Exit.isSuccess(exit)) return onExit(0)
+      const [line, code] = Report.report(exit.cause)
+      process.stderr.write(`codex-backend: ${line}\n`)
+      onExit(code)
+    }
   })
-
-const [command, ...rest] = process.argv.slice(2)
-const parsed = command === "ask" ? parseAsk(rest) : undefined
-const program = command === "login"
-  ? login(rest)
-  : command === "logout"
-  ? logout(rest)
-  : parsed !== undefined && typeof parsed !== "string"
-  ? Effect.provide(ask(parsed), CodexClient.layer)
-  : undefined
-if (program === undefined) {
-  console.error(typeof parsed === "string" ? parsed : usage)
-  process.exitCode = 2
-} else {
-  program.pipe(
-    Effect.catchAll((error) =>
-      Effect.zipRight(Console.error(`codex-backend: ${error.message}`), Effect.sync(() => (process.exitCode = 1)))
-    ),
-    NodeRuntime.runMain({ disableErrorReporting: true })
-  )
-}
+)

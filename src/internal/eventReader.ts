@@ -11,7 +11,7 @@
  *
  * @internal
  */
-import type { HttpClientResponse } from "@effect/platform"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Chunk, Clock, Duration, Effect, Option, Queue, Stream, Take } from "effect"
 import type { CodexError } from "../CodexError.js"
 import { DecodeError, StreamInterrupted, Timeout } from "../CodexError.js"

@@ -4,8 +4,9 @@
  *
  * @internal
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import type { HttpClientResponse } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Duration, Effect, Redacted } from "effect"
 import type { Service as Config } from "../CodexConfig.js"
 import { AuthExpired, LoginFailed, RefreshFailed } from "../CodexError.js"
