@@ -1,12 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, FiberId } from "effect"
+import { Cause, Deferred, Effect, Fiber, FiberId, Layer } from "effect"
 import * as NodeChild from "node:child_process"
 import * as NodeFs from "node:fs/promises"
 import * as NodeHttp from "node:http"
 import * as NodePath from "node:path"
 import * as Report from "../src/cli/report.js"
 import * as CodexEmulator from "../src/CodexEmulator.js"
-import { tempHome } from "./helpers.js"
+import { CodexConfig, TokenStore } from "../src/index.js"
+import { seed, tempHome } from "./helpers.js"
 
 const root = NodePath.join(import.meta.dirname, "..")
 const main = NodePath.join(root, "src", "cli", "main.ts")
@@ -63,7 +64,7 @@ describe("the codex-backend command, against the emulator", () => {
     Effect.gen(function*() {
       const pkg: unknown = JSON.parse(yield* Effect.promise(() => NodeFs.readFile(NodePath.join(root, "package.json"), "utf8")))
       const runs = yield* Effect.all(
-        [["--help"], ["login", "--help"], ["logout", "--help"], ["status", "--help"], ["ask", "--help"], ["--version"]].map(
+        [["--help"], ["login", "--help"], ["logout", "--help"], ["status", "--help"], ["ask", "--help"], ["--version"], ["batch", "--help"], ["emulator", "--help"], ["models", "--help"], ["usage", "--help"]].map(
           (args) => cli(args, {})
         ),
         { concurrency: 2 }
@@ -73,8 +74,12 @@ describe("the codex-backend command, against the emulator", () => {
         assert.strictEqual(run.stderr, "")
         assert.notInclude(run.stdout, "\u001b[", "plain text when stdout is not a terminal")
       }
-      const [help, login, logout, status, ask, version] = runs
-      for (const command of ["login", "logout", "status", "ask"]) assert.include(help?.stdout, `- ${command}`)
+      const [help, login, logout, status, ask, version, batch, emulator] = runs
+      for (const command of ["login", "logout", "status", "ask", "models", "usage", "batch", "emulator"]) {
+        assert.include(help?.stdout, `- ${command}`)
+      }
+      for (const flag of ["--concurrency", "--model", "--fail-fast"]) assert.include(batch?.stdout, flag)
+      assert.include(emulator?.stdout, "--port")
       assert.include(login?.stdout, "--device")
       assert.include(login?.stdout, "--no-browser")
       assert.include(login?.stdout, "--port")
@@ -82,6 +87,7 @@ describe("the codex-backend command, against the emulator", () => {
       assert.include(status?.stdout, "never a token")
       assert.include(ask?.stdout, "--model")
       assert.include(ask?.stdout, "--instructions")
+      for (const flag of ["--reasoning-effort", "--schema", "--json"]) assert.include(ask?.stdout, flag)
       assert.strictEqual(version?.stdout.trim(), typeof pkg === "object" && pkg !== null ? Reflect.get(pkg, "version") : "")
     }), 120_000)
 
@@ -200,6 +206,107 @@ describe("the codex-backend command, against the emulator", () => {
       assert.isTrue(sent)
       assertOneLine(run, 130, /^codex-backend: interrupted$/m)
     })), 60_000)
+})
+
+/** An auth.json in `dir` with a live login of the emulated issuer. */
+const signIn = (dir: string, emulator: CodexEmulator.Service) =>
+  Effect.flatMap(emulator.issuer.issue(3600), seed).pipe(
+    Effect.provide(TokenStore.layerFile().pipe(Layer.provide(CodexConfig.layer({ codexHome: dir }))))
+  )
+
+describe("the codex-backend command: models, usage, ask --json/--schema, batch, emulator", () => {
+  it.live("models prints the catalog as a table; usage prints each window with its reset in local time", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempHome
+      const emulator = yield* CodexEmulator.make({})
+      yield* signIn(dir, emulator)
+      const env = emulatorEnv(dir, emulator)
+      const [models, usage] = yield* Effect.all([cli(["models"], env), cli(["usage"], env)], { concurrency: 2 })
+      assert.strictEqual(models.code, 0, models.stderr)
+      const lines = models.stdout.trim().split("\n")
+      assert.match(lines[0] ?? "", /^MODEL\s+CONTEXT\s+REASONING\s+PLANS$/)
+      assert.match(lines[1] ?? "", /^gpt-5\.5\s+272,000\s+low medium high xhigh\s+plus pro/)
+      assert.strictEqual(lines.length, 4)
+      assert.strictEqual(usage.code, 0, usage.stderr)
+      assert.include(usage.stdout, "plan: plus")
+      assert.match(usage.stdout, /codex short window \(5 h\): 42% used, resets .+ \(in 2 h 30 min\)/)
+      assert.match(usage.stdout, /codex long window \(7 days\): 12% used, resets /)
+      assert.strictEqual(usage.stderr, "")
+    })), 120_000)
+
+  it.live("ask --json prints the collected Response; --schema asks for structured output; a bad schema file is one line", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempHome
+      const emulator = yield* CodexEmulator.make({})
+      yield* signIn(dir, emulator)
+      const env = emulatorEnv(dir, emulator)
+      const schema = NodePath.join(dir, "person.json")
+      yield* Effect.promise(() =>
+        NodeFs.writeFile(schema, JSON.stringify({
+          title: "person",
+          type: "object",
+          properties: { name: { type: "string" }, age: { type: "integer" } },
+          required: ["name", "age"],
+          additionalProperties: false
+        }))
+      )
+      const json = yield* cli(["ask", "--json", "--reasoning-effort", "low", "hi"], env)
+      assert.strictEqual(json.code, 0, json.stderr)
+      const response: unknown = JSON.parse(json.stdout)
+      assert.strictEqual(typeof response === "object" && response !== null ? Reflect.get(response, "output_text") : undefined, "You said: hi")
+      const structured = yield* cli(["ask", "--schema", schema, "Extract: Bob is 42."], env)
+      assert.strictEqual(structured.code, 0, structured.stderr)
+      assert.deepStrictEqual(JSON.parse(structured.stdout), { name: "example name", age: 42 })
+      const sent = (yield* emulator.requests).filter((r) => r.path.endsWith("/responses")).map((r) => r.body as Record<string, unknown>)
+      assert.deepStrictEqual(sent[0]?.["reasoning"], { effort: "low" })
+      assert.strictEqual((sent[1]?.["text"] as { format: { name: string } }).format.name, "person")
+      yield* Effect.promise(() => NodeFs.writeFile(schema, "[1, 2"))
+      assertOneLine(yield* cli(["ask", "--schema", schema, "x"], env), 1, /--schema .*person\.json/)
+    })), 120_000)
+
+  it.live("batch: a JSONL job with a summary, a bad line reported, and a rerun that skips what is done", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempHome
+      const emulator = yield* CodexEmulator.make({})
+      yield* signIn(dir, emulator)
+      const env = emulatorEnv(dir, emulator)
+      const input = NodePath.join(dir, "in.jsonl")
+      const output = NodePath.join(dir, "out.jsonl")
+      const lines = [...Array.from({ length: 6 }, (_, i) => JSON.stringify({ id: `q${i}`, input: `question ${i}` })), "{oops"]
+      yield* Effect.promise(() => NodeFs.writeFile(input, lines.join("\n") + "\n"))
+      const first = yield* cli(["batch", input, output, "--concurrency", "3", "--model", "gpt-5.4-mini"], env)
+      assert.strictEqual(first.code, 0, first.stderr)
+      assert.match(first.stdout, /^6 ok, 1 failed, 0 skipped \(answered before\), \d+ tokens used$/m)
+      assert.match(first.stderr, /done · .*failed · .*in flight/, "plain progress lines when not a terminal")
+      const written = (yield* Effect.promise(() => NodeFs.readFile(output, "utf8"))).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>)
+      assert.strictEqual(written.length, 7)
+      assert.deepStrictEqual(written.find((l) => l["status"] === "error")?.["line"], 7)
+      const bodies = (yield* emulator.requests).filter((r) => r.path.endsWith("/responses")).map((r) => r.body as Record<string, unknown>)
+      assert.isTrue(bodies.length === 6 && bodies.every((b) => b["model"] === "gpt-5.4-mini"))
+      const again = yield* cli(["batch", input, output], env)
+      assert.strictEqual(again.code, 0, again.stderr)
+      assert.match(again.stdout, /^0 ok, 1 failed, 6 skipped/m)
+      assert.strictEqual((yield* emulator.requests).filter((r) => r.path.endsWith("/responses")).length, 6, "nothing was sent twice")
+      assertOneLine(yield* cli(["batch", NodePath.join(dir, "missing.jsonl"), output], env), 2, /missing\.jsonl/)
+    })), 120_000)
+
+  it.live("emulator serves the backend and prints the environment that points the command at it", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempHome
+      const printed = yield* Deferred.make<Record<string, string>>()
+      const server = yield* Effect.fork(cli(["emulator", "--port", "0"], { CODEX_HOME: dir }, (stdout, signal) => {
+        const vars = Object.fromEntries([...stdout.matchAll(/^(CODEX_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]))
+        if (Object.keys(vars).length === 4) Effect.runSync(Deferred.succeed(printed, vars))
+        if (stdout.includes("STOP")) signal("SIGINT")
+      }))
+      const env = yield* Deferred.await(printed)
+      assert.match(env["CODEX_BASE_URL"] ?? "", /^http:\/\/127\.0\.0\.1:\d+\/backend-api\/codex$/)
+      const login = yield* cli(["login", "--device"], { CODEX_HOME: dir, ...env })
+      assert.strictEqual(login.code, 0, login.stderr)
+      const models = yield* cli(["models"], { CODEX_HOME: dir, ...env })
+      assert.include(models.stdout, "gpt-5.4-mini")
+      yield* Fiber.interrupt(server)
+    })), 120_000)
 })
 
 describe("the command's failure report", () => {

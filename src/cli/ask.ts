@@ -1,6 +1,7 @@
 /**
- * `codex-backend ask <prompt...> [--model M] [--instructions I]`: streams an answer to
- * stdout as it arrives.
+ * `codex-backend ask <prompt...> [--model M] [--instructions I] [--reasoning-effort E]
+ * [--schema file.json] [--json]`: streams an answer to stdout as it arrives (`--json`: the
+ * collected Response).
  *
  * @since 0.1.0
  */
@@ -8,6 +9,7 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Effect, Option, Stream } from "effect"
+import * as NodeFs from "node:fs"
 import * as Layers from "./layers.js"
 
 const prompt = Args.text({ name: "prompt" }).pipe(
@@ -22,6 +24,30 @@ const instructions = Options.text("instructions").pipe(
   Options.withDescription("System instructions for the model."),
   Options.optional
 )
+const effort = Options.text("reasoning-effort").pipe(
+  Options.withDescription("The reasoning effort (low, medium, high...: see `codex-backend models`)."),
+  Options.optional
+)
+const schema = Options.file("schema", { exists: "yes" }).pipe(
+  Options.withDescription("A JSON Schema file: the answer is JSON that fits it (strict structured output)."),
+  Options.optional
+)
+const json = Options.boolean("json").pipe(
+  Options.withDescription("Print the collected Response as JSON instead of streaming the text.")
+)
+
+/** The `text.format` for a JSON Schema file. */
+const formatFrom = (path: string) =>
+  Effect.try({
+    try: () => {
+      const schema: unknown = JSON.parse(NodeFs.readFileSync(path, "utf8"))
+      if (typeof schema !== "object" || schema === null || Array.isArray(schema)) throw new Error("not a JSON object")
+      const title: unknown = Reflect.get(schema, "title")
+      const name = typeof title === "string" && /^[a-zA-Z0-9_-]+$/.test(title) ? title : "output"
+      return { type: "json_schema" as const, name, schema: { ...schema }, strict: true }
+    },
+    catch: (cause) => new Error(`--schema ${path}: ${cause instanceof Error ? cause.message : String(cause)}`)
+  })
 
 const write = (text: string) => Effect.sync(() => process.stdout.write(text))
 
@@ -33,18 +59,26 @@ const write = (text: string) => Effect.sync(() => process.stdout.write(text))
  */
 export const command = Command.make(
   "ask",
-  { prompt, model, instructions },
+  { prompt, model, instructions, effort, schema, json },
   (options) =>
     Effect.gen(function*() {
       const [Responses, ResponseStreamEvent] = yield* Layers.load(() =>
         Promise.all([import("../Responses.js"), import("../ResponseStreamEvent.js")])
       )
       const responses = yield* Responses.Responses
-      yield* responses.stream({
+      const format = Option.isSome(options.schema) ? yield* formatFrom(options.schema.value) : undefined
+      const params = {
         input: options.prompt.join(" "),
         ...Option.match(options.model, { onNone: () => ({}), onSome: (model) => ({ model }) }),
-        ...Option.match(options.instructions, { onNone: () => ({}), onSome: (instructions) => ({ instructions }) })
-      }).pipe(
+        ...Option.match(options.instructions, { onNone: () => ({}), onSome: (instructions) => ({ instructions }) }),
+        ...Option.match(options.effort, { onNone: () => ({}), onSome: (effort) => ({ reasoning: { effort } }) }),
+        ...(format === undefined ? {} : { text: { format } })
+      }
+      if (options.json) {
+        const response = yield* responses.create(params)
+        return yield* write(`${JSON.stringify(response, null, 2)}\n`)
+      }
+      yield* responses.stream(params).pipe(
         Stream.map(ResponseStreamEvent.textDelta),
         Stream.runForEach((delta) => (delta === undefined ? Effect.void : write(delta)))
       )

@@ -14,7 +14,6 @@ import { Effect, Layer } from "effect"
 import type * as CodexAuth from "../CodexAuth.js"
 import type * as CodexClient from "../CodexClient.js"
 import type * as CodexConfig from "../CodexConfig.js"
-import type * as Responses from "../Responses.js"
 import type * as TokenStore from "../TokenStore.js"
 
 /**
@@ -62,6 +61,6 @@ export const tokens: Layer.Layer<TokenStore.TokenStore | CodexConfig.CodexConfig
  * @category layers
  */
 export const client: Layer.Layer<
-  CodexClient.CodexClient | Responses.Responses | CodexConfig.CodexConfig | CodexAuth.CodexAuth | TokenStore.TokenStore,
+  CodexClient.Services | CodexConfig.CodexConfig | CodexAuth.CodexAuth | TokenStore.TokenStore,
   ConfigError.ConfigError
 > = Layer.unwrapEffect(Effect.map(load(() => import("../CodexClient.js")), (CodexClient) => CodexClient.layer))

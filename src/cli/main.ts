@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `codex-backend` command, on `@effect/cli`. Each command lives in its own file
- * (`login.ts`, `logout.ts`, `ask.ts`, `status.ts`); adding one is an import and a
+ * (`login.ts`, `logout.ts`, `status.ts`, `ask.ts`, `models.ts`, `usage.ts`, `batch.ts`,
+ * `emulator.ts`); adding one is an import and a
  * `register(...)` line in `commands` below.
  *
  * Every failure, defects included, prints one line on stderr (`codex-backend: ...`) and
@@ -20,10 +21,14 @@ import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { Console, Effect, Exit, FiberRef, Layer, Logger } from "effect"
 import * as NodeFs from "node:fs"
 import * as Ask from "./ask.js"
+import * as Batch from "./batch.js"
+import * as Emulator from "./emulator.js"
 import * as Login from "./login.js"
 import * as Logout from "./logout.js"
+import * as Models from "./models.js"
 import * as Report from "./report.js"
 import * as Status from "./status.js"
+import * as Usage from "./usage.js"
 
 // The console of the process, for the commands' own output (see `terminalConsole`).
 const processConsole = FiberRef.unsafeMake<Console.Console | undefined>(undefined)
@@ -38,7 +43,11 @@ const commands = [
   register(Login.command),
   register(Logout.command),
   register(Status.command),
-  register(Ask.command)
+  register(Ask.command),
+  register(Models.command),
+  register(Usage.command),
+  register(Batch.command),
+  register(Emulator.command)
 ] as const
 
 const version = (() => {

@@ -1,0 +1,44 @@
+/**
+ * `codex-backend emulator [--port N]`: serves the built-in emulator on loopback and prints
+ * the environment lines that point this command, or any app on the SDK, at it.
+ *
+ * @since 0.1.0
+ */
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import { Console, Effect } from "effect"
+import * as Layers from "./layers.js"
+
+const port = Options.integer("port").pipe(
+  Options.withDescription("The port to listen on (default: any free port); always on 127.0.0.1."),
+  Options.withDefault(0)
+)
+
+/**
+ * The `emulator` command.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const command = Command.make("emulator", { port }, (options) =>
+  Effect.gen(function*() {
+    if (!(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535)) {
+      return yield* Effect.fail(new Error(`--port must be from 0 to 65535 (got ${options.port})`))
+    }
+    const CodexEmulator = yield* Layers.load(() => import("../CodexEmulator.js"))
+    const emulator = yield* CodexEmulator.make({ port: options.port })
+    yield* Console.log(
+      [
+        `CODEX_BASE_URL=${emulator.config.codexBaseUrl ?? ""}`,
+        `CODEX_CHATGPT_BASE_URL=${emulator.config.chatgptBaseUrl ?? ""}`,
+        `CODEX_OPENAI_BASE_URL=${emulator.config.openaiBaseUrl ?? ""}`,
+        `CODEX_AUTH_ISSUER=${emulator.config.authIssuer ?? ""}`
+      ].join("\n")
+    )
+    yield* Effect.logInfo(`The emulator listens on ${emulator.url}; export the lines above, then \`codex-backend login --device\`. Ctrl-C stops it.`)
+    return yield* Effect.never
+  }).pipe(Effect.scoped)).pipe(
+    Command.withDescription(
+      "Serve the built-in backend emulator on loopback and print the environment that points the SDK at it."
+    )
+  )
