@@ -4,13 +4,14 @@
  * Nothing here talks to chatgpt.com.
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Duration, Effect, Stream } from "effect"
+import { Chunk, Console, Duration, Effect, Stream } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "codex-backend-sdk/CodexEmulator"
 import {
   Audio,
+  Batch,
   CodexAccount,
   CodexError,
   Embeddings,
@@ -204,6 +205,41 @@ const embeddingsAndAudio = Effect.gen(function*() {
   yield* Console.log(`realtime call ${call.callId}; WebSocket URL ${yield* realtime.websocketUrl({ model: "gpt-realtime-1.5" })}`)
 })
 
+const batch = Effect.gen(function*() {
+  yield* section("Batch: 12 prompts, 4 in flight, through a usage-limit window")
+  const emulator = yield* CodexEmulator.CodexEmulator
+  const resetsAt = Math.ceil(Date.now() / 1000) + 3
+  // The 5th request meets a usage limit that resets in ~3 s; a 500 along the way is retried.
+  yield* emulator.script(
+    CodexEmulator.text("answer 1"),
+    CodexEmulator.http(500, { error: { message: "high demand" } }),
+    CodexEmulator.text("answer 2"),
+    CodexEmulator.text("answer 3"),
+    CodexEmulator.usageLimit({ resetsAt })
+  )
+  const started = Date.now()
+  const seconds = () => ((Date.now() - started) / 1000).toFixed(1).padStart(4)
+  let paused = false
+  const results = yield* Batch.run(
+    Stream.fromIterable(Array.from({ length: 12 }, (_, i) => ({ id: `prompt-${i + 1}`, input: `Question ${i + 1}` }))),
+    {
+      concurrency: 4,
+      onProgress: (p) =>
+        p.pausedUntil !== undefined && !paused
+          ? Effect.zipRight(
+            Effect.sync(() => void (paused = true)),
+            Console.log(`[${seconds()} s] usage limit met: every worker pauses until ${p.pausedUntil.toLocaleTimeString()} (${p.ok} done, ${p.inFlight} in flight)`)
+          )
+          : p.pausedUntil === undefined && paused
+          ? Effect.zipRight(Effect.sync(() => void (paused = false)), Console.log(`[${seconds()} s] window reset: resuming`))
+          : Effect.void
+    }
+  ).pipe(Stream.runCollect)
+  const ok = Chunk.filter(results, (r) => r.status === "ok").pipe(Chunk.size)
+  const requests = (yield* emulator.requests).filter((r) => r.path.endsWith("/responses")).length
+  yield* Console.log(`[${seconds()} s] ${ok}/12 ok, none reported failed; the emulator answered ${requests} requests since the start of the demo`)
+})
+
 /** Signs in against the emulated issuer into a temporary CODEX_HOME, then survives token expiry. */
 const auth = Effect.gen(function*() {
   yield* section("Sign in (device code) and refresh, with a real auth.json")
@@ -238,6 +274,7 @@ const program = Effect.gen(function*() {
   yield* account
   yield* embeddingsAndAudio
   yield* errors
+  yield* batch
   yield* auth
   const requests = yield* emulator.requests
   yield* Console.log(`\n${requests.length} HTTP requests reached the first emulator (the sign-in ran against a second one).`)
