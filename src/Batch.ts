@@ -109,7 +109,9 @@ export interface Options {
   readonly defaults?: Partial<CreateParams>
   /**
    * Stop at the first failed item, or at a usage limit, instead of reporting it and going
-   * on (or pausing): the job ends with `BatchStopped`, which lists the ids left.
+   * on (or pausing): the job ends with `BatchStopped`, which lists the ids left (for `run`,
+   * those read from the input but not answered: the input is not pulled after the stop;
+   * `runFile` lists every id of the file left).
    */
   readonly failFast?: boolean
   /**
@@ -173,9 +175,17 @@ const isUsageLimit = (error: CodexError) => error._tag === "RateLimited" && erro
 const isPlanFailure = (error: CodexError) =>
   error._tag === "RateLimited" && (error.kind === "usage_not_included" || error.kind === "insufficient_quota")
 
+/** The shortest pause after a usage limit (doubled per limit the same item meets in a row), and the longest. */
+const minPause = 5_000
+const maxPause = 300_000
+
 const defaultRetry: Schedule.Schedule<unknown, CodexError> = Schedule.exponential(Duration.seconds(1)).pipe(
   Schedule.intersect(Schedule.recurs(2))
 )
+
+/** Ends the reading of the input after a stop. */
+const stopPulling = Symbol("codex-backend-sdk/Batch/stopPulling")
+type StopPulling = typeof stopPulling
 
 /** What happened to one item. */
 type Outcome =
@@ -206,11 +216,17 @@ const engine = (
 
     const pauseUntil = (until: number) => Ref.update(resumeAt, (at) => Math.max(at, until))
 
-    /** Waits while the job is paused (by an error, or by a limit the RateLimits service knows). */
+    /**
+     * Waits while the job is paused (by an error, or by a limit the RateLimits service
+     * knows). With `failFast`, a known limit stops the job instead.
+     */
     const gate: Effect.Effect<void> = Effect.gen(function*() {
       while (true) {
         const now = yield* Clock.currentTimeMillis
         const known = limits === undefined ? undefined : exhaustedUntil(yield* limits.latest, now)
+        if (known !== undefined && options.failFast) {
+          return yield* Ref.update(stopped, (reason) => reason ?? `the usage limit is reached until ${known.toISOString()}`)
+        }
         const until = Math.max(yield* Ref.get(resumeAt), known?.getTime() ?? 0)
         if (until <= now) {
           if ((yield* Ref.get(progress)).pausedUntil !== undefined) yield* report((p) => ({ ...p, pausedUntil: undefined }))
@@ -263,6 +279,8 @@ const engine = (
     const process = (request: BatchRequest): Effect.Effect<Outcome> => {
       const { id, ...own } = request
       const params: CreateParams = { ...options.defaults, ...own }
+      /** Usage limits this item met in a row: a reset time already past must not make a request loop. */
+      let limited = 0
       const attempt: Effect.Effect<Outcome, CodexError> = Effect.gen(function*() {
         yield* gate
         if ((yield* Ref.get(stopped)) !== undefined) return { _tag: "Left", id }
@@ -279,7 +297,9 @@ const engine = (
           }
           const resetsAt = e._tag === "RateLimited" ? e.resetsAt?.getTime() : undefined
           yield* Effect.logWarning(`Batch: ${e.message} Pausing every worker until the reset; ${id} will be retried.`)
-          yield* pauseUntil(resetsAt ?? now + 60_000)
+          const floor = now + Math.min(minPause * 2 ** limited, maxPause)
+          limited++
+          yield* pauseUntil(Math.max(resetsAt ?? now + 60_000, floor))
           return yield* attempt
         }
         return yield* Effect.fail(e)
@@ -317,13 +337,25 @@ const engine = (
      * order of magnitude cheaper per item than a concurrent `Stream.mapEffect`), handing
      * each outcome to `onOutcome`. Fails if the input fails.
      */
-    const pool = <E, R>(requests: Stream.Stream<BatchRequest, E, R>, onOutcome: (outcome: Outcome) => Effect.Effect<void>) =>
+    const pool = <E, R>(
+      requests: Stream.Stream<BatchRequest, E, R>,
+      onOutcome: (outcome: Outcome) => Effect.Effect<void>,
+      afterStop: "drain" | "stop"
+    ) =>
       Effect.gen(function*() {
         const workers = Math.max(1, options.concurrency ?? 4)
         const queue = yield* Effect.acquireRelease(Queue.bounded<Option.Option<BatchRequest>>(workers * 2), Queue.shutdown)
-        const producer = Stream.runForEach(requests, (request) => Queue.offer(queue, Option.some(request))).pipe(
-          Effect.zipRight(Queue.offerAll(queue, Array.from({ length: workers }, () => Option.none<BatchRequest>())))
-        )
+        // After a stop, a finite input (a file) is read on so every id left is listed; any
+        // other stream is not pulled again. The end markers go in whatever happens, so a
+        // failing input ends the workers and its error surfaces.
+        // (`Stream.runForEachWhile` keeps a continuation per element in effect 3.22: a stop
+        // is a failure caught here instead.)
+        const producer = Stream.runForEach(requests, (request) =>
+          Effect.flatMap(Ref.get(stopped), (reason): Effect.Effect<void, E | StopPulling> =>
+            reason !== undefined && afterStop === "stop" ? Effect.fail(stopPulling) : Queue.offer(queue, Option.some(request)))).pipe(
+            Effect.catchIf((error): error is StopPulling => error === stopPulling, () => Effect.void),
+            Effect.ensuring(Queue.offerAll(queue, Array.from({ length: workers }, () => Option.none<BatchRequest>())))
+          )
         const worker: Effect.Effect<void> = Effect.flatMap(Queue.take(queue), (next) =>
           Option.isNone(next) ? Effect.void : Effect.zipRight(Effect.flatMap(item(next.value), onOutcome), worker))
         const fiber = yield* Effect.fork(producer)
@@ -354,7 +386,7 @@ export const run = <E, R>(
     )
     const left: Array<string> = []
     yield* job.pool(requests, (outcome) =>
-      outcome._tag === "Left" ? Effect.sync(() => void left.push(outcome.id)) : Queue.offer(out, Take.of(outcome.result))).pipe(
+      outcome._tag === "Left" ? Effect.sync(() => void left.push(outcome.id)) : Queue.offer(out, Take.of(outcome.result)), "stop").pipe(
         Effect.zipRight(Ref.get(job.stopped)),
         Effect.matchCauseEffect({
           onFailure: (cause) => Queue.offer(out, Take.failCause(cause)),
@@ -418,7 +450,8 @@ const answered = (path: string) =>
         } catch {
           return
         }
-        if (!Predicate.isRecord(record) || typeof record["id"] !== "string") return
+        // A line error (malformed line, duplicate id) says nothing about the id's request.
+        if (!Predicate.isRecord(record) || typeof record["id"] !== "string" || "line" in record) return
         if (record["status"] === "ok") done.add(record["id"])
         else done.delete(record["id"])
       })
@@ -445,6 +478,23 @@ export const runFile = (
 ): Effect.Effect<Summary, BatchFileError, Responses> =>
   Effect.gen(function*() {
     const done = yield* answered(output)
+    // A line cut short (a full disk, a kill mid-write) must not swallow the next one.
+    yield* Effect.try({
+      try: () => {
+        if (!NodeFs.existsSync(output)) return
+        const size = NodeFs.statSync(output).size
+        if (size === 0) return
+        const last = Buffer.alloc(1)
+        const fd = NodeFs.openSync(output, "r")
+        try {
+          NodeFs.readSync(fd, last, 0, 1, size - 1)
+        } finally {
+          NodeFs.closeSync(fd)
+        }
+        if (last[0] !== 10) NodeFs.appendFileSync(output, "\n")
+      },
+      catch: (cause) => new BatchFileError({ path: output, detail: cause instanceof Error ? cause.message : String(cause) })
+    })
     const file = yield* Effect.acquireRelease(
       Effect.try({
         try: () => NodeFs.openSync(output, "a", 0o600),
@@ -493,7 +543,7 @@ export const runFile = (
       }),
       Stream.filterMap((request) => request)
     )
-    yield* job.pool(requests, (outcome) => Effect.sync(() => (outcome._tag === "Left" ? void left.push(outcome.id) : undefined)))
+    yield* job.pool(requests, (outcome) => Effect.sync(() => (outcome._tag === "Left" ? void left.push(outcome.id) : undefined)), "drain")
     const { failed, ok, skipped, tokens } = yield* job.progress
     return { ok, failed, skipped, tokens, remaining: left, stopReason: yield* Ref.get(job.stopped) }
   }).pipe(Effect.scoped, Effect.withSpan("Batch.runFile"))

@@ -407,13 +407,24 @@ export const withCurrentCallPolicy = (config: Service): Effect.Effect<Service> =
 export const withCallPolicy: {
   (policy: CallPolicy): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidParameter, R>
   <A, E, R>(self: Effect.Effect<A, E, R>, policy: CallPolicy): Effect.Effect<A, E | InvalidParameter, R>
-} = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, policy: CallPolicy): Effect.Effect<A, E | InvalidParameter, R> => {
+} = dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, policy: CallPolicy): Effect.Effect<A, E | InvalidParameter, R> =>
+    Effect.flatMap(checkCallPolicy(policy), (checked) => Effect.locally(self, currentCallPolicy, checked))
+)
+
+/**
+ * Checks a call policy (whole, non-negative retry counts) and drops its undefined fields.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const checkCallPolicy = (policy: CallPolicy): Effect.Effect<CallPolicy, InvalidParameter> => {
   for (const key of ["maxRetries", "maxStreamRetries"] as const) {
     const value = policy[key]
     if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
       return Effect.fail(new InvalidParameter({ parameter: key, reason: `must be a whole number >= 0, got ${value}` }))
     }
   }
-  const defined: CallPolicy = Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined))
-  return Effect.locally(self, currentCallPolicy, defined)
-})
+  return Effect.succeed(Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined)))
+}

@@ -132,6 +132,9 @@ interface Entry {
 
 const endpoint = "GET /models"
 
+/** After a failed refetch, how long the stale catalog is served before the next try. */
+const retryStaleAfter = 30_000
+
 /**
  * Builds the live service. It lives as long as its scope: a fetch that concurrent callers
  * share runs in that scope, so interrupting one caller does not cancel it for the others.
@@ -190,8 +193,13 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
             return yield* Deferred.succeed(inflight, result.right.list)
           }
           const kept = current?.catalog
-          entries.set(key, { catalog: kept, fresh: current?.fresh ?? 0, stale: current?.stale ?? false, inflight: undefined })
-          if (kept === undefined) return yield* Deferred.fail(inflight, result.left)
+          if (kept === undefined) {
+            entries.set(key, { catalog: undefined, fresh: 0, stale: false, inflight: undefined })
+            return yield* Deferred.fail(inflight, result.left)
+          }
+          // Serve the stale catalog at once for a while, then try again: callers do not
+          // each wait for a failing refetch.
+          entries.set(key, { catalog: kept, fresh: now - ttl + Math.min(ttl, retryStaleAfter), stale: false, inflight: undefined })
           yield* Effect.logWarning(
             `Models: fetching the catalog failed; serving the one fetched ${
               Duration.format(Duration.millis(now - (current?.fresh ?? now)))
@@ -199,7 +207,22 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
           )
           return yield* Deferred.succeed(inflight, kept.list)
         })
-        yield* Effect.forkIn(settle, scope)
+        // Shared by every caller (with the call policy of the one that started it); an
+        // interrupted fetch (the layer closing) releases its waiters.
+        yield* Effect.forkIn(
+          settle.pipe(
+            Effect.onInterrupt(() =>
+              Effect.zipRight(
+                Effect.sync(() => {
+                  const current = entries.get(key)
+                  if (current?.inflight === inflight) entries.set(key, { ...current, inflight: undefined })
+                }),
+                Deferred.interrupt(inflight)
+              )
+            )
+          ),
+          scope
+        )
         return inflight
       })
 

@@ -291,11 +291,17 @@ const withPolicy = <A, E>(effect: Effect.Effect<A, E>, policy: CodexConfig.CallP
     }))
 
 /** A stream whose requests follow `policy` (set for the fiber that runs it, for its lifetime). */
-const streamWithPolicy = <A, E>(stream: EffectStream.Stream<A, E>, options: RequestOptions | undefined): EffectStream.Stream<A, E> => {
+const streamWithPolicy = <A, E>(
+  stream: EffectStream.Stream<A, E>,
+  options: RequestOptions | undefined
+): EffectStream.Stream<A, E | CodexError.InvalidParameter> => {
   const policy = callPolicy(options)
   return policy === undefined
     ? stream
-    : EffectStream.unwrapScoped(Effect.as(Effect.locallyScoped(CodexConfig.currentCallPolicy, policy), stream))
+    : EffectStream.unwrapScoped(
+      Effect.flatMap(CodexConfig.checkCallPolicy(policy), (checked) =>
+        Effect.as(Effect.locallyScoped(CodexConfig.currentCallPolicy, checked), stream))
+    )
 }
 
 const serviceOf = <I, S>(runtime: Runtime.Runtime<never>, tag: Context.Tag<I, S>): S => {

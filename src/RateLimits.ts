@@ -238,20 +238,21 @@ export interface RateLimitState {
 }
 
 /**
- * The window that binds now: the first window (of any family) used up to 100 % whose reset
- * is still ahead, with its reset time; `undefined` when none is exhausted.
+ * When the binding limit family (`codex` by default) frees up: the reset of its window used
+ * up to 100 %, when that reset is still ahead and the account has no credits to go on
+ * with; `undefined` when nothing binds.
  *
  * @since 0.1.0
  * @category getters
  */
-export const exhaustedUntil = (state: RateLimitState | undefined, now: number): Date | undefined => {
+export const exhaustedUntil = (state: RateLimitState | undefined, now: number, family = "codex"): Date | undefined => {
+  const snapshot = state?.snapshots.find((s) => s.limit_id === family)
+  if (snapshot === undefined || snapshot.credits?.unlimited === true || snapshot.credits?.has_credits === true) return undefined
   let until: number | undefined
-  for (const snapshot of state?.snapshots ?? []) {
-    for (const window of [snapshot.primary, snapshot.secondary]) {
-      if (window === null || window.used_percent < 100 || window.resets_at === null) continue
-      const at = window.resets_at * 1000
-      if (at > now && (until === undefined || at > until)) until = at
-    }
+  for (const window of [snapshot.primary, snapshot.secondary]) {
+    if (window === null || window.used_percent < 100 || window.resets_at === null) continue
+    const at = window.resets_at * 1000
+    if (at > now && (until === undefined || at > until)) until = at
   }
   return until === undefined ? undefined : new Date(until)
 }

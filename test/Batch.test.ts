@@ -3,7 +3,7 @@ import { Chunk, Deferred, Duration, Effect, Fiber, Stream, TestClock, TestServic
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
-import { Batch, Responses } from "../src/index.js"
+import { Batch, CodexError, Responses } from "../src/index.js"
 import { tempHome } from "./helpers.js"
 
 const responsesRequests = Effect.map(
@@ -124,7 +124,10 @@ describe("Batch against the emulator", () => {
       assert.strictEqual(error._tag, "BatchStopped")
       assert.deepStrictEqual(seen.map((r) => [r.id, r.status]), [["q0", "error"]])
       assert.isTrue(seen[0]?.status === "error" && seen[0].error._tag === "InvalidRequest" && seen[0].error["status"] === 400)
-      assert.deepStrictEqual(error._tag === "BatchStopped" ? error.remaining : [], ["q1", "q2", "q3", "q4", "q5"])
+      // `run` stops pulling its input: the ids left are those it had read, in order.
+      const remaining = error._tag === "BatchStopped" ? error.remaining : []
+      assert.isAbove(remaining.length, 0)
+      assert.deepStrictEqual(remaining, ["q1", "q2", "q3", "q4", "q5"].slice(0, remaining.length))
       assert.strictEqual((yield* responsesRequests).length, 1)
     }).pipe(Effect.provide(CodexEmulator.layerClient())))
 
@@ -257,4 +260,103 @@ describe("Batch.runFile", () => {
       for (const byte of NodeFs.readFileSync(output)) if (byte === 10) count++
       assert.strictEqual(count, 100_000)
     }), { timeout: 120_000 })
+})
+
+describe("Batch edge cases", () => {
+  const instant = Responses.layerTest({
+    create: Responses.createFromStream(() => Stream.fromIterable(CodexEmulator.textEvents("answer")))
+  })
+
+  it.effect("a failing input ends the job with the input's error, after the items it read", () =>
+    Effect.gen(function*() {
+      const input = Stream.concat(Stream.fromIterable(items(3)), Stream.fail("input broke" as const))
+      const error = yield* Effect.flip(Batch.run(input).pipe(Stream.runCollect))
+      assert.strictEqual(error, "input broke")
+      const missing = yield* Effect.flip(Batch.runFile("/nonexistent/in.jsonl", "/tmp/never-written.jsonl"))
+      assert.strictEqual(missing._tag, "BatchFileError")
+    }).pipe(Effect.provide(instant)))
+
+  it.effect("a usage limit whose reset is already past still pauses (5 s, doubling), never a request loop", () =>
+    Effect.gen(function*() {
+      const emulator = yield* CodexEmulator.CodexEmulator
+      yield* emulator.script(CodexEmulator.usageLimit({ resetsAt: 0 }), CodexEmulator.usageLimit({ resetsAt: 0 }))
+      const pauses: Array<number> = []
+      const job = yield* Effect.fork(
+        Batch.run(Stream.fromIterable(items(1)), {
+          onProgress: (p) => Effect.sync(() => void (p.pausedUntil !== undefined && !pauses.includes(p.pausedUntil.getTime()) && pauses.push(p.pausedUntil.getTime())))
+        }).pipe(Stream.runCollect)
+      )
+      for (let i = 0; i < 40 && pauses.length < 1; i++) yield* liveSleep(10)
+      assert.deepStrictEqual(pauses, [5_000])
+      yield* TestClock.adjust(Duration.seconds(5))
+      for (let i = 0; i < 40 && pauses.length < 2; i++) yield* liveSleep(10)
+      assert.deepStrictEqual(pauses, [5_000, 15_000], "the second pause is twice as long")
+      yield* TestClock.adjust(Duration.seconds(10))
+      const results = Chunk.toArray(yield* Fiber.join(job))
+      assert.isTrue(results.length === 1 && results[0]?.status === "ok")
+      assert.strictEqual((yield* responsesRequests).length, 3)
+    }).pipe(Effect.provide(CodexEmulator.layerClient({ config: { requestTimeout: Duration.hours(2), streamIdleTimeout: Duration.hours(2) } }))))
+
+  it.live("only the binding family pauses the job: another family at 100 %, or credits to go on with, do not", () =>
+    Effect.gen(function*() {
+      const emulator = yield* CodexEmulator.CodexEmulator
+      const future = String(Math.floor(Date.now() / 1000) + 3600)
+      yield* emulator.script(
+        CodexEmulator.sse(CodexEmulator.textEvents("a"), {
+          headers: { "x-codex-other-primary-used-percent": "100", "x-codex-other-primary-reset-at": future, "x-codex-primary-used-percent": "10" }
+        }),
+        CodexEmulator.sse(CodexEmulator.textEvents("b"), {
+          headers: {
+            "x-codex-primary-used-percent": "100",
+            "x-codex-primary-reset-at": future,
+            "x-codex-credits-has-credits": "true",
+            "x-codex-credits-unlimited": "false"
+          }
+        })
+      )
+      const results = Chunk.toArray(yield* Batch.run(Stream.fromIterable(items(4)), { concurrency: 1 }).pipe(Stream.runCollect))
+      assert.strictEqual(results.length, 4)
+      assert.strictEqual((yield* responsesRequests).length, 4)
+    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+
+  it.live("failFast: a limit RateLimits already knows stops the job instead of pausing it", () =>
+    Effect.gen(function*() {
+      const emulator = yield* CodexEmulator.CodexEmulator
+      const future = String(Math.floor(Date.now() / 1000) + 3600)
+      yield* emulator.script(CodexEmulator.sse(CodexEmulator.textEvents("last"), {
+        headers: { "x-codex-primary-used-percent": "100", "x-codex-primary-reset-at": future }
+      }))
+      const error = yield* Effect.flip(Batch.run(Stream.fromIterable(items(3)), { concurrency: 1, failFast: true }).pipe(Stream.runDrain))
+      assert.isTrue(error._tag === "BatchStopped" && error.remaining.join() === "q1,q2")
+      assert.include(error.message, "usage limit is reached until")
+      assert.strictEqual((yield* responsesRequests).length, 1)
+    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+
+  it.effect("failFast on an endless input stops reading it", () =>
+    Effect.gen(function*() {
+      const endless = Stream.iterate(0, (n) => n + 1).pipe(Stream.map((n) => ({ id: `i${n}`, input: n === 0 ? "" : "x" })))
+      const error = yield* Effect.flip(Batch.run(endless, { concurrency: 2, failFast: true }).pipe(Stream.runDrain))
+      assert.strictEqual(error._tag, "BatchStopped")
+      assert.isBelow(error._tag === "BatchStopped" ? error.remaining.length : Infinity, 20)
+    }).pipe(Effect.provide(Responses.layerTest({
+      create: (params) =>
+        params.input === ""
+          ? Effect.fail(new CodexError.InvalidParameter({ parameter: "input", reason: "is empty" }))
+          : Effect.flatMap(Responses.Responses, (r) => r.create(params)).pipe(Effect.provide(instant))
+    }))), { timeout: 10_000 })
+
+  it.scoped("runFile: a duplicate id reported after its answer does not make a rerun ask again; a cut last line does not swallow the next", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempHome
+      const input = NodePath.join(dir, "in.jsonl")
+      const output = NodePath.join(dir, "out.jsonl")
+      NodeFs.writeFileSync(input, [...items(3), { id: "q0", input: "again" }].map((l) => JSON.stringify(l)).join("\n") + "\n")
+      const first = yield* Batch.runFile(input, output, { concurrency: 1 })
+      assert.deepStrictEqual([first.ok, first.failed], [3, 1])
+      NodeFs.appendFileSync(output, "{\"id\":\"cut") // a line a kill cut short
+      const second = yield* Batch.runFile(input, output, { concurrency: 1 })
+      assert.deepStrictEqual([second.ok, second.skipped], [0, 3], "q0 stays answered")
+      const lines = NodeFs.readFileSync(output, "utf8").split("\n").filter((l) => l !== "")
+      assert.strictEqual(lines.filter((l) => { try { JSON.parse(l); return true } catch { return false } }).length, lines.length - 1)
+    }).pipe(Effect.provide(instant)))
 })

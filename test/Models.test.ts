@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, TestClock } from "effect"
+import { Context, Duration, Effect, Exit, Fiber, Layer, Scope, TestClock } from "effect"
+import * as Net from "node:net"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { Models, Responses } from "../src/index.js"
 import { seed, tempHome } from "./helpers.js"
@@ -168,4 +169,24 @@ describe("Models against the emulator", () => {
       const exit = yield* Effect.exit(models.retrieve("x"))
       assert.isTrue(exit._tag === "Failure" && String(exit.cause).includes("Models.retrieve is not implemented"))
     }).pipe(Effect.provide(Models.layerTest({ list: () => Effect.succeed({ object: "list", data: [] }) }))))
+  it.live("closing the layer while a fetch is in flight releases its waiters instead of leaving them hanging", () =>
+    Effect.gen(function*() {
+      const silent = Net.createServer(() => undefined)
+      yield* Effect.promise(() => new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve)))
+      const address = silent.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(
+        CodexEmulator.layerClient({ config: { codexBaseUrl: `http://127.0.0.1:${port}/backend-api/codex` } }),
+        scope
+      )
+      const models = Context.get(context, Models.Models)
+      const waiter = yield* Effect.fork(models.list())
+      yield* Effect.sleep(Duration.millis(50))
+      yield* Scope.close(scope, Exit.void)
+      const exit = yield* Fiber.await(waiter).pipe(Effect.timeout(Duration.seconds(2)))
+      assert.isTrue(Exit.isFailure(exit), "the waiter ended")
+      silent.close()
+    }))
 })
+
