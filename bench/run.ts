@@ -9,7 +9,7 @@ import { Effect, Layer, ManagedRuntime, Stream } from "effect"
 import { NodeHttpClient } from "@effect/platform-node"
 import { mkdirSync, writeFileSync } from "node:fs"
 import OpenAI from "openai"
-import { CodexAuth, CodexConfig, CodexEmulator, Responses, ResponseStreamEvent } from "../src/index.js"
+import { CodexAuth, CodexConfig, CodexEmulator, CodexTransport, Responses, ResponseStreamEvent } from "../src/index.js"
 import { CodexOpenAI } from "../src/OpenAI.js"
 import { scenario, start } from "./server.js"
 import type { BenchServer, ScenarioName } from "./server.js"
@@ -152,14 +152,19 @@ const openaiContender = (server: BenchServer): Contender => {
 }
 
 /** The SDK's Responses service over a bench scenario: what the Effect and Promise contenders both run. */
-const sdkLayer = (server: BenchServer, scenario: ScenarioName) =>
+const sdkLayer = (server: BenchServer, scenario: ScenarioName, transport: Transport = "undici") =>
   Responses.layer.pipe(
     Layer.provide(Layer.mergeAll(
       CodexConfig.layer({ codexBaseUrl: server.url(scenario), maxStreamRetries: 0, maxRetries: 0 }),
       CodexAuth.layerTokens({ accessToken: CodexEmulator.fakeJwt({}) }),
-      NodeHttpClient.layerUndici
+      transport === "undici"
+        ? CodexTransport.layerUndici
+        : CodexTransport.layerHttpClient.pipe(Layer.provide(NodeHttpClient.layerUndici))
     ))
   )
+
+/** The SDK's two transports: its own over undici, and the adapter of a platform `HttpClient`. */
+type Transport = "undici" | "http-client"
 
 const sdkContender = (server: BenchServer) => {
   const runtimes = new Map<ScenarioName, ManagedRuntime.ManagedRuntime<Responses.Responses, unknown>>()

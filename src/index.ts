@@ -47,6 +47,15 @@ export * as CodexClient from "./CodexClient.js"
 export * as CodexConfig from "./CodexConfig.js"
 
 /**
+ * The HTTP transport every backend call goes through: `layerUndici` (the default, undici's
+ * `Dispatcher.dispatch`, proxies from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`) or
+ * `layerHttpClient` (any `@effect/platform` `HttpClient`).
+ *
+ * @since 0.1.0
+ */
+export * as CodexTransport from "./CodexTransport.js"
+
+/**
  * The built-in backend emulator, for tests and the demo.
  *
  * @since 0.1.0
