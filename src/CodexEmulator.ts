@@ -663,6 +663,11 @@ export const transportLayer = (name?: TransportName): Layer.Layer<CodexTransport
     : CodexTransport.layerUndici
 }
 
+const transportOf = (
+  option: TransportName | Layer.Layer<CodexTransport.CodexTransport> | undefined
+): Layer.Layer<CodexTransport.CodexTransport> =>
+  option === undefined || typeof option === "string" ? transportLayer(option) : option
+
 /**
  * The emulator plus the whole live client stack pointed at it. By default requests are
  * signed with a fake token for the account `acct_emulated`; `auth` provides other
@@ -673,14 +678,15 @@ export const transportLayer = (name?: TransportName): Layer.Layer<CodexTransport
  * `transport` picks the `CodexTransport`: `"undici"` (`CodexTransport.layerUndici`, the
  * default) or `"http-client"` (`CodexTransport.layerHttpClient` over
  * `NodeHttpClient.layerUndici`). When left out, the environment variable
- * `CODEX_TEST_TRANSPORT` decides, so a whole test suite runs over either.
+ * `CODEX_TEST_TRANSPORT` decides, so a whole test suite runs over either. A layer is
+ * used as it is (e.g. `layerHttpClient` over a client with middleware).
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerClient = (
   options: Options & {
-    readonly transport?: TransportName
+    readonly transport?: TransportName | Layer.Layer<CodexTransport.CodexTransport>
     readonly config?: CodexConfig.Options
     readonly auth?: Layer.Layer<CodexAuth.CodexAuth>
     readonly codexHome?: string
@@ -703,7 +709,7 @@ export const layerClient = (
         ...options.config
       }))
   )
-  const base = Layer.mergeAll(config, NodeHttpClient.layerUndici, transportLayer(options.transport))
+  const base = Layer.mergeAll(config, NodeHttpClient.layerUndici, transportOf(options.transport))
   const credentials = options.codexHome !== undefined
     ? CodexAuth.layer().pipe(Layer.provideMerge(TokenStore.layerFile()), Layer.provideMerge(base))
     : Layer.mergeAll(
