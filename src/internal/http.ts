@@ -207,11 +207,23 @@ export const makeBackend = Effect.gen(function*() {
           fromReply({ status: response.status, headers: response.headers, body, endpoint: call.endpoint, model: call.model, now }))
     )
 
+  /** The signed headers of a set of credentials, built and checked once per set. */
+  const signedHeaders = new WeakMap<Credentials, Readonly<Record<string, string>>>()
+  const apiHeaders = new WeakMap<Credentials, Readonly<Record<string, string>>>()
+  const signed = (call: Call, credentials: Credentials): Readonly<Record<string, string>> => {
+    const cache = call.host === "api" ? apiHeaders : signedHeaders
+    let headers = cache.get(credentials)
+    if (headers === undefined) {
+      headers = call.host === "api"
+        ? { authorization: `Bearer ${Redacted.value(credentials.accessToken)}` }
+        : authHeaders(config, credentials)
+      cache.set(credentials, headers)
+    }
+    return headers
+  }
+
   const execute = (call: Call, credentials: Credentials, timeout: Duration.Duration): Effect.Effect<Response, CodexError> => {
-    const signed = call.host === "api"
-      ? { authorization: `Bearer ${Redacted.value(credentials.accessToken)}` }
-      : authHeaders(config, credentials)
-    const headers: Record<string, string> = { ...signed, accept: call.accept, ...call.headers }
+    const headers: Record<string, string> = { ...signed(call, credentials), accept: call.accept, ...call.headers }
     // A header value undici would refuse is bad input, not a transport failure to retry.
     const unsafe = unsafeHeader(headers)
     if (unsafe !== undefined) {
