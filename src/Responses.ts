@@ -29,7 +29,7 @@ import { isCloudflarePage, replyMeta } from "./internal/errors.js"
 import { drain, stream as eventStream } from "./internal/eventReader.js"
 import type { Response as Reply } from "./internal/http.js"
 import { joinUrl, makeBackend, maxErrorBodyBytes, readBody, readText, withDeadline } from "./internal/http.js"
-import { withSpan, withStreamSpan } from "./internal/tracing.js"
+import { defaultTracer, withSpan } from "./internal/tracing.js"
 import { withRetries } from "./internal/retry.js"
 import { compactBody, responsesBody } from "./internal/request.js"
 import { Models } from "./Models.js"
@@ -350,13 +350,16 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     )
 
   const stream = (params: CreateParams): Stream.Stream<ResponseStreamEvent, CodexError> => {
-    const events = Stream.unwrap(
-      Effect.map(Effect.flatMap(prepare(params, true), open), (response) => eventStream(response, readOptions))
-    )
     const deadline = config.requestDeadline
-    return (deadline === undefined ? events : Stream.interruptWhen(events, streamDeadline(deadline))).pipe(
-      withStreamSpan("Responses.stream")
-    )
+    const opened = Effect.map(Effect.flatMap(prepare(params, true), open), (response) => eventStream(response, readOptions))
+    // The deadline runs from the start, opening included.
+    const bounded = deadline === undefined
+      ? opened
+      : Effect.succeed(Stream.interruptWhen(Stream.unwrap(opened), streamDeadline(deadline)))
+    // One `Stream.unwrap` on the usual path; the span (only under a real tracer) wraps the opening too.
+    return Stream.unwrap(Effect.tracerWith((tracer) =>
+      tracer === defaultTracer ? bounded : Effect.succeed(Stream.withSpan(Stream.unwrap(bounded), "Responses.stream"))
+    ))
   }
 
   /** Reads the whole reply into the collector: no per-event stream machinery on this path. */

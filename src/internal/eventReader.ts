@@ -238,8 +238,9 @@ const endOf = (feed: EventFeed): Effect.Effect<never, Option.Option<CodexError>>
 export const stream = (
   response: Response,
   options: ReadOptions
-): Stream.Stream<ResponseStreamEvent, CodexError> =>
-  Stream.suspend(() => {
+): Stream.Stream<ResponseStreamEvent, CodexError> => {
+    // Called once per reply (inside the effect that opened it): the state is built here,
+    // with no `Stream.suspend` layer.
     const feed = new EventFeed(response, options)
     const { reply, watchdog } = response
     const idleMillis = Math.max(1, Duration.toMillis(options.idleTimeout))
@@ -326,4 +327,4 @@ export const stream = (
         reply.abort()
       }))
     )
-  })
+  }

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Effect, Stream } from "effect"
+import { Effect } from "effect"
 
 /** The tracer Effect installs by default. @internal */
 export const defaultTracer = Effect.runSync(Effect.tracer)
@@ -14,7 +14,3 @@ export const defaultTracer = Effect.runSync(Effect.tracer)
 /** `Effect.withSpan(name)`, only under a tracer other than the default. @internal */
 export const withSpan = (name: string) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.tracerWith((tracer) => (tracer === defaultTracer ? effect : Effect.withSpan(effect, name)))
-
-/** `Stream.withSpan(name)`, only under a tracer other than the default. @internal */
-export const withStreamSpan = (name: string) => <A, E, R>(stream: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
-  Stream.unwrap(Effect.tracerWith((tracer) => Effect.succeed(tracer === defaultTracer ? stream : Stream.withSpan(stream, name))))
