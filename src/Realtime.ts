@@ -137,6 +137,8 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
           ))
       )
       const meta = replyMeta(response.status, response.headers)
+      // The body first: a reply left unread would hold its connection.
+      const sdp = yield* readBody(response, config.maxEventBytes)
       const callId = callIdOf(response.headers["location"])
       if (callId === undefined) {
         return yield* new DecodeError({
@@ -144,7 +146,6 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
           ...meta
         })
       }
-      const sdp = yield* readBody(response, config.maxEventBytes)
       return { sdp, callId }
     }, withDeadline(config, endpoint))
 

@@ -1,7 +1,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, Stream, Tracer } from "effect"
+import { Effect, Layer, Option, Stream, Supervisor, Tracer } from "effect"
 import * as Http from "node:http"
 import * as Net from "node:net"
 import type { CodexEmulator as Emulator } from "../src/index.js"
@@ -44,6 +44,33 @@ describe("spans only when someone listens", () => {
       yield* responses.create({ input: "untraced" })
       assert.strictEqual(names.length, before, "the default tracer made no span through the recorder")
     }).pipe(Effect.provide(CodexEmulator.layerClient())))
+})
+
+/** Counts the fibers started under it. */
+class ForkCounter extends Supervisor.AbstractSupervisor<number> {
+  count = 0
+  get value() {
+    return Effect.sync(() => this.count)
+  }
+  override onStart(): void {
+    this.count++
+  }
+}
+
+describe("the lean path", () => {
+  it.live("create forks no fiber (no racing timer, no reader fiber)", () =>
+    Effect.gen(function*() {
+      const { responses } = yield* services
+      yield* responses.create({ input: "warm" })
+      const counter = new ForkCounter()
+      const response = yield* responses.create({ input: "counted" }).pipe(Effect.supervised(counter))
+      assert.strictEqual(response.output_text, "You said: counted")
+      assert.strictEqual(counter.count, 0)
+      // The counter does see a fork (the control).
+      const control = new ForkCounter()
+      yield* Effect.fork(Effect.void).pipe(Effect.supervised(control))
+      assert.strictEqual(control.count, 1)
+    }).pipe(Effect.provide(CodexEmulator.layerClient({ transport: "undici" }))))
 })
 
 describe("layerHttpClient adapts any platform HttpClient", () => {
