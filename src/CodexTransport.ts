@@ -66,7 +66,10 @@ export interface Reply {
    * before the first call is kept (and the connection paused) until then.
    */
   readonly read: (sink: BodySink) => void
-  /** Stops reading and closes the connection; nothing more reaches the sink. No-op once the body ended. */
+  /**
+   * Stops reading and closes the connection; nothing more reaches the current sink, and a
+   * later `read` gets `onError`. No-op once the body ended.
+   */
   readonly abort: () => void
 }
 
@@ -205,7 +208,11 @@ class UndiciExchange implements Dispatcher.DispatchHandler, Reply {
     if (this.state === 2) return
     this.state = 2
     this.pending = undefined
-    this.undiciAbort?.(new Error("aborted"))
+    this.ended = false
+    // A read after the abort learns that the body is gone.
+    const aborted = new Error("the request was aborted")
+    this.failure = aborted
+    this.undiciAbort?.(aborted)
   }
 
   /** Before the head: abort quietly. */
@@ -309,6 +316,7 @@ class HttpClientExchange implements Reply {
   private sink: BodySink | undefined = undefined
   private reading = false
   private done = false
+  private aborted = false
   private pull: Effect.Effect<ReadonlyArray<Uint8Array>, Option.Option<unknown>> | undefined = undefined
 
   constructor(private readonly runtime: Runtime.Runtime<never>, private readonly scope: Scope.CloseableScope) {}
@@ -321,6 +329,7 @@ class HttpClientExchange implements Reply {
 
   read(sink: BodySink): void {
     this.sink = sink
+    if (this.aborted) return sink.onError(new Error("the request was aborted"))
     if (!this.reading && !this.done) this.next()
   }
 
@@ -355,6 +364,7 @@ class HttpClientExchange implements Reply {
 
   abort(): void {
     if (this.done) return
+    this.aborted = true
     this.finish()
   }
 }
@@ -381,7 +391,8 @@ const platformRequest = (request: Request): HttpClientRequest.HttpClientRequest 
  * @category constructors
  */
 export const makeHttpClient: Effect.Effect<Service, never, HttpClient.HttpClient> = Effect.gen(function*() {
-  const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+  // `withScope`: closing the exchange's scope aborts the request, read or not.
+  const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false), HttpClient.withScope)
   const runtime = yield* Effect.runtime<never>()
   const runFork = Runtime.runFork(runtime)
   const service: Service = {

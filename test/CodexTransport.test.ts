@@ -1,11 +1,12 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, Stream, Supervisor, Tracer } from "effect"
+import { Duration, Effect, Layer, Option, Stream, Supervisor, Tracer } from "effect"
 import * as Http from "node:http"
 import * as Net from "node:net"
 import type { CodexEmulator as Emulator } from "../src/index.js"
 import { CodexEmulator, CodexTransport, Responses } from "../src/index.js"
+import { joinUrl, makeBackend, readText } from "../src/internal/http.js"
 import { defaultTracer, withSpan } from "../src/internal/tracing.js"
 
 const services = Effect.all({ responses: Responses.Responses, emulator: CodexEmulator.CodexEmulator })
@@ -71,6 +72,28 @@ describe("the lean path", () => {
       yield* Effect.fork(Effect.void).pipe(Effect.supervised(control))
       assert.strictEqual(control.count, 1)
     }).pipe(Effect.provide(CodexEmulator.layerClient({ transport: "undici" }))))
+})
+
+describe("a reply nobody reads", () => {
+  it.live("is aborted after requestTimeout, and a late read fails instead of waiting", () =>
+    Effect.gen(function*() {
+      const { emulator } = yield* services
+      yield* emulator.script(CodexEmulator.sse(CodexEmulator.textEvents("never read").slice(0, 3), { ending: "stall" }))
+      const backend = yield* makeBackend
+      const response = yield* backend.send({
+        endpoint: "POST /responses",
+        url: joinUrl(backend.config.codexBaseUrl, "responses"),
+        method: "POST",
+        body: { model: "gpt-5.4", instructions: "", input: [], store: false, stream: true },
+        accept: "text/event-stream"
+      })
+      assert.strictEqual(response.status, 200)
+      const before = Date.now()
+      while ((yield* emulator.abortedStreams) === 0 && Date.now() - before < 3000) yield* Effect.sleep("10 millis")
+      assert.strictEqual(yield* emulator.abortedStreams, 1)
+      const late = yield* Effect.flip(readText(response, 1024))
+      assert.strictEqual(late._tag, "StreamInterrupted")
+    }).pipe(Effect.provide(CodexEmulator.layerClient({ config: { requestTimeout: Duration.millis(200) } }))))
 })
 
 describe("layerHttpClient adapts any platform HttpClient", () => {

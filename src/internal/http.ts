@@ -257,7 +257,10 @@ export const makeBackend = Effect.gen(function*() {
         cancel = transport.send(
           request,
           (reply) => {
-            watchdog.disarm()
+            // Until a reader takes the body over (and re-arms or clears the timer), the
+            // reply must be picked up within the same timeout: a caller interrupted in
+            // between would otherwise leave the connection open.
+            watchdog.arm(millis, () => reply.abort())
             resume(Effect.succeed(new Response(reply, watchdog)))
           },
           (cause) => {
