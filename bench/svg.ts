@@ -11,7 +11,7 @@ interface ChartRow {
   readonly values: Readonly<Record<string, number>>
 }
 
-const colors = ["#9ca3af", "#f59e0b", "#2563eb"]
+const colors = ["#9ca3af", "#6b7280", "#f59e0b", "#2563eb", "#60a5fa", "#1e3a8a"]
 const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
 
 export const chart = (rows: ReadonlyArray<ChartRow>, names: ReadonlyArray<string>): string => {

@@ -21,8 +21,7 @@
  *
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpBody from "@effect/platform/HttpBody"
+import type { CodexTransport } from "./CodexTransport.js"
 import { Context, Effect, Layer, Schema } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
@@ -188,7 +187,7 @@ export const shaped = (
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpClient.HttpClient> = Effect.gen(function*() {
+export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | CodexTransport> = Effect.gen(function*() {
   const backend = yield* makeBackend
   const config = backend.config
   const url = joinUrl(config.openaiBaseUrl, "audio/transcriptions")
@@ -229,7 +228,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
     // bytes, on the first attempt and on retries.
     const encoded = new Response(form)
     const multipart = new Uint8Array(yield* Effect.promise(() => encoded.arrayBuffer()))
-    const payload = HttpBody.uint8Array(multipart, encoded.headers.get("content-type") ?? "multipart/form-data")
+    const payload = { contentType: encoded.headers.get("content-type") ?? "multipart/form-data", body: multipart }
     const call = { endpoint, url, method: "POST", accept: format === "text" ? "text/plain" : "application/json", host: "api", payload } as const
     const response = yield* backend.send(call)
     if (format === "text") return yield* readBody(response, config.maxEventBytes)
@@ -249,7 +248,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Audio, never, CodexConfig | CodexAuth | HttpClient.HttpClient> = Layer.effect(Audio, make)
+export const layer: Layer.Layer<Audio, never, CodexConfig | CodexAuth | CodexTransport> = Layer.effect(Audio, make)
 
 /**
  * What `layerTest` takes.

@@ -21,7 +21,7 @@
  *
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
+import type { CodexTransport } from "./CodexTransport.js"
 import { Context, Effect, Layer, Schema } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
@@ -201,7 +201,7 @@ const listQuery = (params: TaskListParams): Effect.Effect<string, InvalidParamet
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpClient.HttpClient> = Effect.gen(function*() {
+export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | CodexTransport> = Effect.gen(function*() {
   const backend = yield* makeBackend
   const config = backend.config
   const base = config.chatgptBaseUrl
@@ -282,7 +282,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<CodexAccount, never, CodexConfig | CodexAuth | HttpClient.HttpClient> = Layer.effect(
+export const layer: Layer.Layer<CodexAccount, never, CodexConfig | CodexAuth | CodexTransport> = Layer.effect(
   CodexAccount,
   make
 )

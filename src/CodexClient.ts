@@ -4,7 +4,6 @@
  *
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Undici from "./internal/undici.js"
 import type { ConfigError } from "effect"
 import { Context, Effect, Layer } from "effect"
@@ -12,6 +11,7 @@ import * as Audio from "./Audio.js"
 import * as CodexAccount from "./CodexAccount.js"
 import * as CodexAuth from "./CodexAuth.js"
 import * as CodexConfig from "./CodexConfig.js"
+import * as CodexTransport from "./CodexTransport.js"
 import * as Embeddings from "./Embeddings.js"
 import * as Models from "./Models.js"
 import * as RateLimits from "./RateLimits.js"
@@ -97,13 +97,16 @@ const groups = Layer.mergeAll(Responses.layer, Realtime.layer, Embeddings.layer,
 export const layerServices: Layer.Layer<
   Services,
   never,
-  CodexConfig.CodexConfig | CodexAuth.CodexAuth | HttpClient.HttpClient | TokenStore.TokenStore
+  CodexConfig.CodexConfig | CodexAuth.CodexAuth | CodexTransport.CodexTransport | TokenStore.TokenStore
 > = Layer.effect(CodexClient, make).pipe(Layer.provideMerge(groups))
 
 /**
  * The whole live stack from explicit options: configuration (`options` over the
  * environment), credentials from `$CODEX_HOME/auth.json` kept fresh by `CodexAuth.layer`
- * (shared safely with the Codex CLI), and undici as the HTTP client.
+ * (shared safely with the Codex CLI), and undici as the HTTP client: the SDK's own
+ * `CodexTransport.layerUndici` for the endpoints (it honours `HTTPS_PROXY`, `HTTP_PROXY`
+ * and `NO_PROXY`), the platform's `NodeHttpClient.layerUndici` for sign-in and token
+ * refresh.
  *
  * @since 0.1.0
  * @category layers
@@ -117,7 +120,7 @@ export const layerWith = (
   layerServices.pipe(
     Layer.provideMerge(CodexAuth.layer()),
     Layer.provideMerge(TokenStore.layerFile()),
-    Layer.provideMerge(Layer.merge(CodexConfig.layerFromEnv(options), Undici.layer))
+    Layer.provideMerge(Layer.mergeAll(CodexConfig.layerFromEnv(options), Undici.layer, CodexTransport.layerUndici))
   )
 
 /**

@@ -41,6 +41,7 @@ import * as Http from "node:http"
 import * as CodexAuth from "./CodexAuth.js"
 import * as CodexClient from "./CodexClient.js"
 import * as CodexConfig from "./CodexConfig.js"
+import * as CodexTransport from "./CodexTransport.js"
 import * as Events from "./internal/emulator/events.js"
 import type { IssuerOptions, IssuerReply } from "./internal/emulator/issuer.js"
 import { Issuer, jwt } from "./internal/emulator/issuer.js"
@@ -648,17 +649,50 @@ export const layer = (options: Options = {}): Layer.Layer<CodexEmulator, HttpSer
 export const fakeJwt = (claims: Readonly<Record<string, unknown>>): string => jwt({ ...claims })
 
 /**
+ * The transports `layerClient` can run over.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TransportName = "undici" | "http-client"
+
+/**
+ * The transport layer for a name (default: `CODEX_TEST_TRANSPORT`, else `"undici"`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const transportLayer = (name?: TransportName): Layer.Layer<CodexTransport.CodexTransport> => {
+  const chosen = name ?? (process.env["CODEX_TEST_TRANSPORT"] === "http-client" ? "http-client" : "undici")
+  return chosen === "http-client"
+    ? CodexTransport.layerHttpClient.pipe(Layer.provide(NodeHttpClient.layerUndici))
+    : CodexTransport.layerUndici
+}
+
+const transportOf = (
+  option: TransportName | Layer.Layer<CodexTransport.CodexTransport> | undefined
+): Layer.Layer<CodexTransport.CodexTransport> =>
+  option === undefined || typeof option === "string" ? transportLayer(option) : option
+
+/**
  * The emulator plus the whole live client stack pointed at it. By default requests are
  * signed with a fake token for the account `acct_emulated`; `auth` provides other
  * credentials, and `codexHome` runs the real credential stack instead (an `auth.json` in
  * that directory, kept fresh by `CodexAuth.layer` against the emulated issuer). `config`
  * overrides any `CodexConfig` option.
  *
+ * `transport` picks the `CodexTransport`: `"undici"` (`CodexTransport.layerUndici`, the
+ * default) or `"http-client"` (`CodexTransport.layerHttpClient` over
+ * `NodeHttpClient.layerUndici`). When left out, the environment variable
+ * `CODEX_TEST_TRANSPORT` decides, so a whole test suite runs over either. A layer is
+ * used as it is (e.g. `layerHttpClient` over a client with middleware).
+ *
  * @since 0.1.0
  * @category layers
  */
 export const layerClient = (
   options: Options & {
+    readonly transport?: TransportName | Layer.Layer<CodexTransport.CodexTransport>
     readonly config?: CodexConfig.Options
     readonly auth?: Layer.Layer<CodexAuth.CodexAuth>
     readonly codexHome?: string
@@ -669,7 +703,8 @@ export const layerClient = (
   | CodexConfig.CodexConfig
   | CodexAuth.CodexAuth
   | TokenStore.TokenStore
-  | HttpClient.HttpClient,
+  | HttpClient.HttpClient
+  | CodexTransport.CodexTransport,
   HttpServerError.ServeError | ConfigError.ConfigError
 > => {
   const config = Layer.unwrapEffect(
@@ -680,7 +715,7 @@ export const layerClient = (
         ...options.config
       }))
   )
-  const base = Layer.mergeAll(config, NodeHttpClient.layerUndici)
+  const base = Layer.mergeAll(config, NodeHttpClient.layerUndici, transportOf(options.transport))
   const credentials = options.codexHome !== undefined
     ? CodexAuth.layer().pipe(Layer.provideMerge(TokenStore.layerFile()), Layer.provideMerge(base))
     : Layer.mergeAll(

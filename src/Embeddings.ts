@@ -20,7 +20,7 @@
  *
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
+import type { CodexTransport } from "./CodexTransport.js"
 import { Context, Effect, Layer, Schema } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
@@ -172,7 +172,7 @@ export const shaped = (run: (params: CreateParams) => Effect.Effect<LooseRespons
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpClient.HttpClient> = Effect.gen(function*() {
+export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | CodexTransport> = Effect.gen(function*() {
   const backend = yield* makeBackend
   const config = backend.config
   const url = joinUrl(config.openaiBaseUrl, "embeddings")
@@ -214,7 +214,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Embeddings, never, CodexConfig | CodexAuth | HttpClient.HttpClient> = Layer.effect(
+export const layer: Layer.Layer<Embeddings, never, CodexConfig | CodexAuth | CodexTransport> = Layer.effect(
   Embeddings,
   make
 )

@@ -22,7 +22,7 @@
  *
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
+import type { CodexTransport } from "./CodexTransport.js"
 import type { Scope } from "effect"
 import { Clock, Context, Deferred, Duration, Effect, Layer } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
@@ -142,7 +142,7 @@ const retryStaleAfter = 30_000
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpClient.HttpClient | Scope.Scope> =
+export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | CodexTransport | Scope.Scope> =
   Effect.gen(function*() {
     const backend = yield* makeBackend
     const config = backend.config
@@ -265,7 +265,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Models, never, CodexConfig | CodexAuth | HttpClient.HttpClient> = Layer.scoped(
+export const layer: Layer.Layer<Models, never, CodexConfig | CodexAuth | CodexTransport> = Layer.scoped(
   Models,
   make
 )

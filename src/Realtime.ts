@@ -15,8 +15,7 @@
  *
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpBody from "@effect/platform/HttpBody"
+import type { CodexTransport } from "./CodexTransport.js"
 import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
@@ -101,7 +100,7 @@ const apiKeyFromEnv = Config.option(Config.redacted("OPENAI_API_KEY")).pipe(
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpClient.HttpClient | TokenStore> = Effect
+export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | CodexTransport | TokenStore> = Effect
   .gen(function*() {
     const backend = yield* makeBackend
     const config = backend.config
@@ -118,7 +117,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
         session = rest
       }
       const call = session === undefined
-        ? { endpoint, url, method: "POST", accept: "application/sdp", payload: HttpBody.text(params.sdp, "application/sdp") } as const
+        ? { endpoint, url, method: "POST", accept: "application/sdp", payload: { contentType: "application/sdp", body: params.sdp } } as const
         : {
           endpoint,
           url: `${url}?intent=quicksilver&architecture=avas`,
@@ -138,6 +137,8 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
           ))
       )
       const meta = replyMeta(response.status, response.headers)
+      // The body first: a reply left unread would hold its connection.
+      const sdp = yield* readBody(response, config.maxEventBytes)
       const callId = callIdOf(response.headers["location"])
       if (callId === undefined) {
         return yield* new DecodeError({
@@ -145,7 +146,6 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
           ...meta
         })
       }
-      const sdp = yield* readBody(response, config.maxEventBytes)
       return { sdp, callId }
     }, withDeadline(config, endpoint))
 
@@ -180,7 +180,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Realtime, never, CodexConfig | CodexAuth | HttpClient.HttpClient | TokenStore> = Layer
+export const layer: Layer.Layer<Realtime, never, CodexConfig | CodexAuth | CodexTransport | TokenStore> = Layer
   .effect(Realtime, make)
 
 /**

@@ -9,13 +9,12 @@
  *
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Context, Duration, Effect, Layer, Option, Schema, Stream } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import { withCurrentCallPolicy } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
+import type { CodexTransport } from "./CodexTransport.js"
 import {
   DecodeError,
   InvalidParameter,
@@ -28,7 +27,9 @@ import {
 } from "./CodexError.js"
 import { isCloudflarePage, replyMeta } from "./internal/errors.js"
 import { drain, stream as eventStream } from "./internal/eventReader.js"
+import type { Response as Reply } from "./internal/http.js"
 import { joinUrl, makeBackend, maxErrorBodyBytes, readBody, readText, withDeadline } from "./internal/http.js"
+import { defaultTracer, withSpan } from "./internal/tracing.js"
 import { withRetries } from "./internal/retry.js"
 import { compactBody, responsesBody } from "./internal/request.js"
 import { Models } from "./Models.js"
@@ -268,7 +269,7 @@ const modelOf = (body: Readonly<Record<string, unknown>>): string | undefined =>
   typeof body["model"] === "string" ? body["model"] : undefined
 
 /** A 200 that is not an event stream: a Cloudflare page, a proxy's HTML, a JSON body. */
-const notAnEventStream = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<never, CodexError> =>
+const notAnEventStream = (response: Reply): Effect.Effect<never, CodexError> =>
   Effect.flatMap(Effect.orElseSucceed(Effect.map(readText(response, maxErrorBodyBytes), (read) => read.text), () => ""), (text): Effect.Effect<never, CodexError> => {
     const contentType = response.headers["content-type"] ?? ""
     const meta = replyMeta(response.status, response.headers)
@@ -291,7 +292,7 @@ const notAnEventStream = (response: HttpClientResponse.HttpClientResponse): Effe
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpClient.HttpClient> = Effect.gen(function*() {
+export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | CodexTransport> = Effect.gen(function*() {
   const backend = yield* makeBackend
   const config = backend.config
   // With a Models service beside it, each reply's `x-models-etag` keeps the catalog cache honest (§9).
@@ -349,13 +350,16 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
     )
 
   const stream = (params: CreateParams): Stream.Stream<ResponseStreamEvent, CodexError> => {
-    const events = Stream.unwrap(
-      Effect.map(Effect.flatMap(prepare(params, true), open), (response) => eventStream(response, readOptions))
-    )
     const deadline = config.requestDeadline
-    return (deadline === undefined ? events : Stream.interruptWhen(events, streamDeadline(deadline))).pipe(
-      Stream.withSpan("Responses.stream")
-    )
+    const opened = Effect.map(Effect.flatMap(prepare(params, true), open), (response) => eventStream(response, readOptions))
+    // The deadline runs from the start, opening included.
+    const bounded = deadline === undefined
+      ? opened
+      : Effect.succeed(Stream.interruptWhen(Stream.unwrap(opened), streamDeadline(deadline)))
+    // One `Stream.unwrap` on the usual path; the span (only under a real tracer) wraps the opening too.
+    return Stream.unwrap(Effect.tracerWith((tracer) =>
+      tracer === defaultTracer ? bounded : Effect.succeed(Stream.withSpan(Stream.unwrap(bounded), "Responses.stream"))
+    ))
   }
 
   /** Reads the whole reply into the collector: no per-event stream machinery on this path. */
@@ -363,26 +367,25 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
     Effect.flatMap(open(body), (response) =>
       ResponseCollector.fold((push) => drain(response, readOptions, push)).pipe(Effect.mapError(midStream)))
 
-  const create = Effect.fn("Responses.create")(function*(params: CreateParams) {
-    const body = yield* prepare(params, false)
-    // Retries of the whole request after the stream broke: `send` already retried what
-    // failed before the first byte, so only mid-stream failures are retried here.
-    const policy = yield* withCurrentCallPolicy(config)
-    return yield* withRetries(
-      policy,
-      policy.maxStreamRetries,
-      responsesEndpoint,
-      collectOnce(body),
-      (error) => (error instanceof MidStream && isRetryable(error.error) ? error.error : undefined)
-    ).pipe(
-      Effect.mapError((error) => (error instanceof MidStream ? error.error : error)),
-      withDeadline(config, responsesEndpoint)
-    )
-  })
+  const unwrapMidStream = (error: CodexError | MidStream): CodexError => (error instanceof MidStream ? error.error : error)
+  const retryMidStream = (error: CodexError | MidStream) =>
+    error instanceof MidStream && isRetryable(error.error) ? error.error : undefined
+  const spanCreate = withSpan("Responses.create")
+
+  const create = (params: CreateParams): Effect.Effect<Response, CodexError> =>
+    Effect.flatMap(prepare(params, false), (body) =>
+      // Retries of the whole request after the stream broke: `send` already retried what
+      // failed before the first byte, so only mid-stream failures are retried here.
+      Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
+        withRetries(policy, policy.maxStreamRetries, responsesEndpoint, collectOnce(body), retryMidStream).pipe(
+          Effect.mapError(unwrapMidStream)
+        ))).pipe(withDeadline(config, responsesEndpoint), spanCreate)
 
   const decodeCompacted = Schema.decodeUnknown(CompactedResponse)
 
-  const compact = Effect.fn("Responses.compact")(function*(params: CompactParams) {
+  const compact = (params: CompactParams) => compactOnce(params).pipe(withDeadline(config, compactEndpoint), withSpan("Responses.compact"))
+
+  const compactOnce = Effect.fnUntraced(function*(params: CompactParams) {
     const body = yield* compactBody(params, bodyOptions(compactEndpoint))
     const response = yield* backend.send({
       endpoint: compactEndpoint,
@@ -403,7 +406,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | HttpC
       decodeCompacted(json),
       (error) => new DecodeError({ reason: `unexpected compact reply: ${error.message}`, frame: truncateFrame(text), ...meta })
     )
-  }, withDeadline(config, compactEndpoint))
+  })
 
   return Responses.of({ create, stream, compact, parse: parseFromCreate(create) })
 })
@@ -424,7 +427,7 @@ const midStream = (error: CodexError) => new MidStream(error)
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Responses, never, CodexConfig | CodexAuth | HttpClient.HttpClient> = Layer.effect(
+export const layer: Layer.Layer<Responses, never, CodexConfig | CodexAuth | CodexTransport> = Layer.effect(
   Responses,
   make
 )

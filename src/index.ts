@@ -51,6 +51,15 @@ export * as CodexClient from "./CodexClient.js"
 export * as CodexConfig from "./CodexConfig.js"
 
 /**
+ * The HTTP transport every backend call goes through: `layerUndici` (the default, undici's
+ * `Dispatcher.dispatch`, proxies from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`) or
+ * `layerHttpClient` (any `@effect/platform` `HttpClient`).
+ *
+ * @since 0.1.0
+ */
+export * as CodexTransport from "./CodexTransport.js"
+
+/**
  * Every typed error.
  *
  * @since 0.1.0

@@ -27,6 +27,13 @@ const stream = (eol: string) =>
   ].join(eol)
 
 describe("SseDecoder", () => {
+  it("a leading byte-order mark is dropped, at any chunk size; one later in the stream is kept", () => {
+    for (const size of [1, 2, 3, 4, 7, 1000]) {
+      const { events } = decodeAll("\uFEFFdata: {\"a\":1}\n\ndata: \uFEFFx é\n\n", size)
+      assert.deepStrictEqual(events.map((e) => e.data), ["{\"a\":1}", "\uFEFFx é"], `chunk size ${size}`)
+    }
+  })
+
   for (const [name, eol] of [["LF", "\n"], ["CRLF", "\r\n"], ["CR", "\r"]] as const) {
     for (const chunkSize of [1, 2, 3, 7, 1024]) {
       it(`${name} framing, ${chunkSize}-byte chunks, multi-byte UTF-8 split across chunks`, () => {

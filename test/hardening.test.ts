@@ -110,7 +110,8 @@ describe("1. a token a server echoes back reaches no error and no log", () => {
         Layer.provideMerge(Layer.mergeAll(
           TokenStore.layerMemory(TokenStore.tokens({ idToken: accessToken, accessToken, refreshToken })),
           CodexConfig.layer({ codexBaseUrl: `${url}/backend-api/codex`, authIssuer: url, maxRetries: 0, maxStreamRetries: 0 }),
-          NodeHttpClient.layerUndici
+          NodeHttpClient.layerUndici,
+          CodexEmulator.transportLayer()
         ))
       )
       const errors: Array<CodexError.CodexError> = []
@@ -257,7 +258,8 @@ describe("4. bounded buffers", () => {
       const layer = Responses.layer.pipe(Layer.provide(Layer.mergeAll(
         CodexConfig.layer({ codexBaseUrl: url, maxRetries: 0, maxStreamRetries: 0 }),
         CodexAuth.layerTokens({ accessToken: "t" }),
-        NodeHttpClient.layerUndici
+        NodeHttpClient.layerUndici,
+        CodexEmulator.transportLayer()
       )))
       const [error, growth] = yield* peakGrowth(
         Effect.flip(Effect.flatMap(Responses.Responses, (r) => Stream.runDrain(r.stream({ input: "x" }))).pipe(Effect.provide(layer)))
@@ -276,7 +278,8 @@ describe("4. bounded buffers", () => {
       const layer = Responses.layer.pipe(Layer.provide(Layer.mergeAll(
         CodexConfig.layer({ codexBaseUrl: url, maxRetries: 0, maxStreamRetries: 0, maxEventBytes: 1024 }),
         CodexAuth.layerTokens({ accessToken: "t" }),
-        NodeHttpClient.layerUndici
+        NodeHttpClient.layerUndici,
+        CodexEmulator.transportLayer()
       )))
       const error = yield* Effect.flip(Effect.flatMap(Responses.Responses, (r) => r.create({ input: "x" })).pipe(Effect.provide(layer)))
       assert.strictEqual(error._tag, "DecodeError", String(error))
@@ -299,7 +302,8 @@ describe("4. bounded buffers", () => {
             )),
             Layer.provide(Layer.mergeAll(
               CodexConfig.layer({ codexBaseUrl: url, authIssuer: url, maxRetries: 0, maxStreamRetries: 0 }),
-              NodeHttpClient.layerUndici
+              NodeHttpClient.layerUndici,
+              CodexEmulator.transportLayer()
             ))
           ))
         )
@@ -548,7 +552,8 @@ describe("7. requestDeadline", () => {
       const layer = Responses.layer.pipe(Layer.provide(Layer.mergeAll(
         CodexConfig.layer({ codexBaseUrl: url, maxRetries: 0, maxStreamRetries: 0, streamIdleTimeout: Duration.seconds(5), requestDeadline: Duration.millis(300) }),
         CodexAuth.layerTokens({ accessToken: "t" }),
-        NodeHttpClient.layerUndici
+        NodeHttpClient.layerUndici,
+        CodexEmulator.transportLayer()
       )))
       for (const call of [
         (r: Responses.Service) => r.create({ input: "x" }),

@@ -112,7 +112,8 @@ describe("secrets in the causes of transport errors", () => {
           Effect.provide(Responses.layer.pipe(Layer.provide(Layer.mergeAll(
             CodexConfig.layer({ codexBaseUrl: "http://127.0.0.1:9/backend-api/codex", maxRetries: 0 }),
             CodexAuth.layerTokens({ accessToken: token }),
-            NodeHttpClient.layerUndici
+            NodeHttpClient.layerUndici,
+            CodexEmulator.transportLayer()
           ))))
         )
       )

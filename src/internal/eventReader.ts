@@ -3,23 +3,27 @@
  * event, and ended with that event's typed error, or with `StreamInterrupted` (closed
  * before a terminal event) or `Timeout` (no byte for the idle timeout while waiting).
  *
- * One synchronous core (`EventFeed`) and one loop over the body (`drain`), with one idle
- * watchdog per read instead of a timer per network chunk. `Responses.create` folds the
- * events as they come; `Responses.stream` (`stream` below) hands them to its consumer with
- * backpressure, and the time a slow consumer holds the loop back never counts as network
- * idleness.
+ * One synchronous core (`EventFeed`) fed straight from the transport's body callbacks,
+ * and the request's one timer (`Watchdog`) re-armed per chunk for the idle timeout.
+ * `Responses.create` folds the whole body inside one `Effect.async` (`drain`);
+ * `Responses.stream` (`stream` below) is one `Effect.async` per network chunk that carries
+ * events, with the connection paused in between (backpressure: the time a slow consumer
+ * holds the stream never counts as network idleness). After the terminal event the rest of
+ * the body is read and dropped, so the connection is kept and no error is made on the
+ * success path.
  *
  * @internal
  */
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Chunk, Clock, Duration, Effect, Option, Queue, Stream, Take } from "effect"
+import { Chunk, Clock, Duration, Effect, Option, Stream } from "effect"
 import type { CodexError } from "../CodexError.js"
 import { DecodeError, StreamInterrupted, Timeout } from "../CodexError.js"
+import type { BodySink } from "../CodexTransport.js"
 import { outputText } from "../Response.js"
 import type { ResponseStreamEvent } from "../ResponseStreamEvent.js"
 import { isTerminal } from "../ResponseStreamEvent.js"
 import { fromTerminalEvent, replyMeta } from "./errors.js"
 import { EventDecoder } from "./events.js"
+import type { Response } from "./http.js"
 import { safeCause } from "./json.js"
 
 /** @internal */
@@ -40,7 +44,7 @@ class EventFeed {
   ended = false
   responseId: string | undefined = undefined
 
-  constructor(response: HttpClientResponse.HttpClientResponse, readonly options: ReadOptions) {
+  constructor(response: Response, readonly options: ReadOptions) {
     this.decoder = new EventDecoder(options.maxEventBytes)
     this.meta = replyMeta(response.status, response.headers)
   }
@@ -77,13 +81,9 @@ class EventFeed {
   }
 
   /** Decodes a chunk of the body. Throws `DecodeError` (with the reply's ids) on a malformed known event. */
-  push(chunk: Chunk.Chunk<Uint8Array> | Uint8Array): Array<ResponseStreamEvent> {
+  push(chunk: Uint8Array): Array<ResponseStreamEvent> {
     try {
-      if (chunk instanceof Uint8Array) return this.note(this.decoder.push(chunk))
-      if (chunk.length === 1) return this.note(this.decoder.push(Chunk.unsafeHead(chunk)))
-      const events: Array<ResponseStreamEvent> = []
-      for (const bytes of chunk) for (const event of this.decoder.push(bytes)) events.push(event)
-      return this.note(events)
+      return this.note(this.decoder.push(chunk))
     } catch (error) {
       throw error instanceof DecodeError ? new DecodeError({ ...error, ...this.meta }) : this.interrupted(error)
     }
@@ -125,96 +125,206 @@ class EventFeed {
   )
 }
 
-/** The answers of the read loop's callback: allocated once, not per network chunk. */
-const proceed = Effect.succeed(true)
-const stop = Effect.succeed(false)
-
 /** `EventFeed` throws only typed errors; anything else is the stream breaking. */
 const caught = (feed: EventFeed) => (error: unknown): CodexError =>
   error instanceof DecodeError || error instanceof StreamInterrupted ? error : feed.interrupted(error)
 
+/** How much is read (and dropped) after the terminal event before the connection is closed instead. */
+const maxTrailingBytes = 64 * 1024
+
 /**
- * Reads the whole body, handing each chunk's events to `onEvents`, and ends with the
- * stream's outcome. `onEvents` may return an effect (a consumer applying backpressure):
- * time spent in it never counts as network idleness.
+ * After the terminal event: reads the rest of the body and drops it (the connection goes
+ * back to the pool, and no error is made), up to {@link maxTrailingBytes} or one idle
+ * timeout, after which the connection is closed.
+ */
+const trailing = (response: Response, idleMillis: number): BodySink => {
+  let size = 0
+  const { reply, watchdog } = response
+  const close = () => {
+    watchdog.clear()
+    reply.abort()
+  }
+  watchdog.arm(idleMillis, close)
+  return {
+    onData: (chunk) => {
+      size += chunk.length
+      if (size > maxTrailingBytes) close()
+      return true
+    },
+    onEnd: () => watchdog.clear(),
+    onError: () => watchdog.clear()
+  }
+}
+
+/**
+ * Reads the whole body inside one `Effect.async`, handing each chunk's events to
+ * `onEvents` (synchronously), and ends with the stream's outcome.
  *
  * @internal
  */
 export const drain = (
-  response: HttpClientResponse.HttpClientResponse,
+  response: Response,
   options: ReadOptions,
-  onEvents: (events: Array<ResponseStreamEvent>) => void | Effect.Effect<void>
+  onEvents: (events: Array<ResponseStreamEvent>) => void
 ): Effect.Effect<void, CodexError> =>
-  Effect.flatMap(Effect.clock, (clock) => {
+  Effect.async<void, CodexError>((resume) => {
     const feed = new EventFeed(response, options)
+    const { reply, watchdog } = response
     const idleMillis = Math.max(1, Duration.toMillis(options.idleTimeout))
-    let lastActivity = clock.unsafeCurrentTimeMillis()
-    let blocked = false
-    const unblock = Effect.sync(() => {
-      blocked = false
-      lastActivity = clock.unsafeCurrentTimeMillis()
-    })
-    /** Decodes one network chunk and hands its events on; `true` to read on. */
-    const step = (chunk: Chunk.Chunk<Uint8Array>): Effect.Effect<boolean, CodexError> => {
-      lastActivity = clock.unsafeCurrentTimeMillis()
-      let events: Array<ResponseStreamEvent>
-      try {
-        events = feed.push(chunk)
-      } catch (error) {
-        return Effect.fail(caught(feed)(error))
-      }
-      const more = feed.terminal === undefined ? proceed : stop
-      const pending = events.length === 0 ? undefined : onEvents(events)
-      if (pending === undefined) return more
-      blocked = true
-      return pending.pipe(Effect.zipRight(unblock), Effect.zipRight(more))
+    let finished = false
+    const fail = (error: CodexError) => {
+      if (finished) return
+      finished = true
+      watchdog.clear()
+      reply.abort()
+      resume(Effect.fail(error))
     }
-    const finish: Effect.Effect<void, CodexError> = Effect.suspend(() => {
-      if (feed.terminal !== undefined) return Effect.void
-      try {
-        const pending = onEvents(feed.end())
-        return pending === undefined ? Effect.void : pending
-      } catch (error) {
-        return Effect.fail(caught(feed)(error))
-      }
+    const onIdle = () => fail(feed.timeout())
+    let sink: BodySink = {
+      onData: (chunk) => {
+        watchdog.arm(idleMillis, onIdle)
+        let events: Array<ResponseStreamEvent>
+        try {
+          events = feed.push(chunk)
+          if (events.length > 0) onEvents(events)
+        } catch (error) {
+          fail(caught(feed)(error))
+          return false
+        }
+        if (feed.terminal !== undefined) {
+          finished = true
+          sink = trailing(response, idleMillis)
+          reply.read(sink)
+          resume(feed.outcome)
+        }
+        return true
+      },
+      onEnd: () => {
+        if (finished) return
+        watchdog.clear()
+        try {
+          const events = feed.end()
+          if (events.length > 0) onEvents(events)
+        } catch (error) {
+          return fail(caught(feed)(error))
+        }
+        finished = true
+        resume(feed.outcome)
+      },
+      onError: (cause) => fail(feed.interrupted(cause))
+    }
+    watchdog.arm(idleMillis, onIdle)
+    reply.read(sink)
+    return Effect.sync(() => {
+      watchdog.clear()
+      reply.abort()
     })
-    // A pull loop over the body: cheaper to set up than `Stream.runForEach*`, which
-    // matters on small replies.
-    const read = Effect.scoped(Effect.flatMap(Stream.toPull(response.stream), (pull) => {
-      const loop: Effect.Effect<void, CodexError> = Effect.matchEffect(pull, {
-        onFailure: (error) => (Option.isNone(error) ? finish : Effect.fail(caught(feed)(error.value))),
-        onSuccess: (chunk) => Effect.flatMap(step(chunk), (more) => (more ? loop : Effect.void))
-      })
-      return loop
-    }))
-    const watchdog: Effect.Effect<never, Timeout> = Effect.suspend(() => {
-      const idle = blocked ? 0 : clock.unsafeCurrentTimeMillis() - lastActivity
-      return idle >= idleMillis ? Effect.fail(feed.timeout()) : Effect.zipRight(Effect.sleep(idleMillis - idle), watchdog)
-    })
-    return Effect.zipRight(Effect.raceFirst(read, watchdog), feed.outcome)
+  })
+
+/** The end of the events: the outcome as a pull's failure (`None` for a completed response). */
+const endOf = (feed: EventFeed): Effect.Effect<never, Option.Option<CodexError>> =>
+  Effect.matchEffect(feed.outcome, {
+    onFailure: (error) => Effect.fail(Option.some(error)),
+    onSuccess: () => Effect.fail(Option.none())
   })
 
 /**
- * The events of a reply as a `Stream`: `drain` runs in a fiber of the stream's scope and
- * hands chunks over through a bounded queue (backpressure: a slow consumer stops the
- * reads); closing the stream interrupts the fiber, which aborts the request.
+ * The events of a reply as a `Stream`: one `Effect.async` per network chunk that carries
+ * events, emitting them as one `Chunk`; the connection is paused between pulls
+ * (backpressure). Closing the stream before its end aborts the request.
  *
  * @internal
  */
 export const stream = (
-  response: HttpClientResponse.HttpClientResponse,
+  response: Response,
   options: ReadOptions
-): Stream.Stream<ResponseStreamEvent, CodexError> =>
-  Stream.unwrapScoped(
-    Effect.gen(function*() {
-      const queue = yield* Effect.acquireRelease(Queue.bounded<Take.Take<ResponseStreamEvent, CodexError>>(16), Queue.shutdown)
-      yield* drain(response, options, (events) => Queue.offer(queue, Take.chunk(Chunk.unsafeFromArray(events)))).pipe(
-        Effect.matchEffect({
-          onFailure: (error) => Queue.offer(queue, Take.fail(error)),
-          onSuccess: () => Queue.offer(queue, Take.end)
-        }),
-        Effect.forkScoped
-      )
-      return Stream.flattenTake(Stream.fromQueue(queue))
+): Stream.Stream<ResponseStreamEvent, CodexError> => {
+    // Called once per reply (inside the effect that opened it): the state is built here,
+    // with no `Stream.suspend` layer.
+    const feed = new EventFeed(response, options)
+    const { reply, watchdog } = response
+    const idleMillis = Math.max(1, Duration.toMillis(options.idleTimeout))
+    type Pull = Effect.Effect<Chunk.Chunk<ResponseStreamEvent>, Option.Option<CodexError>>
+    /** The waiting pull's callback, or the answer kept for the next pull. */
+    let waiting: ((answer: Pull) => void) | undefined = undefined
+    let ready: Pull | undefined = undefined
+    /** No more events: the terminal one was emitted, the body ended or broke. */
+    let over = false
+    let draining = false
+    const answer = (pull: Pull) => {
+      const callback = waiting
+      waiting = undefined
+      if (callback === undefined) ready = pull
+      else callback(pull)
+    }
+    const fail = (error: CodexError) => {
+      over = true
+      watchdog.clear()
+      reply.abort()
+      answer(Effect.fail(Option.some(error)))
+    }
+    const onIdle = () => fail(feed.timeout())
+    const sink: BodySink = {
+      onData: (chunk) => {
+        let events: Array<ResponseStreamEvent>
+        try {
+          events = feed.push(chunk)
+        } catch (error) {
+          fail(caught(feed)(error))
+          return false
+        }
+        if (feed.terminal !== undefined) {
+          over = true
+          draining = true
+          reply.read(trailing(response, idleMillis))
+          answer(Effect.succeed(Chunk.unsafeFromArray(events)))
+          return true
+        }
+        if (events.length === 0) {
+          watchdog.arm(idleMillis, onIdle)
+          return true
+        }
+        // Paused until the next pull: the consumer's time is not network idleness.
+        watchdog.disarm()
+        answer(Effect.succeed(Chunk.unsafeFromArray(events)))
+        return false
+      },
+      onEnd: () => {
+        if (over) return
+        over = true
+        watchdog.clear()
+        let events: Array<ResponseStreamEvent>
+        try {
+          events = feed.end()
+        } catch (error) {
+          return answer(Effect.fail(Option.some(caught(feed)(error))))
+        }
+        answer(events.length > 0 ? Effect.succeed(Chunk.unsafeFromArray(events)) : endOf(feed))
+      },
+      onError: (cause) => {
+        if (over) return
+        fail(feed.interrupted(cause))
+      }
+    }
+    const pull: Pull = Effect.async((resume) => {
+      const kept = ready
+      if (kept !== undefined) {
+        ready = undefined
+        return resume(kept)
+      }
+      if (over) return resume(endOf(feed))
+      waiting = resume
+      watchdog.arm(idleMillis, onIdle)
+      reply.read(sink)
+      return Effect.sync(() => {
+        waiting = undefined
+      })
     })
-  )
+    return Stream.repeatEffectChunkOption(pull).pipe(
+      Stream.ensuring(Effect.sync(() => {
+        if (draining) return
+        watchdog.clear()
+        reply.abort()
+      }))
+    )
+  }

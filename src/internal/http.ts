@@ -5,22 +5,42 @@
  *
  * @internal
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import type * as HttpBody from "@effect/platform/HttpBody"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import { Clock, Duration, Effect, Option, Redacted, Stream } from "effect"
+import { Clock, Duration, Effect, Option, Redacted } from "effect"
 import type { Credentials, Service as Auth } from "../CodexAuth.js"
 import { CodexAuth } from "../CodexAuth.js"
 import type { Service as Config } from "../CodexConfig.js"
 import { CodexConfig, withCurrentCallPolicy } from "../CodexConfig.js"
 import type { CodexError } from "../CodexError.js"
 import { DecodeError, InvalidParameter, isRetryable, StreamInterrupted, Timeout, TransportError, truncateFrame } from "../CodexError.js"
+import type { Reply, Request } from "../CodexTransport.js"
+import { CodexTransport } from "../CodexTransport.js"
 import { fromHeaders, hasHeaders, RateLimits } from "../RateLimits.js"
 import { fromReply, replyMeta } from "./errors.js"
 import { formatBytes, isHeaderSafe, safeCause } from "./json.js"
 import { withRetries } from "./retry.js"
+import { Watchdog } from "./watchdog.js"
+
+/** A body other than JSON: SDP text, a multipart form. @internal */
+export interface Payload {
+  readonly contentType: string
+  readonly body: string | Uint8Array
+}
+
+/**
+ * A reply as the backend hands it on: its head, its body (not read yet) and the request's
+ * timer, which the reader re-arms for the idle timeout.
+ *
+ * @internal
+ */
+export class Response {
+  constructor(readonly reply: Reply, readonly watchdog: Watchdog) {}
+  get status(): number {
+    return this.reply.status
+  }
+  get headers(): Readonly<Record<string, string>> {
+    return this.reply.headers
+  }
+}
 
 /** One backend call. @internal */
 export interface Call {
@@ -31,7 +51,7 @@ export interface Call {
   /** A JSON body. */
   readonly body?: unknown
   /** Any other body (SDP text, multipart form); wins over `body`. */
-  readonly payload?: HttpBody.HttpBody
+  readonly payload?: Payload
   readonly accept: string
   /**
    * Which credentials the host takes: `"chatgpt"` (default) sends the headers of §3
@@ -95,27 +115,29 @@ export interface CappedText {
  *
  * @internal
  */
-export const readText = (
-  response: HttpClientResponse.HttpClientResponse,
-  maxBytes: number
-): Effect.Effect<CappedText, HttpClientError.ResponseError> =>
-  Effect.map(
-    Stream.runFoldWhile(
-      response.stream,
-      { chunks: new Array<Uint8Array>(), size: 0 },
-      (state) => state.size <= maxBytes,
-      (state, chunk) => {
-        state.chunks.push(chunk)
-        state.size += chunk.length
-        return state
-      }
-    ),
-    ({ chunks, size }) => ({
-      text: Buffer.concat(chunks, Math.min(size, maxBytes)).toString("utf8"),
-      truncated: size > maxBytes
+export const readText = (response: Response, maxBytes: number): Effect.Effect<CappedText, StreamInterrupted> =>
+  Effect.async<CappedText, StreamInterrupted>((resume) => {
+    const { reply, watchdog } = response
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    const done = (truncated: boolean) =>
+      resume(Effect.succeed({ text: Buffer.concat(chunks, Math.min(size, maxBytes)).toString("utf8"), truncated }))
+    watchdog.clear()
+    reply.read({
+      onData: (chunk) => {
+        chunks.push(chunk)
+        size += chunk.length
+        if (size <= maxBytes) return true
+        reply.abort()
+        done(true)
+        return false
+      },
+      onEnd: () => done(false),
+      onError: (cause) =>
+        resume(Effect.fail(new StreamInterrupted({ eventsReceived: 0, cause: safeCause(cause), ...replyMeta(response.status, response.headers) })))
     })
-  )
-
+    return Effect.sync(() => reply.abort())
+  })
 
 /**
  * Reads a 2xx reply body (JSON) up to `maxBytes` (`config.maxEventBytes`): a longer body is
@@ -124,14 +146,11 @@ export const readText = (
  * @internal
  */
 export const readBody = (
-  response: HttpClientResponse.HttpClientResponse,
+  response: Response,
   maxBytes: number
 ): Effect.Effect<string, DecodeError | StreamInterrupted> =>
   Effect.flatMap(
-    Effect.mapError(
-      readText(response, maxBytes),
-      (cause) => new StreamInterrupted({ eventsReceived: 0, cause: safeCause(cause), ...replyMeta(response.status, response.headers) })
-    ),
+    readText(response, maxBytes),
     ({ text, truncated }) =>
       truncated
         ? Effect.fail(
@@ -168,7 +187,7 @@ export interface Backend {
    * Sends a call and returns its 2xx reply, after at most one credential recovery on 401
    * and `config.maxRetries` retries of retryable failures. The body is not read.
    */
-  readonly send: (call: Call) => Effect.Effect<HttpClientResponse.HttpClientResponse, CodexError>
+  readonly send: (call: Call) => Effect.Effect<Response, CodexError>
 }
 
 /** @internal */
@@ -177,23 +196,34 @@ export const makeBackend = Effect.gen(function*() {
   const auth = yield* CodexAuth
   const rateLimits = Option.getOrUndefined(yield* Effect.serviceOption(RateLimits))
   // No trace headers (`traceparent`, `b3`) go to a third-party backend.
-  const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+  const transport = yield* CodexTransport
 
   /** Reads a non-2xx reply into its typed error. */
-  const failure = (call: Call, response: HttpClientResponse.HttpClientResponse): Effect.Effect<CodexError> =>
-    Effect.gen(function*() {
-      const { text: body } = yield* Effect.orElseSucceed(readText(response, maxErrorBodyBytes), () => ({ text: "", truncated: false }))
-      const now = yield* Clock.currentTimeMillis
-      return fromReply({ status: response.status, headers: response.headers, body, endpoint: call.endpoint, model: call.model, now })
-    })
+  const failure = (call: Call, response: Response): Effect.Effect<CodexError> =>
+    Effect.flatMap(
+      Effect.orElseSucceed(readText(response, maxErrorBodyBytes), () => ({ text: "", truncated: false })),
+      ({ text: body }) =>
+        Effect.map(Clock.currentTimeMillis, (now) =>
+          fromReply({ status: response.status, headers: response.headers, body, endpoint: call.endpoint, model: call.model, now }))
+    )
 
-  const headersTimeout = (call: Call, after: Duration.Duration) => new Timeout({ phase: "headers", endpoint: call.endpoint, after })
+  /** The signed headers of a set of credentials, built and checked once per set. */
+  const signedHeaders = new WeakMap<Credentials, Readonly<Record<string, string>>>()
+  const apiHeaders = new WeakMap<Credentials, Readonly<Record<string, string>>>()
+  const signed = (call: Call, credentials: Credentials): Readonly<Record<string, string>> => {
+    const cache = call.host === "api" ? apiHeaders : signedHeaders
+    let headers = cache.get(credentials)
+    if (headers === undefined) {
+      headers = call.host === "api"
+        ? { authorization: `Bearer ${Redacted.value(credentials.accessToken)}` }
+        : authHeaders(config, credentials)
+      cache.set(credentials, headers)
+    }
+    return headers
+  }
 
-  const execute = (call: Call, credentials: Credentials, timeout: Duration.Duration) => {
-    const signed = call.host === "api"
-      ? { authorization: `Bearer ${Redacted.value(credentials.accessToken)}` }
-      : authHeaders(config, credentials)
-    const headers = { ...signed, accept: call.accept, ...call.headers }
+  const execute = (call: Call, credentials: Credentials, timeout: Duration.Duration): Effect.Effect<Response, CodexError> => {
+    const headers: Record<string, string> = { ...signed(call, credentials), accept: call.accept, ...call.headers }
     // A header value undici would refuse is bad input, not a transport failure to retry.
     const unsafe = unsafeHeader(headers)
     if (unsafe !== undefined) {
@@ -204,33 +234,70 @@ export const makeBackend = Effect.gen(function*() {
         })
       )
     }
-    let request = call.method === "GET" ? HttpClientRequest.get(call.url) : HttpClientRequest.post(call.url)
-    request = HttpClientRequest.setHeaders(request, headers)
-    if (call.payload !== undefined) request = HttpClientRequest.setBody(request, call.payload)
-    else if (call.body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, call.body)
-    return Effect.raceFirst(
-      Effect.mapError(client.execute(request), (cause) => new TransportError({ endpoint: call.endpoint, cause: safeCause(cause) })),
-      Effect.zipRight(Effect.sleep(timeout), Effect.failSync(() => headersTimeout(call, timeout)))
+    let body: string | Uint8Array | undefined
+    if (call.payload !== undefined) {
+      headers["content-type"] = call.payload.contentType
+      body = call.payload.body
+    } else if (call.body !== undefined) {
+      headers["content-type"] = "application/json"
+      body = JSON.stringify(call.body)
+    }
+    const request: Request = { method: call.method, url: call.url, headers, body }
+    const millis = Duration.toMillis(timeout)
+    // One `Effect.async` and one timer: the timer is handed on with the reply, and the
+    // reader re-arms it for the idle timeout.
+    return Effect.clockWith((clock) =>
+      Effect.async<Response, CodexError>((resume) => {
+        const watchdog = new Watchdog(clock)
+        let cancel: (() => void) | undefined = undefined
+        watchdog.arm(millis, () => {
+          if (cancel !== undefined) cancel()
+          resume(Effect.fail(new Timeout({ phase: "headers", endpoint: call.endpoint, after: timeout })))
+        })
+        cancel = transport.send(
+          request,
+          (reply) => {
+            // Until a reader takes the body over (and re-arms or clears the timer), the
+            // reply must be picked up within the same timeout: a caller interrupted in
+            // between would otherwise leave the connection open.
+            watchdog.arm(millis, () => reply.abort())
+            resume(Effect.succeed(new Response(reply, watchdog)))
+          },
+          (cause) => {
+            watchdog.clear()
+            resume(Effect.fail(new TransportError({ endpoint: call.endpoint, cause: safeCause(cause) })))
+          }
+        )
+        return Effect.sync(() => {
+          watchdog.clear()
+          if (cancel !== undefined) cancel()
+        })
+      })
     )
   }
 
-  const once = (call: Call, timeout: Duration.Duration): Effect.Effect<HttpClientResponse.HttpClientResponse, CodexError> =>
-    Effect.gen(function*() {
-      const credentials = yield* auth.credentials
-      let response = yield* execute(call, credentials, timeout)
-      if (response.status === 401) {
-        const rejected = yield* failure(call, response)
-        const fresh = yield* auth.recover(credentials).pipe(
-          Effect.mapError((error) => (error._tag === "AuthExpired" && error.reason === "unauthorized" ? rejected : error))
-        )
-        response = yield* execute(call, fresh, timeout)
-      }
-      if (rateLimits !== undefined && hasHeaders(response.headers)) {
-        yield* rateLimits.update(credentials.accountId, fromHeaders(response.headers, yield* Clock.currentTimeMillis))
-      }
-      if (response.status >= 200 && response.status < 300) return response
-      return yield* Effect.flip(failure(call, response))
-    })
+  const once = (call: Call, timeout: Duration.Duration): Effect.Effect<Response, CodexError> =>
+    Effect.flatMap(auth.credentials, (credentials) =>
+      Effect.flatMap(execute(call, credentials, timeout), (first): Effect.Effect<Response, CodexError> => {
+        if (first.status !== 401) return settle(call, credentials, first)
+        return Effect.flatMap(failure(call, first), (rejected) =>
+          auth.recover(credentials).pipe(
+            Effect.mapError((error) => (error._tag === "AuthExpired" && error.reason === "unauthorized" ? rejected : error)),
+            Effect.flatMap((fresh) => execute(call, fresh, timeout)),
+            Effect.flatMap((response) => settle(call, credentials, response))
+          ))
+      }))
+
+  /** Notes the rate-limit headers; a 2xx reply is the answer, anything else its typed error. */
+  const settle = (call: Call, credentials: Credentials, response: Response): Effect.Effect<Response, CodexError> => {
+    const ok = response.status >= 200 && response.status < 300
+    const result = ok ? Effect.succeed(response) : Effect.flip(failure(call, response))
+    if (rateLimits === undefined || !hasHeaders(response.headers)) return result
+    return Effect.zipRight(
+      Effect.flatMap(Clock.currentTimeMillis, (now) => rateLimits.update(credentials.accountId, fromHeaders(response.headers, now))),
+      result
+    )
+  }
 
   const send = (call: Call) =>
     Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
@@ -249,7 +316,7 @@ export const makeBackend = Effect.gen(function*() {
  */
 export const readJson = (
   call: Pick<Call, "endpoint">,
-  response: HttpClientResponse.HttpClientResponse,
+  response: Response,
   maxBytes: number
 ): Effect.Effect<unknown, DecodeError | StreamInterrupted> =>
   Effect.flatMap(readBody(response, maxBytes), (text) =>

@@ -21,9 +21,19 @@ const SPACE = 32
 const D = 100
 const E = 101
 
+/**
+ * Decodes whole chunks (those ending in an ASCII byte, i.e. not inside a multi-byte
+ * character: nearly every SSE chunk, which ends in a blank line) with no state, shared by
+ * every decoder; a per-stream decoder is made only for a chunk that ends mid-character.
+ */
+const wholeChunks = new TextDecoder("utf-8", { ignoreBOM: true })
+const streaming = { stream: true } as const
+
 /** @internal */
 export class SseDecoder {
-  private readonly utf8 = new TextDecoder("utf-8")
+  /** Made on the first chunk that ends inside a multi-byte character, then used for the rest. */
+  private utf8: InstanceType<typeof TextDecoder> | undefined = undefined
+  private started = false
   /** Pieces of a line not yet terminated. */
   private partial: Array<string> = []
   /** The previous chunk ended in CR: a leading LF of the next chunk belongs to it. */
@@ -52,7 +62,17 @@ export class SseDecoder {
 
   /** Feeds one chunk of bytes. */
   push(bytes: Uint8Array): void {
-    this.pushText(this.utf8.decode(bytes, { stream: true }))
+    if (bytes.length === 0) return
+    let utf8 = this.utf8
+    if (utf8 === undefined) {
+      // A stream that may start with a byte-order mark gets the decoder that drops it.
+      const first = !this.started && bytes[0] === 0xef
+      this.started = true
+      if (!first && (bytes[bytes.length - 1] ?? 0) < 0x80) return this.pushText(wholeChunks.decode(bytes))
+      utf8 = new TextDecoder("utf-8", { ignoreBOM: !first })
+      this.utf8 = utf8
+    }
+    this.pushText(utf8.decode(bytes, streaming))
   }
 
   /** Feeds decoded text (used by `push`, and directly by tests). */
@@ -114,7 +134,7 @@ export class SseDecoder {
    * dispatches a pending event if its data is complete JSON (a leniency of §5.1.5).
    */
   end(): void {
-    const rest = this.utf8.decode()
+    const rest = this.utf8 === undefined ? "" : this.utf8.decode()
     if (rest.length > 0) this.pushText(rest)
     if (this.partial.length > 0) {
       const line = this.partial.join("")

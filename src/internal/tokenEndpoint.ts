@@ -5,13 +5,15 @@
  * @internal
  */
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Duration, Effect, Redacted } from "effect"
+import { Duration, Effect, Redacted, Stream } from "effect"
 import type { Service as Config } from "../CodexConfig.js"
 import { AuthExpired, LoginFailed, RefreshFailed } from "../CodexError.js"
 import type { AuthExpiredReason } from "../CodexError.js"
-import { joinUrl, maxErrorBodyBytes, readText } from "./http.js"
+import type { CappedText } from "./http.js"
+import { joinUrl, maxErrorBodyBytes } from "./http.js"
 import { isRecord, safeCause, str } from "./json.js"
 import { registerSecret, scrub } from "./scrub.js"
 
@@ -102,6 +104,28 @@ export interface Reply {
   readonly body: string
   readonly response: HttpClientResponse.HttpClientResponse
 }
+
+/** A platform reply's body, up to `maxBytes` (the rest is never buffered). */
+const readText = (
+  response: HttpClientResponse.HttpClientResponse,
+  maxBytes: number
+): Effect.Effect<CappedText, HttpClientError.ResponseError> =>
+  Effect.map(
+    Stream.runFoldWhile(
+      response.stream,
+      { chunks: new Array<Uint8Array>(), size: 0 },
+      (state) => state.size <= maxBytes,
+      (state, chunk) => {
+        state.chunks.push(chunk)
+        state.size += chunk.length
+        return state
+      }
+    ),
+    ({ chunks, size }) => ({
+      text: Buffer.concat(chunks, Math.min(size, maxBytes)).toString("utf8"),
+      truncated: size > maxBytes
+    })
+  )
 
 /**
  * Sends a request to the issuer and reads the reply (up to 64 KB; the token endpoint's

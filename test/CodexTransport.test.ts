@@ -1,0 +1,209 @@
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Layer, Option, Stream, Supervisor, Tracer } from "effect"
+import * as Http from "node:http"
+import * as Net from "node:net"
+import type * as Emulator from "../src/CodexEmulator.js"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { CodexTransport, Responses } from "../src/index.js"
+import { joinUrl, makeBackend, readText } from "../src/internal/http.js"
+import { defaultTracer, withSpan } from "../src/internal/tracing.js"
+
+const services = Effect.all({ responses: Responses.Responses, emulator: CodexEmulator.CodexEmulator })
+
+/** A tracer that records the names of the spans it makes (and otherwise behaves like Effect's own). */
+const recordingTracer = (names: Array<string>) =>
+  Tracer.make({
+    span: (name, parent, context, links, startTime, kind, options) => {
+      names.push(name)
+      return defaultTracer.span(name, parent, context, links, startTime, kind, options)
+    },
+    context: (f) => f()
+  })
+
+describe("spans only when someone listens", () => {
+  it.effect("under Effect's default tracer no span is made; under another, the span is there", () =>
+    Effect.gen(function*() {
+      const untraced = yield* withSpan("Responses.create")(Effect.currentSpan).pipe(Effect.option)
+      assert.isTrue(Option.isNone(untraced))
+      const names: Array<string> = []
+      const traced = yield* withSpan("Responses.create")(Effect.currentSpan).pipe(Effect.withTracer(recordingTracer(names)))
+      assert.strictEqual(traced.name, "Responses.create")
+      assert.deepStrictEqual(names, ["Responses.create"])
+    }))
+
+  it.live("with a tracer installed, create and stream make their spans, with the same names as before", () =>
+    Effect.gen(function*() {
+      const { responses } = yield* services
+      const names: Array<string> = []
+      const tracer = recordingTracer(names)
+      const response = yield* responses.create({ input: "traced" }).pipe(Effect.withTracer(tracer))
+      assert.strictEqual(response.output_text, "You said: traced")
+      yield* Stream.runDrain(responses.stream({ input: "traced" })).pipe(Effect.withTracer(tracer))
+      assert.includeMembers(names, ["Responses.create", "Responses.stream"])
+      const before = names.length
+      yield* responses.create({ input: "untraced" })
+      assert.strictEqual(names.length, before, "the default tracer made no span through the recorder")
+    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+})
+
+/** Counts the fibers started under it. */
+class ForkCounter extends Supervisor.AbstractSupervisor<number> {
+  count = 0
+  get value() {
+    return Effect.sync(() => this.count)
+  }
+  override onStart(): void {
+    this.count++
+  }
+}
+
+describe("the lean path", () => {
+  it.live("create forks no fiber (no racing timer, no reader fiber)", () =>
+    Effect.gen(function*() {
+      const { responses } = yield* services
+      yield* responses.create({ input: "warm" })
+      const counter = new ForkCounter()
+      const response = yield* responses.create({ input: "counted" }).pipe(Effect.supervised(counter))
+      assert.strictEqual(response.output_text, "You said: counted")
+      assert.strictEqual(counter.count, 0)
+      // The counter does see a fork (the control).
+      const control = new ForkCounter()
+      yield* Effect.fork(Effect.void).pipe(Effect.supervised(control))
+      assert.strictEqual(control.count, 1)
+    }).pipe(Effect.provide(CodexEmulator.layerClient({ transport: "undici" }))))
+})
+
+describe("a reply nobody reads", () => {
+  it.live("is aborted after requestTimeout, and a late read fails instead of waiting", () =>
+    Effect.gen(function*() {
+      const { emulator } = yield* services
+      yield* emulator.script(CodexEmulator.sse(CodexEmulator.textEvents("never read").slice(0, 3), { ending: "stall" }))
+      const backend = yield* makeBackend
+      const response = yield* backend.send({
+        endpoint: "POST /responses",
+        url: joinUrl(backend.config.codexBaseUrl, "responses"),
+        method: "POST",
+        body: { model: "gpt-5.4", instructions: "", input: [], store: false, stream: true },
+        accept: "text/event-stream"
+      })
+      assert.strictEqual(response.status, 200)
+      const before = Date.now()
+      while ((yield* emulator.abortedStreams) === 0 && Date.now() - before < 3000) yield* Effect.sleep("10 millis")
+      assert.strictEqual(yield* emulator.abortedStreams, 1)
+      const late = yield* Effect.flip(readText(response, 1024))
+      assert.strictEqual(late._tag, "StreamInterrupted")
+    }).pipe(Effect.provide(CodexEmulator.layerClient({ config: { requestTimeout: Duration.millis(200) } }))))
+})
+
+describe("layerHttpClient adapts any platform HttpClient", () => {
+  it.live("its middleware applies to every backend call", () =>
+    Effect.gen(function*() {
+      const { emulator, responses } = yield* services
+      const response = yield* responses.create({ input: "through middleware" })
+      assert.strictEqual(response.output_text, "You said: through middleware")
+      const [request] = yield* emulator.requests
+      assert.strictEqual(request?.headers["x-middleware"], "yes")
+    }).pipe(Effect.provide(CodexEmulator.layerClient({
+      transport: CodexTransport.layerHttpClient.pipe(
+        Layer.provide(Layer.effect(
+          HttpClient.HttpClient,
+          Effect.map(HttpClient.HttpClient, HttpClient.mapRequest(HttpClientRequest.setHeader("x-middleware", "yes")))
+        )),
+        Layer.provide(NodeHttpClient.layerUndici)
+      )
+    }))))
+})
+
+/** A CONNECT proxy on loopback that counts the tunnels it opens. */
+const connectProxy = Effect.acquireRelease(
+  Effect.async<{ readonly url: string; readonly tunnels: () => number; readonly server: Http.Server }>((resume) => {
+    let tunnels = 0
+    const server = Http.createServer((_request, response) => {
+      response.writeHead(405)
+      response.end()
+    })
+    server.on("connect", (request: Http.IncomingMessage, client: Net.Socket, head: Buffer) => {
+      tunnels++
+      const [host, port] = (request.url ?? "").split(":")
+      const upstream = Net.connect(Number(port), host ?? "127.0.0.1", () => {
+        client.write("HTTP/1.1 200 Connection Established\r\n\r\n")
+        if (head.length > 0) upstream.write(head)
+        upstream.pipe(client)
+        client.pipe(upstream)
+      })
+      upstream.on("error", () => client.destroy())
+      client.on("error", () => upstream.destroy())
+    })
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, tunnels: () => tunnels, server }))
+    })
+  }),
+  ({ server }) =>
+    Effect.async<void>((resume) => {
+      server.closeAllConnections()
+      server.close(() => resume(Effect.void))
+    })
+)
+
+/** Sets environment variables for the scope, and puts the old values back after it. */
+const withEnv = (vars: Readonly<Record<string, string | undefined>>) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const saved: Record<string, string | undefined> = {}
+      for (const [name, value] of Object.entries(vars)) {
+        saved[name] = process.env[name]
+        if (value === undefined) delete process.env[name]
+        else process.env[name] = value
+      }
+      return saved
+    }),
+    (saved) =>
+      Effect.sync(() => {
+        for (const [name, value] of Object.entries(saved)) {
+          if (value === undefined) delete process.env[name]
+          else process.env[name] = value
+        }
+      })
+  )
+
+const proxyVars = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"]
+const clearedProxyVars = Object.fromEntries(proxyVars.map((name) => [name, undefined]))
+
+const askThrough = (options: Emulator.Options & { readonly transport: Emulator.TransportName }) =>
+  Effect.gen(function*() {
+    const { responses } = yield* services
+    const response = yield* responses.create({ input: "via proxy?" })
+    assert.strictEqual(response.output_text, "You said: via proxy?")
+    const streamed = yield* Stream.runCount(responses.stream({ input: "streamed" }))
+    assert.isAbove(streamed, 3)
+  }).pipe(Effect.provide(CodexEmulator.layerClient(options)))
+
+describe("the default transport honours HTTP_PROXY / HTTPS_PROXY / NO_PROXY", () => {
+  it.scoped("HTTP_PROXY: every request goes through a CONNECT tunnel of the proxy", () =>
+    Effect.gen(function*() {
+      const proxy = yield* connectProxy
+      yield* withEnv({ ...clearedProxyVars, HTTP_PROXY: proxy.url })
+      yield* askThrough({ transport: "undici" })
+      assert.isAtLeast(proxy.tunnels(), 1)
+    }))
+
+  it.scoped("NO_PROXY: a listed host is reached directly", () =>
+    Effect.gen(function*() {
+      const proxy = yield* connectProxy
+      yield* withEnv({ ...clearedProxyVars, HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" })
+      yield* askThrough({ transport: "undici" })
+      assert.strictEqual(proxy.tunnels(), 0)
+    }))
+
+  it.scoped("without the variables: no proxy", () =>
+    Effect.gen(function*() {
+      const proxy = yield* connectProxy
+      yield* withEnv(clearedProxyVars)
+      yield* askThrough({ transport: "undici" })
+      assert.strictEqual(proxy.tunnels(), 0)
+    }))
+})
