@@ -112,12 +112,14 @@ interface Contender {
   readonly interrupt: (scenario: ScenarioName) => Promise<number>
 }
 
-const rawContender = (server: BenchServer): Contender => ({
-  name: "raw fetch loop",
-  collect: (scenario) => rawCollect(server.url(scenario)),
+/** `each` and `interrupt` of a raw loop over one of the two event readers (fetch or undici). */
+const rawLoop = (
+  server: BenchServer,
+  events: typeof rawEvents
+): Pick<Contender, "each" | "interrupt"> => ({
   each: async (scenario) => {
     let chars = 0
-    await rawEvents(server.url(scenario), (event) => {
+    await events(server.url(scenario), (event) => {
       if (event.type === "response.output_text.delta" && event.delta !== undefined) chars += event.delta.length
     })
     return chars
@@ -125,12 +127,18 @@ const rawContender = (server: BenchServer): Contender => ({
   interrupt: (scenario) =>
     new Promise((resolve) => {
       const controller = new AbortController()
-      rawEvents(server.url(scenario), () => {
+      events(server.url(scenario), () => {
         const at = performance.now()
         controller.abort()
         resolve(at)
       }, controller.signal).catch(() => undefined)
     })
+})
+
+const rawContender = (server: BenchServer): Contender => ({
+  name: "raw fetch loop",
+  collect: (scenario) => rawCollect(server.url(scenario)),
+  ...rawLoop(server, rawEvents)
 })
 
 const undiciContender = (server: BenchServer): Contender => ({
@@ -142,22 +150,7 @@ const undiciContender = (server: BenchServer): Contender => ({
     })
     return parts.join("")
   },
-  each: async (scenario) => {
-    let chars = 0
-    await undiciEvents(server.url(scenario), (event) => {
-      if (event.type === "response.output_text.delta" && event.delta !== undefined) chars += event.delta.length
-    })
-    return chars
-  },
-  interrupt: (scenario) =>
-    new Promise((resolve) => {
-      const controller = new AbortController()
-      undiciEvents(server.url(scenario), () => {
-        const at = performance.now()
-        controller.abort()
-        resolve(at)
-      }, controller.signal).catch(() => undefined)
-    })
+  ...rawLoop(server, undiciEvents)
 })
 
 const openaiContender = (server: BenchServer): Contender => {
