@@ -28,9 +28,8 @@ import * as NodePath from "node:path"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
-import { DecodeError, InvalidParameter } from "./CodexError.js"
-import { replyMeta } from "./internal/errors.js"
-import { joinUrl, makeBackend, readBody, readJson, withDeadline } from "./internal/http.js"
+import { InvalidParameter } from "./CodexError.js"
+import { joinUrl, makeBackend, readBody, readDecoded, withDeadline } from "./internal/http.js"
 import { checkFields } from "./internal/request.js"
 
 /**
@@ -191,7 +190,6 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
   const backend = yield* makeBackend
   const config = backend.config
   const url = joinUrl(config.openaiBaseUrl, "audio/transcriptions")
-  const decode = Schema.decodeUnknown(Transcription)
 
   const send = Effect.fn("Audio.transcriptions.create")(function*(params: TranscriptionCreateParams) {
     const checked = yield* checkFields(params, fields, endpoint, config.parameterPolicy)
@@ -232,11 +230,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     const call = { endpoint, url, method: "POST", accept: format === "text" ? "text/plain" : "application/json", host: "api", payload } as const
     const response = yield* backend.send(call)
     if (format === "text") return yield* readBody(response, config.maxEventBytes)
-    const json = yield* readJson(call, response, config.maxEventBytes)
-    return yield* Effect.mapError(
-      decode(json),
-      (error) => new DecodeError({ reason: `unexpected transcription reply: ${error.message}`, ...replyMeta(response.status, response.headers) })
-    )
+    return yield* readDecoded(call, response, config.maxEventBytes, Transcription)
   }, withDeadline(config, endpoint))
 
   return Audio.of({ transcriptions: { create: shaped(send) } })

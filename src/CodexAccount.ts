@@ -28,7 +28,7 @@ import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { DecodeError, InvalidParameter } from "./CodexError.js"
 import { replyMeta } from "./internal/errors.js"
-import { joinUrl, makeBackend, readJson, withDeadline } from "./internal/http.js"
+import { joinUrl, makeBackend, readDecoded, readJson, withDeadline } from "./internal/http.js"
 import { isRecord } from "./internal/json.js"
 
 const Extra = Schema.Record({ key: Schema.String, value: Schema.Unknown })
@@ -205,7 +205,6 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
   const backend = yield* makeBackend
   const config = backend.config
   const base = config.chatgptBaseUrl
-  const decodeUsage = Schema.decodeUnknown(Usage)
 
   /** GETs a route of `{chatgpt}`; `route` names it in errors (no ids, no query). */
   const get = (route: string, path: string) => {
@@ -225,12 +224,10 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       isRecord(json) ? Effect.succeed<JsonObject>(json) : Effect.fail(unexpected(endpoint, meta, "a JSON object")))
 
   const usage = Effect.fn("CodexAccount.usage")(function*() {
-    const { endpoint, json, meta } = yield* get("/wham/usage", "wham/usage")
-    return yield* Effect.mapError(
-      decodeUsage(json),
-      (error) => new DecodeError({ reason: `unexpected ${endpoint} reply: ${error.message}`, ...meta })
-    )
-  })
+    const call = { endpoint: "GET /wham/usage", url: joinUrl(base, "wham/usage"), method: "GET", accept: "application/json" } as const
+    const response = yield* backend.send(call)
+    return yield* readDecoded(call, response, config.maxEventBytes, Usage)
+  }, withDeadline(config, "GET /wham/usage"))
 
   const tasksList = Effect.fn("CodexAccount.tasks.list")(function*(params: TaskListParams = {}) {
     return yield* object("/wham/tasks/list", `wham/tasks/list${yield* listQuery(params)}`)

@@ -25,9 +25,8 @@ import { Context, Effect, Layer, Schema } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
-import { DecodeError, InvalidParameter } from "./CodexError.js"
-import { replyMeta } from "./internal/errors.js"
-import { joinUrl, makeBackend, readJson, withDeadline } from "./internal/http.js"
+import { InvalidParameter } from "./CodexError.js"
+import { joinUrl, makeBackend, readDecoded, withDeadline } from "./internal/http.js"
 import { checkFields } from "./internal/request.js"
 
 /**
@@ -176,7 +175,6 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
   const backend = yield* makeBackend
   const config = backend.config
   const url = joinUrl(config.openaiBaseUrl, "embeddings")
-  const decode = Schema.decodeUnknown(Wire)
 
   const request = Effect.fn("Embeddings.create")(function*(params: CreateParams) {
     const body = yield* checkFields(params, fields, endpoint, config.parameterPolicy)
@@ -198,11 +196,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     }
     const call = { endpoint, url, method: "POST", accept: "application/json", host: "api", body: { ...body, encoding_format: format ?? "base64" } } as const
     const response = yield* backend.send(call)
-    const json = yield* readJson(call, response, config.maxEventBytes)
-    return yield* Effect.mapError(
-      decode(json),
-      (error) => new DecodeError({ reason: `unexpected embeddings reply: ${error.message}`, ...replyMeta(response.status, response.headers) })
-    )
+    return yield* readDecoded(call, response, config.maxEventBytes, Wire)
   }, withDeadline(config, endpoint))
 
   return Embeddings.of({ create: shaped(request) })

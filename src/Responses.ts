@@ -28,7 +28,7 @@ import {
 import { isCloudflarePage, replyMeta } from "./internal/errors.js"
 import { drain, stream as eventStream } from "./internal/eventReader.js"
 import type { Response as Reply } from "./internal/http.js"
-import { joinUrl, makeBackend, maxErrorBodyBytes, readBody, readText, withDeadline } from "./internal/http.js"
+import { joinUrl, makeBackend, maxErrorBodyBytes, readDecoded, readText, withDeadline } from "./internal/http.js"
 import { defaultTracer, withSpan } from "./internal/tracing.js"
 import { withRetries } from "./internal/retry.js"
 import { compactBody, responsesBody } from "./internal/request.js"
@@ -381,7 +381,6 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
           Effect.mapError(unwrapMidStream)
         ))).pipe(withDeadline(config, responsesEndpoint), spanCreate)
 
-  const decodeCompacted = Schema.decodeUnknown(CompactedResponse)
 
   const compact = (params: CompactParams) => compactOnce(params).pipe(withDeadline(config, compactEndpoint), withSpan("Responses.compact"))
 
@@ -396,16 +395,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       headers: sessionHeaders(body),
       model: modelOf(body)
     })
-    const meta = replyMeta(response.status, response.headers)
-    const text = yield* readBody(response, config.maxEventBytes)
-    const json = yield* Effect.try({
-      try: (): unknown => JSON.parse(text),
-      catch: () => new DecodeError({ reason: "the compact reply is not JSON", frame: truncateFrame(text), ...meta })
-    })
-    return yield* Effect.mapError(
-      decodeCompacted(json),
-      (error) => new DecodeError({ reason: `unexpected compact reply: ${error.message}`, frame: truncateFrame(text), ...meta })
-    )
+    return yield* readDecoded({ endpoint: compactEndpoint }, response, config.maxEventBytes, CompactedResponse)
   })
 
   return Responses.of({ create, stream, compact, parse: parseFromCreate(create) })

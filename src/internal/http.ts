@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Clock, Duration, Effect, Option, Redacted } from "effect"
+import { Clock, Duration, Effect, Option, Redacted, Schema } from "effect"
 import type { Credentials, Service as Auth } from "../CodexAuth.js"
 import { CodexAuth } from "../CodexAuth.js"
 import type { Service as Config } from "../CodexConfig.js"
@@ -319,14 +319,40 @@ export const readJson = (
   response: Response,
   maxBytes: number
 ): Effect.Effect<unknown, DecodeError | StreamInterrupted> =>
+  Effect.flatMap(readBody(response, maxBytes), (text) => parseJson(call, response, text))
+
+const parseJson = (call: Pick<Call, "endpoint">, response: Response, text: string): Effect.Effect<unknown, DecodeError> =>
+  Effect.try({
+    try: (): unknown => JSON.parse(text),
+    catch: () =>
+      new DecodeError({
+        reason: `${call.endpoint} answered with something that is not JSON`,
+        frame: truncateFrame(text),
+        contentType: response.headers["content-type"] ?? "",
+        ...replyMeta(response.status, response.headers)
+      })
+  })
+
+/**
+ * Reads a 2xx reply's JSON body (as {@link readJson}) and decodes it with `schema`: a reply
+ * of another shape is a `DecodeError` naming what does not fit, with the start of the text.
+ *
+ * @internal
+ */
+export const readDecoded = <A, I>(
+  call: Pick<Call, "endpoint">,
+  response: Response,
+  maxBytes: number,
+  schema: Schema.Schema<A, I>
+): Effect.Effect<A, DecodeError | StreamInterrupted> =>
   Effect.flatMap(readBody(response, maxBytes), (text) =>
-    Effect.try({
-      try: (): unknown => JSON.parse(text),
-      catch: () =>
-        new DecodeError({
-          reason: `${call.endpoint} answered with something that is not JSON`,
-          frame: truncateFrame(text),
-          contentType: response.headers["content-type"] ?? "",
-          ...replyMeta(response.status, response.headers)
-        })
-    }))
+    Effect.flatMap(parseJson(call, response, text), (json) =>
+      Effect.mapError(
+        Schema.decodeUnknown(schema)(json),
+        (error) =>
+          new DecodeError({
+            reason: `unexpected ${call.endpoint} reply: ${error.message}`,
+            frame: truncateFrame(text),
+            ...replyMeta(response.status, response.headers)
+          })
+      )))
