@@ -12,6 +12,16 @@ const withHome = <A, E, R>(f: (dir: string) => Effect.Effect<A, E, R>, options: 
       Effect.provide(CodexEmulator.layerClient({ ...options, codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } }))
     )))
 
+/** Spends a refresh token at the emulated issuer, as another client would. */
+const burn = (issuer: string, refreshToken: string) =>
+  Effect.promise(() =>
+    fetch(`${issuer}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ client_id: "x", grant_type: "refresh_token", refresh_token: refreshToken })
+    })
+  )
+
 const services = Effect.all({
   emulator: CodexEmulator.CodexEmulator,
   responses: Responses.Responses,
@@ -96,14 +106,7 @@ describe("CodexAuth over auth.json, against the emulated issuer", () => {
         const { auth, emulator, responses } = yield* services
         const tokens = yield* emulator.issuer.issue(-60)
         yield* seed(tokens)
-        // burn the refresh token as if another client had spent it
-        yield* Effect.promise(() =>
-          fetch(`${emulator.url}/oauth/token`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ client_id: "x", grant_type: "refresh_token", refresh_token: tokens.refreshToken })
-          })
-        )
+        yield* burn(emulator.url, tokens.refreshToken)
         const error = yield* Effect.flip(responses.create({ input: "x" }))
         assert.isTrue(error._tag === "AuthExpired" && error.reason === "refresh_token_reused")
         assert.strictEqual(
@@ -123,13 +126,7 @@ describe("CodexAuth over auth.json, against the emulated issuer", () => {
         const { auth, emulator, responses } = yield* services
         const tokens = yield* emulator.issuer.issue(-60)
         yield* seed(tokens)
-        yield* Effect.promise(() =>
-          fetch(`${emulator.url}/oauth/token`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ client_id: "x", grant_type: "refresh_token", refresh_token: tokens.refreshToken })
-          })
-        )
+        yield* burn(emulator.url, tokens.refreshToken)
         const error = yield* Effect.flip(auth.credentials)
         assert.isTrue(error._tag === "AuthExpired" && error.reason === "refresh_token_reused")
         yield* seed(yield* emulator.issuer.issue(3600)) // `codex login` in another terminal
