@@ -27,6 +27,31 @@ import * as NodePath from "node:path"
 export type ParameterPolicy = "strict" | "lenient"
 
 /**
+ * How `responses.compact` asks the backend (protocol §8):
+ *
+ * - `"trigger"` (default): an ordinary `/responses` stream whose last input item is
+ *   `{"type":"compaction_trigger"}` (§8.0), as the backend does it today;
+ * - `"legacy"`: the old `POST /responses/compact` (§8.1), which the backend now answers
+ *   with 404.
+ *
+ * Either way, a 404 makes the SDK try the other form once.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CompactVia = "trigger" | "legacy"
+
+/**
+ * The Codex CLI release this SDK speaks as (the one `npm run conformance` runs against
+ * the emulator): the default `clientVersion`, hence the `version` header, `/models`'
+ * `client_version` and the `User-Agent`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const codexCliVersion = "0.169.0"
+
+/**
  * The resolved configuration.
  *
  * @since 0.1.0
@@ -45,7 +70,11 @@ export interface Service {
   readonly codexHome: string
   /** Sent as the `originator` header and in the authorize URL. */
   readonly originator: string
-  /** A Codex CLI version (`MAJOR.MINOR.PATCH`), sent as `version` and `client_version`. */
+  /**
+   * A Codex CLI version (`MAJOR.MINOR.PATCH`), sent as `version`, `client_version` and in
+   * the `User-Agent` (default: {@link codexCliVersion}). `/models` hides the models whose
+   * `minimal_client_version` is newer.
+   */
   readonly clientVersion: string
   /** The `User-Agent` header. */
   readonly userAgent: string
@@ -68,6 +97,8 @@ export interface Service {
   readonly maxStreamRetries: number
   /** See {@link ParameterPolicy}. */
   readonly parameterPolicy: ParameterPolicy
+  /** See {@link CompactVia}. */
+  readonly compactVia: CompactVia
   /**
    * How long a fetched `/models` catalog is served before it is fetched again (the CLI's
    * 300 s). A `/responses` reply whose `x-models-etag` differs from the catalog's ETag
@@ -126,7 +157,7 @@ export const defaults = {
   openaiBaseUrl: "https://api.openai.com/v1",
   authIssuer: "https://auth.openai.com",
   originator: "codex_cli_rs",
-  clientVersion: "0.130.0",
+  clientVersion: codexCliVersion,
   defaultModel: "gpt-5.4",
   requestTimeout: Duration.seconds(60),
   streamIdleTimeout: Duration.seconds(300),
@@ -135,6 +166,7 @@ export const defaults = {
   retryMaxDelay: Duration.seconds(60),
   maxStreamRetries: 2,
   parameterPolicy: "strict",
+  compactVia: "trigger",
   modelsCacheTtl: Duration.seconds(300),
   maxEventBytes: 16 * 1024 * 1024
 } as const
@@ -194,7 +226,7 @@ let warnedInsecureHttp = false
 
 /**
  * Builds a `User-Agent` in the Codex CLI's format, with the runtime last:
- * `codex_cli_rs/0.130.0 (Linux 6.8.0; x64) node/20.11.1 (codex-backend-sdk 0.1.0)`.
+ * `codex_cli_rs/0.169.0 (Linux 6.8.0; x64) node/20.11.1 (codex-backend-sdk 0.1.0)`.
  * Characters that are invalid in a header become `_`.
  *
  * @since 0.1.0
@@ -263,6 +295,7 @@ const resolve = (overrides: Options, fallback: Options): Effect.Effect<Service, 
       retryMaxDelay: pick("retryMaxDelay") ?? defaults.retryMaxDelay,
       maxStreamRetries: pick("maxStreamRetries") ?? defaults.maxStreamRetries,
       parameterPolicy: pick("parameterPolicy") ?? defaults.parameterPolicy,
+      compactVia: pick("compactVia") ?? defaults.compactVia,
       modelsCacheTtl: pick("modelsCacheTtl") ?? defaults.modelsCacheTtl,
       allowInsecureHttp,
       allowInsecureCodexHome: pick("allowInsecureCodexHome") ?? false,
@@ -307,6 +340,7 @@ const existingDirectory = (value: string): Either.Either<string, ConfigError.Con
  * | `CODEX_CLIENT_VERSION` | `clientVersion` |
  * | `CODEX_MODEL` | `defaultModel` |
  * | `CODEX_PARAMETER_POLICY` (`strict` / `lenient`) | `parameterPolicy` |
+ * | `CODEX_COMPACT_VIA` (`trigger` / `legacy`) | `compactVia` |
  *
  * @since 0.1.0
  * @category configs
@@ -323,7 +357,8 @@ export const fromEnv: Config.Config<Options> = Config.all({
   originator: Config.string("CODEX_ORIGINATOR").pipe(Config.withDefault(undefined)),
   clientVersion: Config.string("CODEX_CLIENT_VERSION").pipe(Config.withDefault(undefined)),
   defaultModel: Config.string("CODEX_MODEL").pipe(Config.withDefault(undefined)),
-  parameterPolicy: Config.literal("strict", "lenient")("CODEX_PARAMETER_POLICY").pipe(Config.withDefault(undefined))
+  parameterPolicy: Config.literal("strict", "lenient")("CODEX_PARAMETER_POLICY").pipe(Config.withDefault(undefined)),
+  compactVia: Config.literal("trigger", "legacy")("CODEX_COMPACT_VIA").pipe(Config.withDefault(undefined))
 })
 
 /**

@@ -1,14 +1,17 @@
 /**
  * A built-in emulator of the Codex backend: a real HTTP server on loopback that speaks
- * the wire protocol (`/responses` as SSE framed like the backend, `/responses/compact`),
- * validates requests the way the backend does, and is scriptable per test, with fault
- * injection (429 usage limits, 5xx, `response.failed`, cut and reset streams, stalls,
- * malformed frames, chunking down to one byte, any line ending).
+ * the wire protocol (`/responses` as SSE framed like the backend, compaction by a
+ * `compaction_trigger` item), validates requests the way the backend does (one table of
+ * rules, `internal/emulator/rules.ts`), and is scriptable per test, with fault injection
+ * (429 usage limits, 5xx, `response.failed`, cut and reset streams, stalls, malformed
+ * frames, chunking down to one byte, any line ending). The official Codex CLI completes
+ * its turns against it (`npm run conformance`).
  *
  * Unscripted requests get a plausible answer computed from the request: an echo of the
- * last user message, a call of the first function tool (then an answer that quotes the
- * tool's output), JSON that fits a requested `json_schema`, a reasoning summary when
- * reasoning is asked for. This is what `npm run demo` talks to.
+ * last user message in text, a tool call only when the prompt says `call tool NAME`
+ * (arguments that fit the tool's schema; then an answer that quotes the tool's output),
+ * JSON that fits a requested `json_schema`, a reasoning summary when reasoning is asked
+ * for. This is what `npm run demo` talks to.
  *
  * @example
  * ```ts
@@ -37,7 +40,6 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import type { ConfigError } from "effect"
 import { Chunk, Context, Effect, Layer, Ref, Stream } from "effect"
-import * as Http from "node:http"
 import * as CodexAuth from "./CodexAuth.js"
 import * as CodexClient from "./CodexClient.js"
 import * as CodexConfig from "./CodexConfig.js"
@@ -47,12 +49,15 @@ import type { IssuerOptions, IssuerReply } from "./internal/emulator/issuer.js"
 import { Issuer, jwt } from "./internal/emulator/issuer.js"
 import * as Api from "./internal/emulator/api.js"
 import type { UploadedFile } from "./internal/emulator/incoming.js"
-import { isUploadedFile, parseBody } from "./internal/emulator/incoming.js"
+import { decodeBody, isUploadedFile, parseBody } from "./internal/emulator/incoming.js"
 import * as Catalog from "./internal/emulator/models.js"
+import * as ClientRoutes from "./internal/emulator/clientRoutes.js"
+import { breach, detail } from "./internal/emulator/rules.js"
+import { createServer, isWebSocketUpgrade, upgradeRequired } from "./internal/emulator/upgrade.js"
 import * as Realtime from "./internal/emulator/realtime.js"
 import * as Replies from "./internal/emulator/replies.js"
 import * as Wham from "./internal/emulator/wham.js"
-import { compacted, defaultReply, detail, validateCommon, validateResponses } from "./internal/emulator/responses.js"
+import { compacted, compactionReply, defaultReply, isCompactionRequest } from "./internal/emulator/responses.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
 import * as TokenStore from "./TokenStore.js"
 import { isRecord } from "./internal/json.js"
@@ -98,6 +103,21 @@ export interface RecordedRequest {
 }
 
 /**
+ * One line of the emulator's request log (see `Options.onRequest`): what was asked and
+ * the status it got.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LogEntry {
+  readonly method: string
+  readonly path: string
+  readonly status: number
+  /** The parsed JSON body, or the raw text when it was not JSON. */
+  readonly body: unknown
+}
+
+/**
  * The routes that take scripted replies (`token` is the issuer's `/oauth/token`).
  *
  * @since 0.1.0
@@ -116,6 +136,7 @@ export type Route =
   | "environments"
   | "memories"
   | "userSystemMessages"
+  | "client"
 
 const noScripts = (): Readonly<Record<Route, ReadonlyArray<Reply>>> => ({
   responses: [],
@@ -129,14 +150,19 @@ const noScripts = (): Readonly<Record<Route, ReadonlyArray<Reply>>> => ({
   tasks: [],
   environments: [],
   memories: [],
-  userSystemMessages: []
+  userSystemMessages: [],
+  client: []
 })
 
-/** Which credentials a route takes: the chatgpt.com headers, or a bare bearer (api.openai.com). */
-type Host = "chatgpt" | "api"
+/**
+ * Which credentials a route takes: the chatgpt.com headers, a bare bearer (api.openai.com),
+ * or none (`ps/mcp`: the CLI 0.169.0 sent its MCP client no bearer on a plain-http origin).
+ */
+type Host = "chatgpt" | "api" | "open"
 
 /** A request as a route's answer sees it. */
 interface Incoming {
+  readonly headers: Readonly<Record<string, string | undefined>>
   readonly body: unknown
   readonly contentType: string
   readonly query: URLSearchParams
@@ -201,6 +227,13 @@ export interface Options extends IssuerOptions {
   readonly acceptToken?: (token: string) => boolean
   /** Port to listen on (default: any free port). Always bound to 127.0.0.1. */
   readonly port?: number
+  /**
+   * Serve the legacy `POST /responses/compact` (§8.1). Default false: it answers 404, as
+   * the real backend has since late 2026 (§8.0).
+   */
+  readonly legacyCompaction?: boolean
+  /** Called once per request with its answer's status (`codex-backend emulator --log`). */
+  readonly onRequest?: (entry: LogEntry) => void
 }
 
 // ---------------------------------------------------------------------------------------
@@ -301,7 +334,7 @@ export const usageLimit: typeof Replies.usageLimit = Replies.usageLimit
 
 /**
  * Several function calls in one response (parallel tool calls); `arguments` objects are
- * sent as JSON, strings verbatim (e.g. invalid JSON). Call ids default to `call_emulated_<i>`.
+ * sent as JSON, strings verbatim (e.g. invalid JSON). Call ids default to fresh `call_…` ids.
  *
  * @since 0.1.0
  * @category replies
@@ -366,7 +399,7 @@ const splitBytes = (bytes: Uint8Array, size: number): Array<Uint8Array> => {
  */
 export const make = (options: Options = {}) =>
   Effect.gen(function*() {
-    const server = yield* NodeHttpServer.make(() => Http.createServer(), { port: options.port ?? 0, host: "127.0.0.1" })
+    const server = yield* NodeHttpServer.make(createServer, { port: options.port ?? 0, host: "127.0.0.1" })
     const address = server.address
     if (address._tag !== "TcpAddress") return yield* Effect.dieMessage("the emulator needs a TCP address")
     const url = `http://127.0.0.1:${address.port}`
@@ -412,12 +445,30 @@ export const make = (options: Options = {}) =>
       }
       return HttpServerResponse.stream(body, {
         contentType: "text/event-stream",
-        headers: { "cache-control": "no-cache", "x-request-id": "req_emulated", "openai-model": "gpt-5.4", ...reply.headers }
+        headers: { "cache-control": "no-cache", "x-request-id": "req_emulated", ...reply.headers }
       })
     }
 
+    /** Sends a reply and reports it to `onRequest`. */
+    const logged = (request: HttpServerRequest.HttpServerRequest, body: unknown, reply: Reply) => {
+      options.onRequest?.({ method: request.method, path: request.url, status: reply._tag === "Http" ? reply.status : 200, body })
+      return send(reply, request)
+    }
+
+    /** A route the emulator does not serve: 404 with a JSON body naming it. */
+    const notFound = Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const path = request.url.split("?")[0] ?? request.url
+      yield* record({ method: request.method, path: request.url, headers: request.headers, body: undefined })
+      if (isWebSocketUpgrade(request.headers) && /\/codex\/responses$/.test(path)) {
+        return logged(request, undefined, upgradeRequired)
+      }
+      return logged(request, undefined, http(404, { detail: `Not Found: ${request.method} ${path} is not a route of the emulator` }))
+    })
+
     /** Bearer on every backend route; the account header on the chatgpt.com ones (§3, §11). */
     const unauthorized = (headers: Readonly<Record<string, string | undefined>>, host: Host): Reply | undefined => {
+      if (host === "open") return undefined
       const authorization = headers["authorization"] ?? ""
       const token = authorization.startsWith("Bearer ") ? authorization.slice(7) : ""
       if (!acceptToken(token)) {
@@ -444,21 +495,31 @@ export const make = (options: Options = {}) =>
     ) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
-        const bytes = yield* Effect.orElseSucceed(request.arrayBuffer, () => new ArrayBuffer(0))
+        const raw = yield* Effect.orElseSucceed(request.arrayBuffer, () => new ArrayBuffer(0))
         const contentType = request.headers["content-type"] ?? ""
-        const body = yield* Effect.promise(() => parseBody(bytes, contentType))
+        const bytes = decodeBody(raw, request.headers["content-encoding"] ?? "")
+        const body = "unsupported" in bytes ? "<undecodable body>" : yield* Effect.promise(() => parseBody(bytes, contentType))
         yield* record({ method: request.method, path: request.url, headers: request.headers, body })
+        const answered = (reply: Reply) => logged(request, body, reply)
+        if ("unsupported" in bytes) return answered(http(415, { detail: bytes.unsupported }))
         const incoming: Incoming = {
+          headers: request.headers,
           body,
           contentType,
           query: new URL(request.url, url).searchParams,
           params: (yield* HttpRouter.params)
         }
         const rejected = unauthorized(request.headers, host) ?? validate(incoming)
-        if (rejected !== undefined) return send(rejected, request)
+        if (rejected !== undefined) return answered(rejected)
         const reply = (yield* next(route)) ?? answer(incoming)
-        return send(route === "responses" ? withHeaders(reply, { "x-models-etag": modelsEtag }) : reply, request)
+        if (route !== "responses") return answered(reply)
+        // The model that served the request (§3): the one asked for, as the backend echoes it.
+        const model = isRecord(body) && typeof body["model"] === "string" ? body["model"] : "gpt-5.4"
+        return answered(withHeaders(reply, { "x-models-etag": modelsEtag, "openai-model": model }))
       })
+
+    /** The slugs the backend serves, whatever client asks: the whole catalog. */
+    const served = () => new Set(catalog.map((model) => String(model["slug"])))
 
     const responsesRoute = (route: "responses" | "compact") =>
       serve(
@@ -467,13 +528,13 @@ export const make = (options: Options = {}) =>
         ({ body }) =>
           !isRecord(body) ? detail("Request body must be a JSON object") : route === "compact"
           ? http(200, compacted(body))
+          : isCompactionRequest(body)
+          ? compactionReply(body)
           : defaultReply(body),
         ({ body }) =>
-          !isRecord(body)
-            ? detail("Request body must be a JSON object")
-            : route === "responses"
-            ? validateResponses(body)
-            : validateCommon(body)
+          route === "compact" && options.legacyCompaction !== true
+            ? http(404, { detail: "Not Found: POST /responses/compact is retired; compact with a compaction_trigger item on /responses" })
+            : breach(route, body, served())
       )
 
     const found = (value: unknown, what: string): Reply => value === undefined ? http(404, { detail: `${what} not found` }) : http(200, value)
@@ -494,9 +555,11 @@ export const make = (options: Options = {}) =>
         yield* record({ method: request.method, path: request.url, headers: request.headers, body: raw })
         if (route !== undefined) {
           const scripted = yield* next(route)
-          if (scripted !== undefined) return send(scripted, request)
+          if (scripted !== undefined) return logged(request, raw, scripted)
         }
-        return fromIssuer(answer(request, raw))
+        const reply = answer(request, raw)
+        options.onRequest?.({ method: request.method, path: request.url, status: reply.status, body: raw })
+        return fromIssuer(reply)
       })
 
     const router = HttpRouter.empty.pipe(
@@ -509,7 +572,7 @@ export const make = (options: Options = {}) =>
         serve(
           "models",
           "chatgpt",
-          () => http(200, { models: catalog }, { etag: modelsEtag }),
+          ({ query }) => http(200, { models: Catalog.forClient(catalog, query.get("client_version") ?? "0.0.0") }, { etag: modelsEtag }),
           ({ query }) =>
             /^\d+\.\d+\.\d+$/.test(query.get("client_version") ?? "")
               ? undefined
@@ -546,6 +609,7 @@ export const make = (options: Options = {}) =>
         serve("transcriptions", "api", ({ body }) => {
           const file: UploadedFile = isRecord(body) && isUploadedFile(body["file"]) ? body["file"] : { name: "?", type: "?", size: 0 }
           const text = Api.transcript(file)
+          if (isRecord(body) && body["stream"] === "true") return sse(Api.transcriptEvents(text))
           return isRecord(body) && body["response_format"] === "text" ? http(200, text) : http(200, { text })
         }, ({ body, contentType }) => {
           if (!contentType.startsWith("multipart/form-data") || !isRecord(body)) {
@@ -571,6 +635,17 @@ export const make = (options: Options = {}) =>
       HttpRouter.get("/backend-api/memories", serve("memories", "chatgpt", () => http(200, Wham.memories))),
       HttpRouter.get("/backend-api/user_system_messages", serve("userSystemMessages", "chatgpt", () => http(200, Wham.userSystemMessages)))
     ).pipe(
+      // The routes a Codex CLI turn touches (§12.4).
+      HttpRouter.get("/backend-api/wham/accounts/check", serve("client", "chatgpt", ({ headers }) => http(200, ClientRoutes.accountsCheck(headers["chatgpt-account-id"] ?? "", planOf(headers["authorization"] ?? ""))))),
+      HttpRouter.get("/backend-api/wham/settings/user", serve("client", "chatgpt", () => http(200, ClientRoutes.userSettings))),
+      HttpRouter.get("/backend-api/ps/plugins/installed", serve("client", "chatgpt", () => http(200, ClientRoutes.noPlugins))),
+      HttpRouter.get("/backend-api/ps/plugins/suggested/codex", serve("client", "chatgpt", () => http(200, ClientRoutes.noPlugins))),
+      HttpRouter.post("/backend-api/ps/mcp", serve("client", "open", ({ body }) => {
+        const answer = ClientRoutes.mcp(body)
+        return answer === undefined ? http(202, "") : http(200, answer)
+      })),
+      HttpRouter.post("/backend-api/codex/analytics-events/events", serve("client", "chatgpt", () => http(202, "")))
+    ).pipe(
       HttpRouter.get("/oauth/authorize", issuerRoute((request) => issuer.authorize(new URL(request.url, url).searchParams))),
       HttpRouter.post(
         "/oauth/token",
@@ -578,7 +653,8 @@ export const make = (options: Options = {}) =>
       ),
       HttpRouter.post("/oauth/revoke", issuerRoute((_, raw) => issuer.revoke(raw))),
       HttpRouter.post("/api/accounts/deviceauth/usercode", issuerRoute(() => issuer.userCode())),
-      HttpRouter.post("/api/accounts/deviceauth/token", issuerRoute((_, raw) => issuer.deviceToken(raw)))
+      HttpRouter.post("/api/accounts/deviceauth/token", issuerRoute((_, raw) => issuer.deviceToken(raw))),
+      HttpRouter.all("*", notFound)
     )
     yield* server.serve(router)
 
@@ -617,18 +693,29 @@ export const make = (options: Options = {}) =>
     return service
   })
 
+/** The claims of a JWT-shaped token (empty when it is not one). */
+const claimsOf = (token: string): Readonly<Record<string, unknown>> => {
+  const payload = token.split(".")[1]
+  if (payload === undefined) return {}
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"))
+    return isRecord(claims) ? claims : {}
+  } catch {
+    return {}
+  }
+}
+
 /** The default token check: non-empty, and not past its `exp` (when it is a JWT with one). */
 const unexpired = (token: string): boolean => {
   if (token === "") return false
-  const payload = token.split(".")[1]
-  if (payload === undefined) return true
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"))
-    const exp = isRecord(claims) ? claims["exp"] : undefined
-    return typeof exp !== "number" || exp * 1000 > Date.now()
-  } catch {
-    return true
-  }
+  const exp = claimsOf(token)["exp"]
+  return typeof exp !== "number" || exp * 1000 > Date.now()
+}
+
+/** The plan of the bearer token's account (§2.8), `plus` when it names none. */
+const planOf = (authorization: string): string => {
+  const auth = claimsOf(authorization.replace(/^Bearer /, ""))["https://api.openai.com/auth"]
+  return isRecord(auth) && typeof auth["chatgpt_plan_type"] === "string" ? auth["chatgpt_plan_type"] : "plus"
 }
 
 /**

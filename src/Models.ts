@@ -32,7 +32,7 @@ import { DecodeError, NotFound } from "./CodexError.js"
 import { replyMeta } from "./internal/errors.js"
 import { joinUrl, makeBackend, readJson, withDeadline } from "./internal/http.js"
 import { isRecord } from "./internal/json.js"
-import { fromWire } from "./internal/modelCatalog.js"
+import { compareVersions, fromWire } from "./internal/modelCatalog.js"
 
 /**
  * A reasoning effort a model accepts, as `/models` lists it.
@@ -151,6 +151,8 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     const url = `${joinUrl(config.codexBaseUrl, "models")}?client_version=${encodeURIComponent(config.clientVersion)}`
     const ttl = Duration.toMillis(config.modelsCacheTtl)
     const entries = new Map<string, Entry>()
+    /** Models for newer clients are named once per service, not on every refetch. */
+    let warnedNewer = false
 
     const keyOf = Effect.map(auth.credentials, (credentials) => `${credentials.accountId ?? ""}\u0000${config.clientVersion}`)
 
@@ -169,6 +171,16 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       for (const item of list) {
         const model = isRecord(item) ? fromWire(item) : undefined
         if (model !== undefined) data.push(model)
+      }
+      const newer = data.filter((model) => {
+        const minimal = model.raw["minimal_client_version"]
+        return typeof minimal === "string" && compareVersions(minimal, config.clientVersion) > 0
+      })
+      if (newer.length > 0 && !warnedNewer) {
+        warnedNewer = true
+        yield* Effect.logWarning(
+          `/models lists ${newer.map((m) => m.id).join(", ")} for clients newer than ${config.clientVersion}; raise clientVersion (CODEX_CLIENT_VERSION) to use them`
+        )
       }
       const catalog: Catalog = { list: { object: "list", data }, etag: response.headers["etag"] }
       return catalog

@@ -1,6 +1,7 @@
 /**
- * `POST /responses` and `POST /responses/compact`: the Responses API as the Codex backend
- * serves it.
+ * `POST /responses`: the Responses API as the Codex backend serves it, compaction
+ * included (a `compaction_trigger` item, protocol §8.0, or the legacy
+ * `POST /responses/compact`, §8.1).
  *
  * The backend only streams. `stream` returns the events as they arrive; `create` is the
  * same stream folded by `ResponseCollector`, so a streamed and a collected call can never
@@ -11,7 +12,7 @@
  */
 import { Context, Duration, Effect, Layer, Option, Schema, Stream } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
-import type { CodexConfig } from "./CodexConfig.js"
+import type { CodexConfig, CompactVia } from "./CodexConfig.js"
 import { withCurrentCallPolicy } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import type { CodexTransport } from "./CodexTransport.js"
@@ -35,7 +36,7 @@ import { compactBody, responsesBody } from "./internal/request.js"
 import { Models } from "./Models.js"
 import * as RateLimits from "./RateLimits.js"
 import type { Response } from "./Response.js"
-import { CompactedResponse } from "./Response.js"
+import { CompactedResponse, isCompaction } from "./Response.js"
 import type { OutputItem } from "./Response.js"
 import * as ResponseCollector from "./ResponseCollector.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
@@ -238,7 +239,14 @@ export interface Service {
    * closes before a terminal event. Interrupting the consumer aborts the HTTP request.
    */
   readonly stream: (params: CreateParams) => Stream.Stream<ResponseStreamEvent, CodexError>
-  /** Compacts a history into opaque compaction items (protocol §8). */
+  /**
+   * Compacts a history (protocol §8): by default an ordinary `/responses` stream whose
+   * last input item is a `compaction_trigger` (§8.0), else the legacy route (see
+   * `CodexConfig.compactVia`; a 404 tries the other form once). The result is the new
+   * history to send as the next `input`: the user, developer and system messages kept,
+   * then the one `compaction` item. A reply with no compaction item or several fails with
+   * `DecodeError`; `response.failed` with `ResponseFailed`.
+   */
   readonly compact: (params: CompactParams) => Effect.Effect<CompactedResponse, CodexError>
   /**
    * Structured output from an `effect/Schema`: sends the schema as a strict `text.format`
@@ -259,6 +267,17 @@ export class Responses extends Context.Tag("codex-backend-sdk/Responses")<Respon
 
 const responsesEndpoint = "POST /responses"
 const compactEndpoint = "POST /responses/compact"
+
+/** The last input item that makes a `/responses` request a compaction (§8.0). */
+const compactionTrigger = { type: "compaction_trigger" } as const
+
+/** The header the trigger form is sent with (§8.0). */
+const triggerHeaders = { "x-codex-beta-features": "remote_compaction_v2" } as const
+
+/** The messages a compaction keeps (§8.0): the user's, the developer's and the system's. */
+const keptByCompaction = (item: unknown): boolean =>
+  typeof item === "object" && item !== null && (item as { type?: unknown }).type === "message" &&
+  ["user", "developer", "system"].includes(String((item as { role?: unknown }).role))
 
 const sessionHeaders = (body: Readonly<Record<string, unknown>>): Record<string, string> => {
   const key = body["prompt_cache_key"]
@@ -324,7 +343,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
         : responsesBody(params, bodyOptions(responsesEndpoint))
     )
 
-  const open = (body: Readonly<Record<string, unknown>>) =>
+  const open = (body: Readonly<Record<string, unknown>>, headers?: Readonly<Record<string, string>>) =>
     Effect.flatMap(
       backend.send({
         endpoint: responsesEndpoint,
@@ -332,7 +351,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
         method: "POST",
         body,
         accept: "text/event-stream",
-        headers: sessionHeaders(body),
+        headers: headers === undefined ? sessionHeaders(body) : { ...sessionHeaders(body), ...headers },
         model: modelOf(body)
       }),
       (response) => {
@@ -363,8 +382,8 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
   }
 
   /** Reads the whole reply into the collector: no per-event stream machinery on this path. */
-  const collectOnce = (body: Readonly<Record<string, unknown>>) =>
-    Effect.flatMap(open(body), (response) =>
+  const collectOnce = (body: Readonly<Record<string, unknown>>, headers?: Readonly<Record<string, string>>) =>
+    Effect.flatMap(open(body, headers), (response) =>
       ResponseCollector.fold((push) => drain(response, readOptions, push)).pipe(Effect.mapError(midStream)))
 
   const unwrapMidStream = (error: CodexError | MidStream): CodexError => (error instanceof MidStream ? error.error : error)
@@ -372,19 +391,52 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     error instanceof MidStream && isRetryable(error.error) ? error.error : undefined
   const spanCreate = withSpan("Responses.create")
 
+  /** Retries of the whole request after the stream broke: `send` already retried what failed before the first byte. */
+  const collect = (body: Readonly<Record<string, unknown>>, headers?: Readonly<Record<string, string>>) =>
+    Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
+      withRetries(policy, policy.maxStreamRetries, responsesEndpoint, collectOnce(body, headers), retryMidStream).pipe(
+        Effect.mapError(unwrapMidStream)
+      ))
+
   const create = (params: CreateParams): Effect.Effect<Response, CodexError> =>
-    Effect.flatMap(prepare(params, false), (body) =>
-      // Retries of the whole request after the stream broke: `send` already retried what
-      // failed before the first byte, so only mid-stream failures are retried here.
-      Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
-        withRetries(policy, policy.maxStreamRetries, responsesEndpoint, collectOnce(body), retryMidStream).pipe(
-          Effect.mapError(unwrapMidStream)
-        ))).pipe(withDeadline(config, responsesEndpoint), spanCreate)
+    Effect.flatMap(prepare(params, false), (body) => collect(body)).pipe(withDeadline(config, responsesEndpoint), spanCreate)
 
 
-  const compact = (params: CompactParams) => compactOnce(params).pipe(withDeadline(config, compactEndpoint), withSpan("Responses.compact"))
+  const compactWith = (via: CompactVia, params: CompactParams) => via === "trigger" ? compactByTrigger(params) : compactLegacy(params)
+  const compact = (params: CompactParams) => {
+    const first = config.compactVia
+    return compactWith(first, params).pipe(
+      Effect.catchTag("NotFound", () => compactWith(first === "trigger" ? "legacy" : "trigger", params)),
+      withDeadline(config, first === "trigger" ? responsesEndpoint : compactEndpoint),
+      withSpan("Responses.compact")
+    )
+  }
 
-  const compactOnce = Effect.fnUntraced(function*(params: CompactParams) {
+  /** §8.0: the history plus a final `compaction_trigger`, over `/responses`, collected. */
+  const compactByTrigger = Effect.fnUntraced(function*(params: CompactParams) {
+    const prepared = yield* responsesBody(params, bodyOptions(responsesEndpoint))
+    const input = Array.isArray(prepared["input"]) ? prepared["input"] : []
+    const body = { ...prepared, include: ["reasoning.encrypted_content"], input: [...input, compactionTrigger] }
+    const response = yield* collect(body, triggerHeaders)
+    const compactions = response.output.filter(isCompaction)
+    if (compactions.length !== 1) {
+      return yield* new DecodeError({
+        reason: `a compaction reply holds exactly one compaction item, this one held ${compactions.length} (response ${response.id})`
+      })
+    }
+    return yield* Effect.mapError(
+      Schema.decodeUnknown(CompactedResponse)({
+        id: response.id,
+        object: "response.compacted",
+        output: [...input.filter(keptByCompaction), ...compactions],
+        usage: response.usage
+      }),
+      (error) => new DecodeError({ reason: `unexpected compaction reply: ${error.message}` })
+    )
+  })
+
+  /** §8.1: the legacy route, a synchronous JSON reply. */
+  const compactLegacy = Effect.fnUntraced(function*(params: CompactParams) {
     const body = yield* compactBody(params, bodyOptions(compactEndpoint))
     const response = yield* backend.send({
       endpoint: compactEndpoint,

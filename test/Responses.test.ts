@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Deferred, Duration, Effect, Fiber, Stream, TestClock } from "effect"
-import type { CodexConfig } from "../src/index.js"
+import { CodexConfig } from "../src/index.js"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { Response, Responses, ResponseStreamEvent } from "../src/index.js"
 import { knownUnsupported } from "../src/internal/request.js"
@@ -26,7 +26,7 @@ describe("Responses against the emulator", () => {
       const response = yield* responses.create({ input: "Say PONG.", prompt_cache_key: "conv-1" })
       assert.strictEqual(response.output_text, "You said: Say PONG.")
       assert.strictEqual(response.status, "completed")
-      assert.strictEqual(response.id, "resp_emulated")
+      assert.match(response.id, /^resp_[0-9a-f]{32}$/, "a fresh id per response")
       assert.deepStrictEqual(response.usage?.total_tokens, 21 + 5)
       const [request] = yield* emulator.requests
       assert.deepStrictEqual(request?.body, {
@@ -45,10 +45,11 @@ describe("Responses against the emulator", () => {
       assert.match(headers["authorization"] ?? "", /^Bearer ey/)
       assert.strictEqual(headers["chatgpt-account-id"], "acct_emulated")
       assert.strictEqual(headers["originator"], "codex_cli_rs")
-      assert.strictEqual(headers["version"], "0.130.0")
+      assert.strictEqual(headers["version"], CodexConfig.codexCliVersion)
+      assert.strictEqual(CodexConfig.codexCliVersion, "0.169.0", "the pinned Codex CLI (npm run conformance)")
       assert.strictEqual(headers["accept"], "text/event-stream")
       assert.strictEqual(headers["session_id"], "conv-1")
-      assert.match(headers["user-agent"] ?? "", /^codex_cli_rs\/0\.130\.0 \(.+\) node\/\d+/)
+      assert.match(headers["user-agent"] ?? "", /^codex_cli_rs\/0\.169\.0 \(.+\) node\/\d+/)
       assert.isUndefined(headers["traceparent"], "no trace headers go to the backend")
       assert.isUndefined(headers["x-openai-fedramp"])
     }).pipe(withEmulator()))
@@ -100,7 +101,7 @@ describe("Responses against the emulator", () => {
         }
       }] as const
       const first = yield* responses.create({
-        input: "What's the weather in Paris?",
+        input: "What's the weather in Paris? call tool get_weather",
         tools,
         reasoning: { effort: "low", summary: "auto" }
       })
@@ -117,8 +118,8 @@ describe("Responses against the emulator", () => {
       assert.strictEqual(second.output_text, "The tool returned {\"temperature\":18}.")
       const sent = (yield* bodies)[1]
       assert.deepStrictEqual(sent?.["input"], [
-        { type: "function_call", status: "completed", call_id: "call_emulated", name: "get_weather", arguments: "{\"city\":\"Paris\"}" },
-        { type: "function_call_output", call_id: "call_emulated", output: "{\"temperature\":18}" }
+        { type: "function_call", status: "completed", call_id: call.call_id, name: "get_weather", arguments: "{\"city\":\"Paris\"}" },
+        { type: "function_call_output", call_id: call.call_id, output: "{\"temperature\":18}" }
       ], "the replayed call has its id stripped")
       assert.deepStrictEqual((yield* bodies)[0]?.["include"], ["reasoning.encrypted_content"])
       assert.lengthOf(yield* emulator.requests, 2)
@@ -308,10 +309,10 @@ describe("Responses against the emulator", () => {
   it.live("a cut stream is StreamInterrupted, never a completed response", () =>
     Effect.gen(function*() {
       const { emulator, responses } = yield* services
-      const cut = CodexEmulator.sse(CodexEmulator.textEvents("never finished").slice(0, -1))
+      const cut = CodexEmulator.sse(CodexEmulator.textEvents("never finished", { id: "resp_cut" }).slice(0, -1))
       yield* emulator.script(cut, cut, CodexEmulator.sse(CodexEmulator.textEvents("partial").slice(0, 4), { ending: "reset" }))
       const streamed = yield* Effect.flip(Stream.runDrain(responses.stream({ input: "x" })))
-      assert.isTrue(streamed._tag === "StreamInterrupted" && streamed.responseId === "resp_emulated")
+      assert.isTrue(streamed._tag === "StreamInterrupted" && streamed.responseId === "resp_cut")
       const collected = yield* Effect.flip(responses.create({ input: "x" }))
       assert.strictEqual(collected._tag, "StreamInterrupted")
       const reset = yield* Effect.flip(responses.create({ input: "x" }))
@@ -413,25 +414,93 @@ describe("Responses against the emulator", () => {
       if (result._tag === "Left") assert.include(result.left.message, "idle timeout waiting for SSE")
     }).pipe(withEmulator()))
 
-  it.live("compaction round trip: compacted output replays as the next input", () =>
+  it.live("compaction round trip: a compaction_trigger on /responses, and the compacted output replays as the next input", () =>
     Effect.gen(function*() {
       const { emulator, responses } = yield* services
       const history: Array<Responses.InputItem> = [
+        { role: "developer", content: "Be brief." },
         { role: "user", content: "My name is Alice. Say OK." },
         { role: "assistant", content: "OK" },
+        { role: "assistant", content: "Noted." },
         { role: "user", content: "Remember it." }
       ]
       const compacted = yield* responses.compact({ instructions: "Keep task-critical context.", input: history })
-      const summaries = compacted.output.filter(Response.isCompaction)
-      assert.lengthOf(summaries, 1)
-      assert.strictEqual(compacted.id, "cmp_emulated")
+      assert.deepStrictEqual(compacted.output.map((item) => item.type === "message" ? item.role : item.type), [
+        "developer",
+        "user",
+        "user",
+        "compaction"
+      ], "the kept messages, then the one compaction item")
+      assert.isBelow(compacted.output.length, history.length, "the history got shorter")
+      assert.match(compacted.id ?? "", /^resp_/)
       const reply = yield* responses.create({ input: [...compacted.output, { role: "user", content: "What is my name?" }] })
       assert.strictEqual(reply.output_text, "You said: What is my name?")
-      const [compactBody, nextBody] = yield* bodies
-      assert.strictEqual(compactBody?.["instructions"], "Keep task-critical context.")
-      assert.isFalse("stream" in (compactBody ?? {}) || "store" in (compactBody ?? {}) || "tool_choice" in (compactBody ?? {}))
-      const replayed = (nextBody?.["input"] as Array<Record<string, unknown>>).find((i) => i["type"] === "compaction")
-      assert.deepStrictEqual(replayed, summaries[0])
-      assert.strictEqual((yield* emulator.requests)[0]?.path, "/backend-api/codex/responses/compact")
+      const [compactRequest, nextRequest] = yield* emulator.requests
+      assert.strictEqual(compactRequest?.path, "/backend-api/codex/responses")
+      assert.strictEqual(compactRequest?.headers["x-codex-beta-features"], "remote_compaction_v2")
+      const compactBody = compactRequest?.body as Record<string, unknown>
+      assert.strictEqual(compactBody["instructions"], "Keep task-critical context.")
+      assert.isTrue(compactBody["stream"] === true && compactBody["store"] === false)
+      assert.deepStrictEqual(compactBody["include"], ["reasoning.encrypted_content"])
+      const sent = compactBody["input"] as Array<Record<string, unknown>>
+      assert.deepStrictEqual(sent[sent.length - 1], { type: "compaction_trigger" })
+      assert.lengthOf(sent, history.length + 1)
+      const replayed = ((nextRequest?.body as Record<string, unknown>)["input"] as Array<Record<string, unknown>>)
+        .find((i) => i["type"] === "compaction")
+      assert.strictEqual(replayed?.["encrypted_content"], compacted.output.find(Response.isCompaction)?.encrypted_content)
     }).pipe(withEmulator()))
+
+  it.live("compaction: a reply with no compaction item or two is a DecodeError; response.failed is ResponseFailed", () =>
+    Effect.gen(function*() {
+      const { emulator, responses } = yield* services
+      const two = CodexEmulator.sse([
+        ...CodexEmulator.textEvents("x").slice(0, 2),
+        { type: "response.output_item.done", output_index: 0, item: { type: "compaction", encrypted_content: "a" } },
+        { type: "response.output_item.done", output_index: 1, item: { type: "compaction", encrypted_content: "b" } },
+        ...CodexEmulator.textEvents("x").slice(-1)
+      ])
+      yield* emulator.script(
+        CodexEmulator.text("I will not compact."),
+        two,
+        CodexEmulator.sse(CodexEmulator.failedEvents("server_error", "compaction failed"))
+      )
+      const input = [{ role: "user" as const, content: "hi" }]
+      const none = yield* Effect.flip(responses.compact({ input }))
+      assert.strictEqual(none._tag, "DecodeError")
+      assert.include(none.message, "exactly one compaction item, this one held 0")
+      const several = yield* Effect.flip(responses.compact({ input }))
+      assert.include(several.message, "held 2")
+      const failed = yield* Effect.flip(responses.compact({ input }).pipe(CodexConfig.withCallPolicy({ maxStreamRetries: 0 })))
+      assert.strictEqual(failed._tag, "ResponseFailed")
+    }).pipe(withEmulator()))
+
+  it.live("compaction: the legacy route answers 404 by default, so compactVia legacy falls back to the trigger", () =>
+    Effect.gen(function*() {
+      const { emulator, responses } = yield* services
+      const compacted = yield* responses.compact({ input: [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }] })
+      assert.lengthOf(compacted.output.filter(Response.isCompaction), 1)
+      const paths = (yield* emulator.requests).map((r) => r.path)
+      assert.deepStrictEqual(paths, ["/backend-api/codex/responses/compact", "/backend-api/codex/responses"])
+    }).pipe(withEmulator({ compactVia: "legacy" })))
+
+  it.live("compaction: compactVia legacy uses POST /responses/compact where it is served; a 404 on the trigger falls back to it", () =>
+    Effect.gen(function*() {
+      const { emulator, responses } = yield* services
+      const history: Array<Responses.InputItem> = [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }]
+      const legacy = yield* Effect.flatMap(Responses.Responses, (viaLegacy) => viaLegacy.compact({ input: history })).pipe(
+        Effect.provide(Responses.layer),
+        Effect.provide(CodexConfig.layer({ ...emulator.config, compactVia: "legacy" }))
+      )
+      assert.strictEqual(legacy.object, "response.compacted")
+      const legacyBody = (yield* emulator.requests)[0]?.body as Record<string, unknown>
+      assert.isFalse("stream" in legacyBody || "store" in legacyBody || "tool_choice" in legacyBody)
+      yield* emulator.reset
+      yield* emulator.script(CodexEmulator.http(404, { detail: "Not Found" }))
+      const fallback = yield* responses.compact({ input: history })
+      assert.lengthOf(fallback.output.filter(Response.isCompaction), 1)
+      assert.deepStrictEqual((yield* emulator.requests).map((r) => r.path), [
+        "/backend-api/codex/responses",
+        "/backend-api/codex/responses/compact"
+      ])
+    }).pipe(withEmulator({ maxRetries: 0 }, { legacyCompaction: true })))
 })

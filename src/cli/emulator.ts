@@ -1,17 +1,32 @@
 /**
- * `codex-backend emulator [--port N]`: serves the built-in emulator on loopback and prints
- * the environment lines that point this command, or any app on the SDK, at it.
+ * `codex-backend emulator [--port N] [--script FILE] [--log FILE]`: serves the built-in
+ * emulator on loopback and prints the environment lines that point this command, or any
+ * app on the SDK, at it. `--script` serves one reply per `/responses` request from a JSONL
+ * file; `--log` appends one JSON line per request (method, path, status, body).
  *
  * @since 0.1.0
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Console, Effect } from "effect"
+import * as NodeFs from "node:fs"
 import * as Layers from "./layers.js"
 
 const port = Options.integer("port").pipe(
   Options.withDescription("The port to listen on (default: any free port); always on 127.0.0.1."),
   Options.withDefault(0)
+)
+
+const script = Options.file("script", { exists: "yes" }).pipe(
+  Options.withDescription(
+    "A JSONL file: one reply per /responses request, in order ({\"text\"}, {\"function_call\"}, {\"usage_limit\"}, {\"http\"}); unscripted requests get the default answer."
+  ),
+  Options.optional
+)
+
+const log = Options.file("log").pipe(
+  Options.withDescription("Append one JSON line per request to this file: method, path, status, body."),
+  Options.optional
 )
 
 /**
@@ -20,13 +35,21 @@ const port = Options.integer("port").pipe(
  * @since 0.1.0
  * @category commands
  */
-export const command = Command.make("emulator", { port }, (options) =>
+export const command = Command.make("emulator", { port, script, log }, (options) =>
   Effect.gen(function*() {
     if (!(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535)) {
       return yield* Effect.fail(new Error(`--port must be from 0 to 65535 (got ${options.port})`))
     }
     const CodexEmulator = yield* Layers.load(() => import("../CodexEmulator.js"))
-    const emulator = yield* CodexEmulator.make({ port: options.port })
+    const { parseScript } = yield* Layers.load(() => import("../internal/emulator/scriptFile.js"))
+    const replies = options.script._tag === "Some" ? parseScript(NodeFs.readFileSync(options.script.value, "utf8"), Date.now()) : []
+    if (typeof replies === "string") return yield* Effect.fail(new Error(`--script: ${replies}`))
+    const logFile = options.log._tag === "Some" ? options.log.value : undefined
+    const emulator = yield* CodexEmulator.make({
+      port: options.port,
+      ...(logFile === undefined ? {} : { onRequest: (entry) => NodeFs.appendFileSync(logFile, `${JSON.stringify(entry)}\n`) })
+    })
+    yield* emulator.script(...replies)
     yield* Console.log(
       [
         `CODEX_BASE_URL=${emulator.config.codexBaseUrl ?? ""}`,

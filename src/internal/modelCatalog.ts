@@ -48,3 +48,14 @@ export const fromWire = (raw: Readonly<Record<string, unknown>>): Model | undefi
   return model as unknown as Model
 }
 
+
+/** `MAJOR.MINOR.PATCH` compared numerically: negative when `a` is older than `b`. @internal */
+export const compareVersions = (a: string, b: string): number => {
+  const x = a.split(".").map(Number)
+  const y = b.split(".").map(Number)
+  for (let i = 0; i < 3; i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0)
+    if (d !== 0) return d
+  }
+  return 0
+}

@@ -48,3 +48,12 @@ export const embeddings = (body: Json): Json | string => {
 export const transcript = (file: { readonly name: string; readonly type: string; readonly size: number }) =>
   `Emulated transcript of ${file.name} (${file.type}, ${file.size} bytes).`
 
+
+/**
+ * A transcript as the API streams it (`stream: true`): `transcript.text.delta` events a
+ * word at a time, then `transcript.text.done` with the whole text. @internal
+ */
+export const transcriptEvents = (text: string): Array<Record<string, unknown>> => [
+  ...(text.match(/\S+\s*/g) ?? []).map((delta) => ({ type: "transcript.text.delta", delta, logprobs: [] })),
+  { type: "transcript.text.done", text, logprobs: [], usage: { type: "tokens", input_tokens: 10, output_tokens: Math.ceil(text.length / 4), total_tokens: 10 + Math.ceil(text.length / 4) } }
+]

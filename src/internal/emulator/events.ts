@@ -3,6 +3,7 @@
  *
  * @internal
  */
+import { randomUUID } from "node:crypto"
 import type { ResponseStreamEvent } from "../../ResponseStreamEvent.js"
 
 type Json = Record<string, unknown>
@@ -13,6 +14,7 @@ type Json = Record<string, unknown>
  * @internal
  */
 export interface EventOptions {
+  /** The response id (default: a fresh `resp_…`, as the backend sends one per response). */
   readonly id?: string
   readonly model?: string
   /** Characters per text delta (default 4). */
@@ -23,7 +25,16 @@ export interface EventOptions {
   readonly completedOutput?: boolean
   /** Send only `response.output_item.done` for each item, no `added` or deltas. */
   readonly doneOnly?: boolean
+  /** Reasoning tokens to report beyond those of the summary (the model reasons whenever an effort is set). */
+  readonly reasoningTokens?: number
 }
+
+/**
+ * A fresh item or response id with the backend's prefix (`resp`, `msg`, `rs`, `fc`, `call`, `cmp`).
+ *
+ * @internal
+ */
+export const freshId = (prefix: string): string => `${prefix}_${randomUUID().replaceAll("-", "")}`
 
 const chunks = (text: string, size: number): Array<string> => {
   const out: Array<string> = []
@@ -160,9 +171,9 @@ const refusalItem = (refusal: string, id: string, deltaSize: number): ItemBuild 
 const assemble = (builds: ReadonlyArray<ItemBuild>, options: EventOptions = {}): Array<ResponseStreamEvent> => {
   let n = 0
   const seq = () => n++
-  const id = options.id ?? "resp_emulated"
+  const id = options.id ?? freshId("resp")
   const model = options.model ?? "gpt-5.4"
-  const base = { id, object: "response", created_at: 1767225600, model }
+  const base = { id, object: "response", created_at: Math.floor(Date.now() / 1000), model }
   const events: Array<Json> = [
     { type: "response.created", sequence_number: seq(), response: { ...base, status: "in_progress", output: [] } },
     { type: "response.in_progress", sequence_number: seq(), response: { ...base, status: "in_progress", output: [] } }
@@ -191,7 +202,11 @@ const assemble = (builds: ReadonlyArray<ItemBuild>, options: EventOptions = {}):
       output: options.completedOutput === true ? items : [],
       prompt_cache_retention: "24h",
       service_tier: "default",
-      usage: usageOf(21, tokens(outputText) + tokens(reasoningText), tokens(reasoningText))
+      usage: usageOf(
+        21,
+        tokens(outputText) + tokens(reasoningText) + (options.reasoningTokens ?? 0),
+        tokens(reasoningText) + (options.reasoningTokens ?? 0)
+      )
     }
   })
   // Built to the wire schemas above; the tests decode every one with `ResponseStreamEvent.decode`.
@@ -208,8 +223,8 @@ const assemble = (builds: ReadonlyArray<ItemBuild>, options: EventOptions = {}):
 export const textEvents = (text: string, options: EventOptions = {}): Array<ResponseStreamEvent> =>
   assemble(
     [
-      ...(options.reasoning === undefined ? [] : [reasoningItem(options.reasoning, "rs_emulated")]),
-      messageItem(text, "msg_emulated", options.deltaSize ?? 4)
+      ...(options.reasoning === undefined ? [] : [reasoningItem(options.reasoning, freshId("rs"))]),
+      messageItem(text, freshId("msg"), options.deltaSize ?? 4)
     ],
     options
   )
@@ -226,8 +241,8 @@ export const functionCallEvents = (
 ): Array<ResponseStreamEvent> =>
   assemble(
     [
-      ...(options.reasoning === undefined ? [] : [reasoningItem(options.reasoning, "rs_emulated")]),
-      functionCallItem(name, args, options.callId ?? "call_emulated", "fc_emulated")
+      ...(options.reasoning === undefined ? [] : [reasoningItem(options.reasoning, freshId("rs"))]),
+      functionCallItem(name, args, options.callId ?? freshId("call"), freshId("fc"))
     ],
     options
   )
@@ -238,7 +253,7 @@ export const functionCallEvents = (
  * @internal
  */
 export const failedEvents = (code: string, message: string): Array<ResponseStreamEvent> => {
-  const base = { id: "resp_emulated", object: "response", model: "gpt-5.4" }
+  const base = { id: freshId("resp"), object: "response", created_at: Math.floor(Date.now() / 1000), model: "gpt-5.4" }
   return [
     { type: "response.created", sequence_number: 0, response: { ...base, status: "in_progress", output: [] } },
     { type: "response.failed", sequence_number: 1, response: { ...base, status: "failed", output: [], error: { code, message } } }
@@ -276,15 +291,15 @@ export interface CallSpec {
 
 /**
  * The events of one response with several function calls (parallel tool calls), in order.
- * Call ids default to `call_emulated_<i>`.
+ * Call ids default to fresh `call_…` ids.
  *
  * @internal
  */
 export const functionCallsEvents = (calls: ReadonlyArray<CallSpec>, options: EventOptions = {}): Array<ResponseStreamEvent> =>
   assemble(
     [
-      ...(options.reasoning === undefined ? [] : [reasoningItem(options.reasoning, "rs_emulated")]),
-      ...calls.map((call, i) => functionCallItem(call.name, call.args, call.callId ?? `call_emulated_${i}`, `fc_emulated_${i}`))
+      ...(options.reasoning === undefined ? [] : [reasoningItem(options.reasoning, freshId("rs"))]),
+      ...calls.map((call) => functionCallItem(call.name, call.args, call.callId ?? freshId("call"), freshId("fc")))
     ],
     options
   )
@@ -296,4 +311,21 @@ export const functionCallsEvents = (calls: ReadonlyArray<CallSpec>, options: Eve
  * @internal
  */
 export const refusalEvents = (refusal: string, options: EventOptions = {}): Array<ResponseStreamEvent> =>
-  assemble([refusalItem(refusal, "msg_emulated", options.deltaSize ?? 4)], options)
+  assemble([refusalItem(refusal, freshId("msg"), options.deltaSize ?? 4)], options)
+
+/**
+ * The stream of a compaction (§8.0): one `compaction` item, then completed.
+ *
+ * @internal
+ */
+export const compactionEvents = (encryptedContent: string, options: EventOptions = {}): Array<ResponseStreamEvent> =>
+  assemble([(outputIndex, seq) => {
+    const item = { id: freshId("cmp"), type: "compaction", encrypted_content: encryptedContent }
+    return {
+      item,
+      events: [
+        { type: "response.output_item.added", sequence_number: seq(), output_index: outputIndex, item },
+        { type: "response.output_item.done", sequence_number: seq(), output_index: outputIndex, item }
+      ]
+    }
+  }], options)
