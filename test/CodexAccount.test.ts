@@ -24,7 +24,7 @@ describe("CodexAccount against the emulator", () => {
       const [request] = yield* emulator.requests
       assert.strictEqual(request?.path, "/backend-api/wham/usage")
       assert.strictEqual(request?.headers["chatgpt-account-id"], "acct_emulated")
-      assert.match(request?.headers["user-agent"] ?? "", /^codex_cli_rs\/0\.130\.0 /)
+      assert.match(request?.headers["user-agent"] ?? "", /^codex_cli_rs\/0\.169\.0 /)
     }).pipe(withEmulator))
 
   it.live("usage: null windows, another plan name, a reached-limit type; a wrong type is a DecodeError", () =>

@@ -37,11 +37,11 @@ describe("Models against the emulator", () => {
       assert.isUndefined(data[2]?.default_verbosity)
       const [request] = yield* modelRequests
       assert.strictEqual(request?.method, "GET")
-      assert.strictEqual(request?.path, "/backend-api/codex/models?client_version=0.130.0")
+      assert.strictEqual(request?.path, "/backend-api/codex/models?client_version=0.169.0")
       assert.strictEqual(request?.headers["chatgpt-account-id"], "acct_emulated")
       assert.match(request?.headers["authorization"] ?? "", /^Bearer ey/)
       assert.strictEqual(request?.headers["originator"], "codex_cli_rs")
-      assert.strictEqual(request?.headers["version"], "0.130.0")
+      assert.strictEqual(request?.headers["version"], "0.169.0")
     }).pipe(withEmulator))
 
   it.live("fields the backend adds later survive in raw; a field of an unexpected type is left out, not fatal", () =>
@@ -105,7 +105,7 @@ describe("Models against the emulator", () => {
       yield* models.list()
       assert.strictEqual((yield* modelRequests).length, 1)
       yield* emulator.setModels({ etag: "\"catalog-2\"", models: [{ slug: "gpt-5.6-sol", context_window: 400000 }] })
-      yield* responses.create({ input: "hi" })
+      yield* responses.create({ model: "gpt-5.6-sol", input: "hi" })
       const { data } = yield* models.list()
       assert.deepStrictEqual(data.map((m) => m.id), ["gpt-5.6-sol"])
       assert.strictEqual((yield* modelRequests).length, 2)

@@ -29,11 +29,11 @@ describe("ResponseCollector", () => {
 
   it.effect("builds items from output_item.done alone", () =>
     Effect.gen(function*() {
-      const response = yield* collect(CodexEmulator.functionCallEvents("get_weather", "{\"city\":\"Paris\"}", { doneOnly: true }))
+      const response = yield* collect(CodexEmulator.functionCallEvents("get_weather", "{\"city\":\"Paris\"}", { doneOnly: true, callId: "call_1" }))
       const [call] = Response.functionCalls(response)
       assert.strictEqual(call?.name, "get_weather")
       assert.strictEqual(call?.arguments, "{\"city\":\"Paris\"}")
-      assert.strictEqual(call?.call_id, "call_emulated")
+      assert.strictEqual(call?.call_id, "call_1")
     }))
 
   it.effect("uses accumulated deltas for items that never got output_item.done", () =>
@@ -65,9 +65,9 @@ describe("ResponseCollector", () => {
 
   it.effect("fails with StreamInterrupted when no terminal event arrives", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(collect(CodexEmulator.textEvents("cut").slice(0, 5)))
+      const error = yield* Effect.flip(collect(CodexEmulator.textEvents("cut", { id: "resp_cut" }).slice(0, 5)))
       assert.strictEqual(error._tag, "StreamInterrupted")
-      assert.strictEqual(error._tag === "StreamInterrupted" && error.responseId, "resp_emulated")
+      assert.strictEqual(error._tag === "StreamInterrupted" && error.responseId, "resp_cut")
     }))
 
   it.effect("maps response.failed codes to typed errors with the partial response", () =>
@@ -88,8 +88,10 @@ describe("ResponseCollector", () => {
       }
       const limited = yield* Effect.flip(collect(CodexEmulator.failedEvents("rate_limit_exceeded", "Please try again in 11.054s.")))
       assert.strictEqual(limited._tag === "RateLimited" && limited.retryAfter ? Duration.toMillis(limited.retryAfter) : -1, 11054)
-      const failed = yield* Effect.flip(collect(CodexEmulator.failedEvents("invalid_prompt", "no")))
-      assert.strictEqual(failed._tag === "ResponseFailed" ? failed.response?.id : undefined, "resp_emulated")
+      const events = CodexEmulator.failedEvents("invalid_prompt", "no")
+      const failed = yield* Effect.flip(collect(events))
+      const sent = events[0]?.type === "response.created" ? events[0].response.id : "?"
+      assert.strictEqual(failed._tag === "ResponseFailed" ? failed.response?.id : undefined, sent)
     }))
 
   it.effect("maps response.incomplete to ResponseIncomplete carrying the text so far", () =>

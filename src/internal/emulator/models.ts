@@ -33,7 +33,7 @@ export const models: ReadonlyArray<Json> = [
     supported_in_api: true,
     priority: 0,
     minimal_client_version: "0.120.0",
-    available_in_plans: ["free", "plus", "pro", "team", "business", "enterprise", "edu"],
+    available_in_plans: ["plus", "pro", "team", "business", "enterprise", "edu"],
     context_window: 272000,
     max_context_window: 272000,
     auto_compact_token_limit: 244800,
