@@ -61,11 +61,15 @@ const exampleOf = (schema: unknown, name = "value", root: unknown = schema, dept
   }
 }
 
+/** The text of the last user message (content as parts, or a plain string as openai-node sends it). */
 const lastUserText = (input: ReadonlyArray<unknown>): string => {
   for (let i = input.length - 1; i >= 0; i--) {
     const item = input[i]
-    if (isRecord(item) && item["role"] === "user" && Array.isArray(item["content"])) {
-      return item["content"].map((part) => (isRecord(part) && typeof part["text"] === "string" ? part["text"] : "")).join("")
+    if (!isRecord(item) || item["role"] !== "user") continue
+    const content = item["content"]
+    if (typeof content === "string") return content
+    if (Array.isArray(content)) {
+      return content.map((part) => (isRecord(part) && typeof part["text"] === "string" ? part["text"] : "")).join("")
     }
   }
   return ""
