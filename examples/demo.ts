@@ -71,7 +71,8 @@ const functionCalling = Effect.gen(function*() {
       additionalProperties: false
     }
   }]
-  const first = yield* responses.create({ input: "What's the weather in Paris?", tools })
+  // The emulator calls a tool only when asked: "call tool NAME" in the prompt (a real model decides itself).
+  const first = yield* responses.create({ input: "What's the weather in Paris? call tool get_weather", tools })
   const call = first.output.find(Response.isFunctionCall)
   if (call === undefined) return yield* Console.log("the model answered without calling the tool")
   yield* Console.log(`model called ${call.name}(${call.arguments})`)
@@ -119,12 +120,17 @@ const reasoning = Effect.gen(function*() {
 const compaction = Effect.gen(function*() {
   yield* section("Context compaction")
   const responses = yield* Responses.Responses
+  const emulator = yield* CodexEmulator.CodexEmulator
   const history: Array<Responses.InputItem> = [
     { role: "user", content: "Let's plan a trip to Lisbon." },
     { role: "assistant", content: "Sure: when do you travel?" },
-    { role: "user", content: "In May, for five days." }
+    { role: "user", content: "In May, for five days." },
+    { role: "assistant", content: "Five days in May: hotels in Alfama are 20 % cheaper before the 15th." }
   ]
+  // A /responses request whose last input item is {"type":"compaction_trigger"} (the backend's way today).
   const compacted = yield* responses.compact({ instructions: "Keep task-critical context.", input: history })
+  const sent = (yield* emulator.requests).at(-1)
+  yield* Console.log(`${sent?.method} ${sent?.path} with a final compaction_trigger item`)
   yield* Console.log(`compacted ${history.length} items into ${compacted.output.length}: ${compacted.output.map((i) => i.type).join(", ")}`)
   const next = yield* responses.create({ input: [...compacted.output, { role: "user", content: "Book it." }] })
   yield* Console.log(`next turn: ${next.output_text}`)
