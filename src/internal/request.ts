@@ -352,6 +352,8 @@ const commonBody = (fields: Json, defaultModel: string): { readonly body: Json; 
   }
   const body: Json = {
     model: checkModel(fields, defaultModel),
+    // Always a string (§4.2's safe rule): required until 2026, accepted in every period,
+    // though the backend now also takes a request without it (the Codex CLI 0.169 sends none).
     instructions: checkString(fields, "instructions") ?? "",
     input: normalizeInput(fields["input"]),
     tools,
