@@ -93,7 +93,7 @@ const startEmulator = (dir: string, script: ReadonlyArray<unknown>) =>
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString()
       const env: Record<string, string> = {}
-      for (const match of out.matchAll(/^(CODEX_[A-Z_]+)=(\S+)$/gm)) env[match[1] ?? ""] = match[2] ?? ""
+      for (const match of out.matchAll(/^(?:export\s+)?(CODEX_[A-Z_]+)=["']?([^\s"']+)["']?$/gm)) env[match[1] ?? ""] = match[2] ?? ""
       const issuer = env["CODEX_AUTH_ISSUER"]
       if (issuer === undefined || env["CODEX_BASE_URL"] === undefined) return
       clearTimeout(timer)
