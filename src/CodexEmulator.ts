@@ -52,6 +52,7 @@ import * as Catalog from "./internal/emulator/models.js"
 import * as Realtime from "./internal/emulator/realtime.js"
 import * as Replies from "./internal/emulator/replies.js"
 import * as Wham from "./internal/emulator/wham.js"
+import * as WebSocket from "./internal/emulator/websocket.js"
 import { compacted, defaultReply, detail, validateCommon, validateResponses } from "./internal/emulator/responses.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
 import * as TokenStore from "./TokenStore.js"
@@ -170,6 +171,11 @@ export interface Service {
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
   /** How many SSE connections were closed by the client before the server finished them. */
   readonly abortedStreams: Effect.Effect<number>
+  /**
+   * The WebSocket route of `/responses` (protocol §13): connections accepted, connections the
+   * client closed while a response was in flight, pongs received (each response starts with a ping).
+   */
+  readonly sockets: Effect.Effect<{ readonly opened: number; readonly interrupted: number; readonly pongs: number }>
   /** Forgets scripts, recorded requests and counters. */
   readonly reset: Effect.Effect<void>
   /** The emulated OAuth issuer (at `url`): counters, and tokens for seeding a store. */
@@ -366,7 +372,8 @@ const splitBytes = (bytes: Uint8Array, size: number): Array<Uint8Array> => {
  */
 export const make = (options: Options = {}) =>
   Effect.gen(function*() {
-    const server = yield* NodeHttpServer.make(() => Http.createServer(), { port: options.port ?? 0, host: "127.0.0.1" })
+    const nodeServer = Http.createServer()
+    const server = yield* NodeHttpServer.make(() => nodeServer, { port: options.port ?? 0, host: "127.0.0.1" })
     const address = server.address
     if (address._tag !== "TcpAddress") return yield* Effect.dieMessage("the emulator needs a TCP address")
     const url = `http://127.0.0.1:${address.port}`
@@ -380,11 +387,13 @@ export const make = (options: Options = {}) =>
     const issuer = new Issuer(url, options)
     const acceptToken = options.acceptToken ?? unexpired
 
-    const next = (route: Route) =>
+    /** The next scripted reply for `route` (taken only when `take` accepts it). */
+    const nextIf = (route: Route, take: (reply: Reply) => boolean) =>
       Ref.modify(scripts, (all): [Reply | undefined, Readonly<Record<Route, ReadonlyArray<Reply>>>] => {
         const [head, ...rest] = all[route]
-        return [head, { ...all, [route]: rest }]
+        return head === undefined || !take(head) ? [undefined, all] : [head, { ...all, [route]: rest }]
       })
+    const next = (route: Route) => nextIf(route, () => true)
 
     const send = (reply: Reply, request: HttpServerRequest.HttpServerRequest) => {
       if (reply._tag === "Http") {
@@ -581,6 +590,14 @@ export const make = (options: Options = {}) =>
       HttpRouter.post("/api/accounts/deviceauth/token", issuerRoute((_, raw) => issuer.deviceToken(raw)))
     )
     yield* server.serve(router)
+    const clock = yield* Effect.clock
+    const sockets = WebSocket.serve(nodeServer, url, {
+      refuse: (headers) => unauthorized(headers, "chatgpt") ?? Effect.runSync(nextIf("responses", (reply) => reply._tag === "Http" && reply.status >= 400)),
+      answer: (body) => validateResponses(body) ?? Effect.runSync(next("responses")) ?? defaultReply(body),
+      etag: () => modelsEtag,
+      record: (request) => void recorded.push(request),
+      now: () => clock.unsafeCurrentTimeMillis()
+    })
 
     const service: Service = {
       url,
@@ -599,6 +616,7 @@ export const make = (options: Options = {}) =>
         }),
       requests: Effect.sync(() => recorded.slice()),
       abortedStreams: Ref.get(aborted),
+      sockets: Effect.sync(() => ({ ...sockets })),
       issuer: {
         issue: (ttl) => Effect.sync(() => issuer.issue(ttl)),
         refreshRequests: Effect.sync(() => issuer.refreshRequests),
