@@ -9,12 +9,13 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Layer, Option, Schema, Stream } from "effect"
+import type { Scope } from "effect"
+import { Chunk, Context, Duration, Effect, Exit, Layer, Option, Schema, Stream } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import { withCurrentCallPolicy } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
-import type { CodexTransport } from "./CodexTransport.js"
+import { CodexTransport } from "./CodexTransport.js"
 import {
   DecodeError,
   InvalidParameter,
@@ -32,6 +33,7 @@ import { joinUrl, makeBackend, maxErrorBodyBytes, readDecoded, readText, withDea
 import { defaultTracer, withSpan } from "./internal/tracing.js"
 import { withRetries } from "./internal/retry.js"
 import { compactBody, responsesBody } from "./internal/request.js"
+import * as ResponsesSocket from "./internal/responsesSocket.js"
 import { Models } from "./Models.js"
 import * as RateLimits from "./RateLimits.js"
 import type { Response } from "./Response.js"
@@ -292,7 +294,7 @@ const notAnEventStream = (response: Reply): Effect.Effect<never, CodexError> =>
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | CodexTransport> = Effect.gen(function*() {
+export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | CodexTransport | Scope.Scope> = Effect.gen(function*() {
   const backend = yield* makeBackend
   const config = backend.config
   // With a Models service beside it, each reply's `x-models-etag` keeps the catalog cache honest (§9).
@@ -307,6 +309,11 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       : (event: Readonly<Record<string, unknown>>) => Effect.runSync(rateLimits.update(undefined, [RateLimits.fromEvent(event)]))
   }
   const url = joinUrl(config.codexBaseUrl, "responses")
+  // The WebSocket transport (§13), on transports that can hand over a socket.
+  const upgrade = (yield* CodexTransport).upgrade
+  const sockets = upgrade === undefined
+    ? undefined
+    : yield* ResponsesSocket.make({ backend, upgrade, url, readOptions, models })
   const compactUrl = joinUrl(config.codexBaseUrl, "responses/compact")
   const bodyOptions = (endpoint: string) => ({ defaultModel: config.defaultModel, policy: config.parameterPolicy, endpoint })
 
@@ -349,9 +356,44 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       Effect.fail(new Timeout({ phase: "deadline", endpoint: responsesEndpoint, after: deadline }))
     )
 
+  /**
+   * Whether this request goes over the WebSocket: `transport` (config or call policy), a
+   * session that fell back to SSE, and for `"auto"` a `prompt_cache_key` and the cached
+   * catalog's `prefer_websockets`.
+   */
+  const viaSocket = (policy: CodexConfig["Type"], body: Readonly<Record<string, unknown>>): Effect.Effect<boolean> => {
+    if (sockets === undefined || policy.transport === "sse") return Effect.succeed(false)
+    const session = body["prompt_cache_key"]
+    if (typeof session === "string" && sockets.fellBack(session)) return Effect.succeed(false)
+    if (policy.transport === "websocket") return Effect.succeed(true)
+    const model = modelOf(body)
+    if (typeof session !== "string" || models === undefined || model === undefined) return Effect.succeed(false)
+    return Effect.map(models.cached(model), (found) => found?.prefer_websockets === true)
+  }
+
+  const sseEvents = (body: Readonly<Record<string, unknown>>) => Effect.map(open(body), (response) => eventStream(response, readOptions))
+
+  /** The events of one response over the WebSocket; SSE when the session falls back. */
+  const socketEvents = (socket: ResponsesSocket.Sockets, policy: CodexConfig["Type"], body: Record<string, unknown>) =>
+    Stream.asyncScoped<ResponseStreamEvent, CodexError | ResponsesSocket.FallBack>(
+      (emit) =>
+        Effect.forkScoped(
+          socket.run(policy, body, (events) => void emit.chunk(Chunk.unsafeFromArray(events))).pipe(
+            Effect.onExit((exit) => Effect.promise(() => Exit.isSuccess(exit) ? emit.end() : emit.halt(exit.cause)))
+          )
+        ),
+      "unbounded"
+    ).pipe(
+      Stream.catchAll((error) => error instanceof ResponsesSocket.FallBack ? Stream.unwrap(sseEvents(body)) : Stream.fail(error))
+    )
+
   const stream = (params: CreateParams): Stream.Stream<ResponseStreamEvent, CodexError> => {
     const deadline = config.requestDeadline
-    const opened = Effect.map(Effect.flatMap(prepare(params, true), open), (response) => eventStream(response, readOptions))
+    const opened = Effect.flatMap(prepare(params, true), (body) =>
+      sockets === undefined
+        ? sseEvents(body)
+        : Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
+          Effect.flatMap(viaSocket(policy, body), (socket) => socket ? Effect.succeed(socketEvents(sockets, policy, body)) : sseEvents(body))))
     // The deadline runs from the start, opening included.
     const bounded = deadline === undefined
       ? opened
@@ -372,14 +414,35 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     error instanceof MidStream && isRetryable(error.error) ? error.error : undefined
   const spanCreate = withSpan("Responses.create")
 
+  /** One response over the WebSocket, folded; failures after its first event are `MidStream`. */
+  const collectSocket = (socket: ResponsesSocket.Sockets, policy: CodexConfig["Type"], body: Record<string, unknown>) =>
+    Effect.suspend(() => {
+      let started = false
+      return ResponseCollector.fold((push) =>
+        socket.run(policy, body, (events) => {
+          started = true
+          push(events)
+        })
+      ).pipe(Effect.mapError((error) => (started && !(error instanceof ResponsesSocket.FallBack) ? midStream(error) : error)))
+    })
+
   const create = (params: CreateParams): Effect.Effect<Response, CodexError> =>
     Effect.flatMap(prepare(params, false), (body) =>
       // Retries of the whole request after the stream broke: `send` already retried what
       // failed before the first byte, so only mid-stream failures are retried here.
-      Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
-        withRetries(policy, policy.maxStreamRetries, responsesEndpoint, collectOnce(body), retryMidStream).pipe(
+      Effect.flatMap(withCurrentCallPolicy(config), (policy) => {
+        const overSse = withRetries(policy, policy.maxStreamRetries, responsesEndpoint, collectOnce(body), retryMidStream).pipe(
           Effect.mapError(unwrapMidStream)
-        ))).pipe(withDeadline(config, responsesEndpoint), spanCreate)
+        )
+        if (sockets === undefined) return overSse
+        return Effect.flatMap(viaSocket(policy, body), (socket) =>
+          socket
+            ? withRetries(policy, policy.maxStreamRetries, responsesEndpoint, collectSocket(sockets, policy, body), (error) =>
+              error instanceof ResponsesSocket.FallBack ? undefined : retryMidStream(error)).pipe(
+                Effect.catchAll((error) => error instanceof ResponsesSocket.FallBack ? overSse : Effect.fail(unwrapMidStream(error)))
+              )
+            : overSse)
+      })).pipe(withDeadline(config, responsesEndpoint), spanCreate)
 
 
   const compact = (params: CompactParams) => compactOnce(params).pipe(withDeadline(config, compactEndpoint), withSpan("Responses.compact"))
@@ -417,7 +480,7 @@ const midStream = (error: CodexError) => new MidStream(error)
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Responses, never, CodexConfig | CodexAuth | CodexTransport> = Layer.effect(
+export const layer: Layer.Layer<Responses, never, CodexConfig | CodexAuth | CodexTransport> = Layer.scoped(
   Responses,
   make
 )
