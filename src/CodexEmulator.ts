@@ -169,7 +169,7 @@ export interface Service {
   readonly setModels: (options: { readonly models?: ReadonlyArray<Record<string, unknown>>; readonly etag: string }) => Effect.Effect<void>
   /** Every request received so far. */
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
-  /** How many SSE connections were closed by the client before the server finished them. */
+  /** How many SSE connections (and WebSocket responses) were closed by the client before the server finished them. */
   readonly abortedStreams: Effect.Effect<number>
   /**
    * The WebSocket route of `/responses` (protocol §13): connections accepted, connections the
@@ -591,13 +591,15 @@ export const make = (options: Options = {}) =>
     )
     yield* server.serve(router)
     const clock = yield* Effect.clock
-    const sockets = WebSocket.serve(nodeServer, url, {
+    const webSocket = WebSocket.serve(nodeServer, url, {
       refuse: (headers) => unauthorized(headers, "chatgpt") ?? Effect.runSync(nextIf("responses", (reply) => reply._tag === "Http" && reply.status >= 400)),
       answer: (body) => validateResponses(body) ?? Effect.runSync(next("responses")) ?? defaultReply(body),
       etag: () => modelsEtag,
       record: (request) => void recorded.push(request),
       now: () => clock.unsafeCurrentTimeMillis()
     })
+    yield* Effect.addFinalizer(() => Effect.sync(webSocket.close))
+    const sockets = webSocket.stats
 
     const service: Service = {
       url,
@@ -615,7 +617,7 @@ export const make = (options: Options = {}) =>
           modelsEtag = options.etag
         }),
       requests: Effect.sync(() => recorded.slice()),
-      abortedStreams: Ref.get(aborted),
+      abortedStreams: Effect.map(Ref.get(aborted), (n) => n + sockets.interrupted),
       sockets: Effect.sync(() => ({ ...sockets })),
       issuer: {
         issue: (ttl) => Effect.sync(() => issuer.issue(ttl)),
@@ -704,6 +706,8 @@ const transportOf = (
  * `NodeHttpClient.layerUndici`). When left out, the environment variable
  * `CODEX_TEST_TRANSPORT` decides, so a whole test suite runs over either. A layer is
  * used as it is (e.g. `layerHttpClient` over a client with middleware).
+ * `CODEX_TEST_RESPONSES_TRANSPORT=websocket` sends `/responses` over the WebSocket route
+ * (`transport: "websocket"`) unless `config` says otherwise.
  *
  * @since 0.1.0
  * @category layers
@@ -729,6 +733,7 @@ export const layerClient = (
     Effect.map(CodexEmulator, (emulator) =>
       CodexConfig.layer({
         ...emulator.config,
+        ...(process.env["CODEX_TEST_RESPONSES_TRANSPORT"] === "websocket" ? { transport: "websocket" } : {}),
         ...(options.codexHome === undefined ? {} : { codexHome: options.codexHome }),
         ...options.config
       }))

@@ -240,6 +240,13 @@ export interface Service {
    * closes before a terminal event. Interrupting the consumer aborts the HTTP request.
    */
   readonly stream: (params: CreateParams) => Stream.Stream<ResponseStreamEvent, CodexError>
+  /**
+   * Warms up the WebSocket of the request's session (`prompt_cache_key`) by sending it
+   * with `generate: false` (protocol §13): the backend keeps the history and answers with
+   * no output, so the next turn uploads only its new items. Does nothing when the request
+   * would go over SSE (see `CodexConfig.ResponsesTransport`).
+   */
+  readonly prewarm: (params: CreateParams) => Effect.Effect<void, CodexError>
   /** Compacts a history into opaque compaction items (protocol §8). */
   readonly compact: (params: CompactParams) => Effect.Effect<CompactedResponse, CodexError>
   /**
@@ -379,7 +386,9 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       (emit) =>
         Effect.forkScoped(
           socket.run(policy, body, (events) => void emit.chunk(Chunk.unsafeFromArray(events))).pipe(
-            Effect.onExit((exit) => Effect.promise(() => Exit.isSuccess(exit) ? emit.end() : emit.halt(exit.cause)))
+            Effect.onExit((exit) =>
+              Exit.isInterrupted(exit) ? Effect.void : Effect.promise(() => Exit.isSuccess(exit) ? emit.end() : emit.halt(exit.cause))
+            )
           )
         ),
       "unbounded"
@@ -461,7 +470,18 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     return yield* readDecoded({ endpoint: compactEndpoint }, response, config.maxEventBytes, CompactedResponse)
   })
 
-  return Responses.of({ create, stream, compact, parse: parseFromCreate(create) })
+  const prewarm = (params: CreateParams): Effect.Effect<void, CodexError> =>
+    Effect.flatMap(prepare(params, false), (body) =>
+      Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
+        sockets === undefined ? Effect.void : Effect.flatMap(viaSocket(policy, body), (socket) =>
+          socket
+            ? Effect.catchAll(
+              sockets.run(policy, { ...body, generate: false }, () => {}),
+              (error) => (error instanceof ResponsesSocket.FallBack ? Effect.void : Effect.fail(error))
+            )
+            : Effect.void))).pipe(withDeadline(config, responsesEndpoint), withSpan("Responses.prewarm"))
+
+  return Responses.of({ create, stream, prewarm, compact, parse: parseFromCreate(create) })
 })
 
 /**
@@ -487,7 +507,7 @@ export const layer: Layer.Layer<Responses, never, CodexConfig | CodexAuth | Code
 
 /**
  * A test double: each method answers from the given partial implementation, and fails
- * with a defect when called without one. `parse` defaults to the given `create` (see
+ * with a defect when called without one (`prewarm` does nothing). `parse` defaults to the given `create` (see
  * {@link parseFromCreate}).
  *
  * @since 0.1.0
@@ -499,6 +519,7 @@ export const layerTest = (impl: Partial<Service>): Layer.Layer<Responses> =>
     Responses.of({
       create: () => Effect.dieMessage("Responses.create is not implemented by this test layer"),
       stream: () => Stream.dieMessage("Responses.stream is not implemented by this test layer"),
+      prewarm: () => Effect.void,
       compact: () => Effect.dieMessage("Responses.compact is not implemented by this test layer"),
       parse: parseFromCreate(impl.create ?? (() => Effect.dieMessage("Responses.create is not implemented by this test layer"))),
       ...impl

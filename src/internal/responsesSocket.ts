@@ -101,7 +101,8 @@ const asInput = (item: unknown): unknown => {
   return rest
 }
 
-const fieldsOf = (body: Json): string => JSON.stringify({ ...body, input: undefined })
+/** The fields a turn must repeat for the next to be incremental (a prewarm's `generate: false` aside). */
+const fieldsOf = (body: Json): string => JSON.stringify({ ...body, input: undefined, generate: undefined })
 
 /**
  * The new items of `body` after `turn`, or `undefined` when it does not extend it (then

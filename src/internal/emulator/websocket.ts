@@ -114,6 +114,8 @@ class Connection {
       this.closed = true
     })
     socket.on("error", () => socket.destroy())
+    // The HTTP server's sockets are half-open: the client's FIN alone would not close it.
+    socket.on("end", () => socket.destroy())
   }
 
   private send(opcode: number, payload: Uint8Array, chunkSize?: number): void {
@@ -174,9 +176,10 @@ class Connection {
     if (!isRecord(frame) || frame["type"] !== "response.create") {
       return this.text(errorMessage(400, "invalid_request", "Expected a response.create message."))
     }
-    const { type: _type, previous_response_id: previous, generate, ...body } = frame
-    // Recorded under the handshake's method and headers, with the frame as its body.
-    this.hooks.record({ method: "GET", path: this.path, headers: this.headers, body: frame })
+    const { type: _type, ...request } = frame
+    const { previous_response_id: previous, generate, ...body } = request
+    // Recorded like an SSE request (its body without the frame's `type`), under the handshake's method and headers.
+    this.hooks.record({ method: "GET", path: this.path, headers: this.headers, body: request })
     if (this.busy) return this.text(errorMessage(400, "response_in_progress", "A response is already in progress on this connection."))
     if (this.hooks.now() - this.openedAt >= limitMillis) {
       this.text(errorMessage(400, "websocket_connection_limit_reached", "Responses websocket connection limit reached (60 minutes)"))
@@ -245,12 +248,14 @@ class Connection {
 
 /**
  * Serves the WebSocket route on `server`, in place of any other `upgrade` listener (the
- * emulator's router answers plain HTTP only). Other paths are refused with 404.
+ * emulator's router answers plain HTTP only). Other paths are refused with 404. `close`
+ * destroys the open connections (the HTTP server does not track upgraded sockets).
  *
  * @internal
  */
-export const serve = (server: Http.Server, base: string, hooks: Hooks): SocketStats => {
+export const serve = (server: Http.Server, base: string, hooks: Hooks): { readonly stats: SocketStats; readonly close: () => void } => {
   const stats: SocketStats = { opened: 0, interrupted: 0, pongs: 0 }
+  const sockets = new Set<Net.Socket>()
   server.removeAllListeners("upgrade")
   server.on("upgrade", (request: Http.IncomingMessage, socket: Net.Socket) => {
     const path = new URL(request.url ?? "/", base).pathname
@@ -264,8 +269,14 @@ export const serve = (server: Http.Server, base: string, hooks: Hooks): SocketSt
       return refuseHandshake(socket, { _tag: "Http", status: 400, body: JSON.stringify({ detail: "Expected a WebSocket handshake" }), headers: {} })
     }
     const refusal = hooks.refuse(headers)
-    if (refusal !== undefined) return refuseHandshake(socket, refusal)
+    if (refusal !== undefined) {
+      // A refused handshake is recorded as a request (with no body): it stood for one.
+      hooks.record({ method: "GET", path, headers, body: undefined })
+      return refuseHandshake(socket, refusal)
+    }
     stats.opened++
+    sockets.add(socket)
+    socket.once("close", () => sockets.delete(socket))
     const turnState = headers["x-codex-turn-state"] ?? `ts_emulated_${stats.opened}`
     socket.setNoDelay(true)
     socket.write(
@@ -275,5 +286,10 @@ export const serve = (server: Http.Server, base: string, hooks: Hooks): SocketSt
     )
     new Connection(socket, path, headers, hooks, stats)
   })
-  return stats
+  return {
+    stats,
+    close: () => {
+      for (const socket of sockets) socket.destroy()
+    }
+  }
 }
