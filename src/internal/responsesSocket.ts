@@ -114,7 +114,8 @@ export const newItems = (turn: Turn | undefined, body: Json): ReadonlyArray<unkn
   const input = body["input"]
   if (turn === undefined || !Array.isArray(input)) return undefined
   const known = turn.input.length + turn.output.length
-  if (input.length <= known || fieldsOf(body) !== turn.fields) return undefined
+  // Nothing new is fine only after a prewarm (a turn with no output).
+  if (input.length < known || (input.length === known && turn.output.length > 0) || fieldsOf(body) !== turn.fields) return undefined
   for (let i = 0; i < turn.input.length; i++) if (!sameJson(input[i], turn.input[i])) return undefined
   for (let j = 0; j < turn.output.length; j++) if (!sameJson(input[turn.input.length + j], asInput(turn.output[j]))) return undefined
   return input.slice(known)
