@@ -1,6 +1,7 @@
 /**
  * A built-in emulator of the Codex backend: a real HTTP server on loopback that speaks
- * the wire protocol (`/responses` as SSE framed like the backend, `/responses/compact`),
+ * the wire protocol (`/responses` as SSE framed like the backend and over its WebSocket
+ * route, `/responses/compact`),
  * validates requests the way the backend does, and is scriptable per test, with fault
  * injection (429 usage limits, 5xx, `response.failed`, cut and reset streams, stalls,
  * malformed frames, chunking down to one byte, any line ending).
