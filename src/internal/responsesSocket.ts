@@ -139,8 +139,10 @@ class Connection {
     private readonly socket: Duplex,
     readonly headers: Readonly<Record<string, string>>,
     readonly credentials: Credentials,
-    maxMessageBytes: number
+    maxMessageBytes: number,
+    private readonly live: Set<Connection>
   ) {
+    live.add(this)
     this.reader = new FrameReader(maxMessageBytes)
     socket.on("data", (chunk: Buffer) => this.onData(chunk))
     socket.on("close", () => this.lost(new Error("the WebSocket connection closed")))
@@ -178,6 +180,7 @@ class Connection {
   private lost(cause: unknown): void {
     if (this.closed) return
     this.closed = true
+    this.live.delete(this)
     this.socket.destroy()
     const handler = this.handler
     this.handler = undefined
@@ -200,6 +203,7 @@ class Connection {
     this.handler = undefined
     this.socket.end(encodeFrame(Opcode.close, closePayload(1000, ""), true))
     this.closed = true
+    this.live.delete(this)
     const socket = this.socket
     setTimeout(() => socket.destroy(), 1000).unref()
   }
@@ -255,13 +259,14 @@ export const make = (options: SocketOptions) =>
     const turnStates = new Map<string, string>()
     const call: Call = { endpoint, url, method: "GET", accept: "*/*" }
 
+    /** Every open connection, idle or busy (and one a handshake opened for a caller interrupted since). */
+    const live = new Set<Connection>()
+
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
-        for (const list of idle.values()) {
-          for (const connection of list) {
-            clearTimeout(connection.idleTimer)
-            connection.close()
-          }
+        for (const connection of [...live]) {
+          clearTimeout(connection.idleTimer)
+          connection.close()
         }
         idle.clear()
       })
@@ -327,7 +332,7 @@ export const make = (options: SocketOptions) =>
                 socket.destroy()
                 return resume(Effect.fail(new TransportError({ endpoint, cause: new Error("the WebSocket handshake answered a wrong Sec-WebSocket-Accept") })))
               }
-              resume(Effect.succeed(new Connection(socket, answer, credentials, config.maxEventBytes)))
+              resume(Effect.succeed(new Connection(socket, answer, credentials, config.maxEventBytes, live)))
             },
             (reply) => {
               settled = true
