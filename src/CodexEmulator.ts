@@ -632,6 +632,7 @@ export const make = (options: Options = {}) =>
           modelsEtag = "\"catalog-1\""
         }),
         Effect.sync(() => void recorded.splice(0)),
+        Effect.sync(() => Object.assign(sockets, { opened: 0, interrupted: 0, pongs: 0 })),
         Ref.set(aborted, 0)
       ], { discard: true })
     }

@@ -177,7 +177,10 @@ class Connection {
       return this.text(errorMessage(400, "invalid_request", "Expected a response.create message."))
     }
     const { type: _type, ...request } = frame
-    const { previous_response_id: previous, generate, ...body } = request
+    // The CLI (0.169) sends no `instructions` over the socket (they travel as a developer
+    // message) and adds `client_metadata`: the route accepts both.
+    const { previous_response_id: previous, generate, client_metadata: _metadata, ...sent } = request
+    const body: Json = { instructions: "", ...sent }
     // Recorded like an SSE request (its body without the frame's `type`), under the handshake's method and headers.
     this.hooks.record({ method: "GET", path: this.path, headers: this.headers, body: request })
     if (this.busy) return this.text(errorMessage(400, "response_in_progress", "A response is already in progress on this connection."))
