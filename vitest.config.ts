@@ -17,7 +17,8 @@ const transportFree = [
   "test/ResponseStreamEvent.test.ts",
   "test/scrub.test.ts",
   "test/Sse.test.ts",
-  "test/TokenStore.test.ts"
+  "test/TokenStore.test.ts",
+  "test/websocketFrames.test.ts"
 ]
 
 /** The third project runs only the files that exercise `/responses` end to end. */
