@@ -5,6 +5,7 @@ import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexConfig, Models, RateLimits, Responses } from "../src/index.js"
 import type { InputItem } from "../src/Responses.js"
+import { seed, tempHome } from "./helpers.js"
 
 /**
  * `/responses` over the WebSocket route (protocol §13) against the emulator: incremental
@@ -150,6 +151,22 @@ describe("Responses over the WebSocket transport", () => {
       assert.strictEqual(error._tag === "RateLimited" ? error.status : undefined, 429)
       assert.strictEqual((yield* limits.latest)?.snapshots[0]?.primary?.used_percent, 100)
     }).pipe(withSocket()))
+
+  it.live("a 401 on the handshake refreshes once and connects; a second 401 is final", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempHome
+      yield* Effect.gen(function*() {
+        const { emulator, responses } = yield* services
+        yield* seed(yield* emulator.issuer.issue(3600))
+        yield* emulator.script(CodexEmulator.http(401, { error: { code: "token_revoked", message: "revoked" } }))
+        assert.strictEqual((yield* responses.create({ input: "x", prompt_cache_key: "c" })).output_text, "You said: x")
+        assert.strictEqual(yield* emulator.issuer.refreshRequests, 1)
+        assert.strictEqual((yield* emulator.sockets).opened, 1)
+        yield* emulator.script(CodexEmulator.http(401, { error: { message: "again" } }), CodexEmulator.http(401, { error: { message: "and again" } }))
+        const error = yield* Effect.flip(responses.create({ input: "y", prompt_cache_key: "other" }))
+        assert.isTrue(error._tag === "AuthExpired" && error.reason === "unauthorized", "a second 401 is final")
+      }).pipe(withSocket({}, { codexHome: dir }))
+    }).pipe(Effect.scoped))
 
   it.live("a close before the terminal event is StreamInterrupted, never a completed response", () =>
     Effect.gen(function*() {
