@@ -12,7 +12,7 @@
 import type { Scope } from "effect"
 import { Chunk, Context, Duration, Effect, Exit, Layer, Option, Schema, Stream } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
-import type { CodexConfig } from "./CodexConfig.js"
+import type { CodexConfig, Service as ConfigService } from "./CodexConfig.js"
 import { withCurrentCallPolicy } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { CodexTransport } from "./CodexTransport.js"
@@ -368,7 +368,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
    * session that fell back to SSE, and for `"auto"` a `prompt_cache_key` and the cached
    * catalog's `prefer_websockets`.
    */
-  const viaSocket = (policy: CodexConfig["Type"], body: Readonly<Record<string, unknown>>): Effect.Effect<boolean> => {
+  const viaSocket = (policy: ConfigService, body: Readonly<Record<string, unknown>>): Effect.Effect<boolean> => {
     if (sockets === undefined || policy.transport === "sse") return Effect.succeed(false)
     const session = body["prompt_cache_key"]
     if (typeof session === "string" && sockets.fellBack(session)) return Effect.succeed(false)
@@ -381,7 +381,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
   const sseEvents = (body: Readonly<Record<string, unknown>>) => Effect.map(open(body), (response) => eventStream(response, readOptions))
 
   /** The events of one response over the WebSocket; SSE when the session falls back. */
-  const socketEvents = (socket: ResponsesSocket.Sockets, policy: CodexConfig["Type"], body: Record<string, unknown>) =>
+  const socketEvents = (socket: ResponsesSocket.Sockets, policy: ConfigService, body: Record<string, unknown>) =>
     Stream.asyncScoped<ResponseStreamEvent, CodexError | ResponsesSocket.FallBack>(
       (emit) =>
         Effect.forkScoped(
@@ -424,7 +424,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
   const spanCreate = withSpan("Responses.create")
 
   /** One response over the WebSocket, folded; failures after its first event are `MidStream`. */
-  const collectSocket = (socket: ResponsesSocket.Sockets, policy: CodexConfig["Type"], body: Record<string, unknown>) =>
+  const collectSocket = (socket: ResponsesSocket.Sockets, policy: ConfigService, body: Record<string, unknown>) =>
     Effect.suspend(() => {
       let started = false
       return ResponseCollector.fold((push) =>
