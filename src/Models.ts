@@ -262,9 +262,12 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
         }
       })
 
-    const cached = (id: string) =>
-      Effect.map(Effect.orElseSucceed(keyOf, () => undefined), (key) =>
-        key === undefined ? undefined : entries.get(key)?.catalog?.list.data.find((m) => m.id === id))
+    const cached = (id: string): Effect.Effect<Model | undefined> =>
+      // No catalog fetched yet (the usual case): not even the credentials are read.
+      entries.size === 0
+        ? Effect.succeed(undefined)
+        : Effect.map(Effect.orElseSucceed(keyOf, () => undefined), (key) =>
+          key === undefined ? undefined : entries.get(key)?.catalog?.list.data.find((m) => m.id === id))
 
     return Models.of({ list, retrieve, noteEtag, cached })
   })
