@@ -1,7 +1,8 @@
+import { readdirSync } from "node:fs"
 import { defineConfig } from "vitest/config"
 
 /**
- * The suite runs twice: over the default transport (`CodexTransport.layerUndici`) and over
+ * The suite runs twice (plus the `/responses` files a third time over the WebSocket route): over the default transport (`CodexTransport.layerUndici`) and over
  * `CodexTransport.layerHttpClient` (on `NodeHttpClient.layerUndici`). `CodexEmulator.layerClient`
  * reads `CODEX_TEST_TRANSPORT`, so no test knows which one it runs on. The second project
  * leaves out the files that never send through a transport (pure units, the token store,
@@ -16,8 +17,13 @@ const transportFree = [
   "test/ResponseStreamEvent.test.ts",
   "test/scrub.test.ts",
   "test/Sse.test.ts",
-  "test/TokenStore.test.ts"
+  "test/TokenStore.test.ts",
+  "test/websocketFrames.test.ts"
 ]
+
+/** The third project runs only the files that exercise `/responses` end to end. */
+const webSocketFiles = ["Responses.test.ts", "realStreams.test.ts", "ResponsesWebSocket.test.ts"]
+const webSocketFree = readdirSync("test").filter((f) => f.endsWith(".test.ts") && !webSocketFiles.includes(f)).map((f) => `test/${f}`)
 
 export default defineConfig({
   test: {
@@ -31,6 +37,15 @@ export default defineConfig({
       {
         extends: true,
         test: { name: "http-client", exclude: transportFree, env: { CODEX_TEST_TRANSPORT: "http-client" } }
+      },
+      // `/responses` over the WebSocket route (protocol §13): the files that exercise it.
+      {
+        extends: true,
+        test: {
+          name: "websocket",
+          exclude: webSocketFree,
+          env: { CODEX_TEST_TRANSPORT: "undici", CODEX_TEST_RESPONSES_TRANSPORT: "websocket" }
+        }
       }
     ]
   }

@@ -18,6 +18,7 @@ import { CodexOpenAI } from "../src/OpenAI.js"
 import { scenario, start } from "./server.js"
 import type { BenchServer, ScenarioName } from "./server.js"
 import { chart } from "./svg.js"
+import { conversationBench } from "./conversation.js"
 
 const gc = (globalThis as { gc?: () => void }).gc
 const quick = process.argv.includes("--quick")
@@ -388,6 +389,11 @@ interface Row {
 }
 
 const main = async () => {
+  if (process.argv.includes("--conversation")) {
+    const conversation = await conversationBench(quick ? 1 : 3)
+    writeResults("conversation.json", conversation)
+    return
+  }
   const server = await start()
   const raw = rawContender(server)
   const undici = undiciContender(server)
@@ -562,12 +568,18 @@ const main = async () => {
       console.log(`- ${row.measure}: ${(row.higherIsBetter ? effect / promise : promise / effect).toFixed(3)} ×`)
     }
   }
-  const results = { date: new Date().toISOString(), node: process.versions.node, reps, rows }
-  const dir = new URL("./results/", import.meta.url).pathname
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(`${dir}latest.json`, `${JSON.stringify(results, null, 2)}\n`)
-  writeFileSync(`${dir}latest.svg`, chart(rows, names))
+  const conversation = await conversationBench(quick ? 1 : 3)
+  const results = { date: new Date().toISOString(), node: process.versions.node, reps, rows, conversation }
+  writeResults("latest.json", results)
+  writeFileSync(`${resultsDir}latest.svg`, chart(rows, names))
   console.log(`\nwrote bench/results/latest.json and latest.svg`)
+}
+
+const resultsDir = new URL("./results/", import.meta.url).pathname
+
+const writeResults = (file: string, results: unknown) => {
+  mkdirSync(resultsDir, { recursive: true })
+  writeFileSync(`${resultsDir}${file}`, `${JSON.stringify(results, null, 2)}\n`)
 }
 
 main().then(() => process.exit(0), (error) => {

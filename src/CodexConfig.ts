@@ -42,6 +42,23 @@ export type ParameterPolicy = "strict" | "lenient"
 export type CompactVia = "trigger" | "legacy"
 
 /**
+ * How `/responses` requests travel (protocol §13):
+ *
+ * - `"sse"`: one HTTP request per response, the event stream in its body.
+ * - `"websocket"`: one `response.create` frame per response over a WebSocket kept per
+ *   `prompt_cache_key` (the conversation), sending only the new items after the first
+ *   turn. A 426, or a connection that keeps failing, falls back to SSE for that conversation.
+ * - `"auto"` (default): WebSocket for a request with a `prompt_cache_key` whose model has
+ *   `prefer_websockets` in the catalog the `Models` service already holds; SSE otherwise.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ResponsesTransport = "sse" | "websocket" | "auto"
+
+const transports: ReadonlyArray<string> = ["sse", "websocket", "auto"]
+
+/**
  * The Codex CLI release this SDK speaks as (the one `npm run conformance` runs against
  * the emulator): the default `clientVersion`, hence the `version` header, `/models`'
  * `client_version` and the `User-Agent`.
@@ -129,6 +146,8 @@ export interface Service {
    * with `DecodeError` instead of growing the heap without limit.
    */
   readonly maxEventBytes: number
+  /** See {@link ResponsesTransport}. */
+  readonly transport: ResponsesTransport
 }
 
 /**
@@ -168,7 +187,8 @@ export const defaults = {
   parameterPolicy: "strict",
   compactVia: "trigger",
   modelsCacheTtl: Duration.seconds(300),
-  maxEventBytes: 16 * 1024 * 1024
+  maxEventBytes: 16 * 1024 * 1024,
+  transport: "auto"
 } as const
 
 /**
@@ -272,6 +292,10 @@ const resolve = (overrides: Options, fallback: Options): Effect.Effect<Service, 
     if (maxEventBytes !== undefined && !(Number.isInteger(maxEventBytes) && maxEventBytes >= 1024)) {
       return yield* Effect.fail(invalid("maxEventBytes", `maxEventBytes must be a whole number >= 1024, got ${maxEventBytes}`))
     }
+    const transport = pick("transport")
+    if (transport !== undefined && !transports.includes(transport)) {
+      return yield* Effect.fail(invalid("transport", `transport must be "sse", "websocket" or "auto", got ${JSON.stringify(transport)}`))
+    }
     for (const key of ["maxRetries", "maxStreamRetries"] as const) {
       const value = pick(key)
       if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
@@ -300,7 +324,8 @@ const resolve = (overrides: Options, fallback: Options): Effect.Effect<Service, 
       allowInsecureHttp,
       allowInsecureCodexHome: pick("allowInsecureCodexHome") ?? false,
       requestDeadline: pick("requestDeadline"),
-      maxEventBytes: maxEventBytes ?? defaults.maxEventBytes
+      maxEventBytes: maxEventBytes ?? defaults.maxEventBytes,
+      transport: transport ?? defaults.transport
     }
   })
 
@@ -399,6 +424,8 @@ export interface CallPolicy {
   readonly retryMaxDelay?: Duration.Duration
   /** How long to wait for a reply's headers, per attempt. */
   readonly requestTimeout?: Duration.Duration
+  /** How `/responses` requests travel (see {@link ResponsesTransport}). */
+  readonly transport?: ResponsesTransport
 }
 
 /**
@@ -460,6 +487,9 @@ export const checkCallPolicy = (policy: CallPolicy): Effect.Effect<CallPolicy, I
     if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
       return Effect.fail(new InvalidParameter({ parameter: key, reason: `must be a whole number >= 0, got ${value}` }))
     }
+  }
+  if (policy.transport !== undefined && !transports.includes(policy.transport)) {
+    return Effect.fail(new InvalidParameter({ parameter: "transport", reason: `must be "sse", "websocket" or "auto", got ${JSON.stringify(policy.transport)}` }))
   }
   return Effect.succeed(Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined)))
 }

@@ -1,6 +1,6 @@
 /**
  * A built-in emulator of the Codex backend: a real HTTP server on loopback that speaks
- * the wire protocol (`/responses` as SSE framed like the backend, compaction by a
+ * the wire protocol (`/responses` as SSE framed like the backend and over its WebSocket route, compaction by a
  * `compaction_trigger` item), validates requests the way the backend does (one table of
  * rules, `internal/emulator/rules.ts`), and is scriptable per test, with fault injection
  * (429 usage limits, 5xx, `response.failed`, cut and reset streams, stalls, malformed
@@ -53,11 +53,12 @@ import { decodeBody, isUploadedFile, parseBody } from "./internal/emulator/incom
 import * as Catalog from "./internal/emulator/models.js"
 import * as ClientRoutes from "./internal/emulator/clientRoutes.js"
 import { breach, detail } from "./internal/emulator/rules.js"
-import { createServer, isWebSocketUpgrade, upgradeRequired } from "./internal/emulator/upgrade.js"
+import * as Http from "node:http"
 import * as Realtime from "./internal/emulator/realtime.js"
 import * as Replies from "./internal/emulator/replies.js"
 import * as Wham from "./internal/emulator/wham.js"
 import { compacted, compactionReply, defaultReply, isCompactionRequest } from "./internal/emulator/responses.js"
+import * as WebSocket from "./internal/emulator/websocket.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
 import * as TokenStore from "./TokenStore.js"
 import { isRecord } from "./internal/json.js"
@@ -194,8 +195,13 @@ export interface Service {
   readonly setModels: (options: { readonly models?: ReadonlyArray<Record<string, unknown>>; readonly etag: string }) => Effect.Effect<void>
   /** Every request received so far. */
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
-  /** How many SSE connections were closed by the client before the server finished them. */
+  /** How many SSE connections (and WebSocket responses) were closed by the client before the server finished them. */
   readonly abortedStreams: Effect.Effect<number>
+  /**
+   * The WebSocket route of `/responses` (protocol §13): connections accepted, connections the
+   * client closed while a response was in flight, pongs received (each response starts with a ping).
+   */
+  readonly sockets: Effect.Effect<{ readonly opened: number; readonly interrupted: number; readonly pongs: number }>
   /** Forgets scripts, recorded requests and counters. */
   readonly reset: Effect.Effect<void>
   /** The emulated OAuth issuer (at `url`): counters, and tokens for seeding a store. */
@@ -399,7 +405,8 @@ const splitBytes = (bytes: Uint8Array, size: number): Array<Uint8Array> => {
  */
 export const make = (options: Options = {}) =>
   Effect.gen(function*() {
-    const server = yield* NodeHttpServer.make(createServer, { port: options.port ?? 0, host: "127.0.0.1" })
+    const nodeServer = Http.createServer()
+    const server = yield* NodeHttpServer.make(() => nodeServer, { port: options.port ?? 0, host: "127.0.0.1" })
     const address = server.address
     if (address._tag !== "TcpAddress") return yield* Effect.dieMessage("the emulator needs a TCP address")
     const url = `http://127.0.0.1:${address.port}`
@@ -413,11 +420,13 @@ export const make = (options: Options = {}) =>
     const issuer = new Issuer(url, options)
     const acceptToken = options.acceptToken ?? unexpired
 
-    const next = (route: Route) =>
+    /** The next scripted reply for `route` (taken only when `take` accepts it). */
+    const nextIf = (route: Route, take: (reply: Reply) => boolean) =>
       Ref.modify(scripts, (all): [Reply | undefined, Readonly<Record<Route, ReadonlyArray<Reply>>>] => {
         const [head, ...rest] = all[route]
-        return [head, { ...all, [route]: rest }]
+        return head === undefined || !take(head) ? [undefined, all] : [head, { ...all, [route]: rest }]
       })
+    const next = (route: Route) => nextIf(route, () => true)
 
     const send = (reply: Reply, request: HttpServerRequest.HttpServerRequest) => {
       if (reply._tag === "Http") {
@@ -460,9 +469,6 @@ export const make = (options: Options = {}) =>
       const request = yield* HttpServerRequest.HttpServerRequest
       const path = request.url.split("?")[0] ?? request.url
       yield* record({ method: request.method, path: request.url, headers: request.headers, body: undefined })
-      if (isWebSocketUpgrade(request.headers) && /\/codex\/responses$/.test(path)) {
-        return logged(request, undefined, upgradeRequired)
-      }
       return logged(request, undefined, http(404, { detail: `Not Found: ${request.method} ${path} is not a route of the emulator` }))
     })
 
@@ -657,6 +663,18 @@ export const make = (options: Options = {}) =>
       HttpRouter.all("*", notFound)
     )
     yield* server.serve(router)
+    const clock = yield* Effect.clock
+    const webSocket = WebSocket.serve(nodeServer, url, {
+      refuse: (headers) => unauthorized(headers, "chatgpt") ?? Effect.runSync(nextIf("responses", (reply) => reply._tag === "Http" && reply.status >= 400)),
+      answer: (body) =>
+        breach("responses", body, served()) ?? Effect.runSync(next("responses")) ??
+          (isCompactionRequest(body) ? compactionReply(body) : defaultReply(body)),
+      etag: () => modelsEtag,
+      record: (request) => void recorded.push(request),
+      now: () => clock.unsafeCurrentTimeMillis()
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(webSocket.close))
+    const sockets = webSocket.stats
 
     const service: Service = {
       url,
@@ -674,7 +692,8 @@ export const make = (options: Options = {}) =>
           modelsEtag = options.etag
         }),
       requests: Effect.sync(() => recorded.slice()),
-      abortedStreams: Ref.get(aborted),
+      abortedStreams: Effect.map(Ref.get(aborted), (n) => n + sockets.interrupted),
+      sockets: Effect.sync(() => ({ ...sockets })),
       issuer: {
         issue: (ttl) => Effect.sync(() => issuer.issue(ttl)),
         refreshRequests: Effect.sync(() => issuer.refreshRequests),
@@ -687,6 +706,7 @@ export const make = (options: Options = {}) =>
           modelsEtag = "\"catalog-1\""
         }),
         Effect.sync(() => void recorded.splice(0)),
+        Effect.sync(() => Object.assign(sockets, { opened: 0, interrupted: 0, pongs: 0 })),
         Ref.set(aborted, 0)
       ], { discard: true })
     }
@@ -773,6 +793,8 @@ const transportOf = (
  * `NodeHttpClient.layerUndici`). When left out, the environment variable
  * `CODEX_TEST_TRANSPORT` decides, so a whole test suite runs over either. A layer is
  * used as it is (e.g. `layerHttpClient` over a client with middleware).
+ * `CODEX_TEST_RESPONSES_TRANSPORT=websocket` sends `/responses` over the WebSocket route
+ * (`transport: "websocket"`) unless `config` says otherwise.
  *
  * @since 0.1.0
  * @category layers
@@ -798,6 +820,7 @@ export const layerClient = (
     Effect.map(CodexEmulator, (emulator) =>
       CodexConfig.layer({
         ...emulator.config,
+        ...(process.env["CODEX_TEST_RESPONSES_TRANSPORT"] === "websocket" ? { transport: "websocket" } : {}),
         ...(options.codexHome === undefined ? {} : { codexHome: options.codexHome }),
         ...options.config
       }))

@@ -23,6 +23,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Cause, Context, Effect, Exit, FiberId, Layer, Option, Runtime, Scope, Stream } from "effect"
+import type { Duplex } from "node:stream"
 import type { Dispatcher } from "undici"
 
 /**
@@ -75,6 +76,19 @@ export interface Reply {
 }
 
 /**
+ * A connection switched to another protocol (a `101` answer to an upgrade request): the
+ * 101's headers and the raw socket, which is now the caller's to read, write and close.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Upgraded {
+  /** Lower-case names; repeated headers joined with `", "`. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly socket: Duplex
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -86,6 +100,19 @@ export interface Service {
    * callback is called.
    */
   readonly send: (request: Request, onReply: (reply: Reply) => void, onError: (cause: unknown) => void) => () => void
+  /**
+   * Sends a `GET` asking to switch to `protocol` (`"websocket"`): `onUpgrade` once with a
+   * `101`, `onReply` once with any other answer (a 401, a 426...), or `onError`. Returns a
+   * function that aborts it (a socket handed over later is destroyed). Absent on transports
+   * that cannot hand over a socket (`layerHttpClient`): the `/responses` WebSocket then
+   * uses SSE.
+   */
+  readonly upgrade?: (
+    request: { readonly url: string; readonly headers: Readonly<Record<string, string>>; readonly protocol: string },
+    onUpgrade: (upgraded: Upgraded) => void,
+    onReply: (reply: Reply) => void,
+    onError: (cause: unknown) => void
+  ) => () => void
 }
 
 /**
@@ -96,6 +123,16 @@ export class CodexTransport extends Context.Tag("codex-backend-sdk/CodexTranspor
 
 /** How much of a body is kept before anything reads it, before the connection is paused. */
 const pendingWindow = 64 * 1024
+
+const readHeaders = (rawHeaders: ReadonlyArray<Buffer | string>, headers: Record<string, string>): Record<string, string> => {
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = String(rawHeaders[i]).toLowerCase()
+    const value = String(rawHeaders[i + 1])
+    const previous = headers[name]
+    headers[name] = previous === undefined ? value : `${previous}, ${value}`
+  }
+  return headers
+}
 
 /** The state of one undici request: its dispatch handler, and its reply once the head came. */
 class UndiciExchange implements Dispatcher.DispatchHandler, Reply {
@@ -108,7 +145,7 @@ class UndiciExchange implements Dispatcher.DispatchHandler, Reply {
   private pendingBytes = 0
   private paused = false
   /** 0: waiting for the head, 1: reading the body, 2: ended, failed or aborted. */
-  private state = 0
+  protected state = 0
   private ended = false
   private failure: unknown = undefined
 
@@ -127,13 +164,7 @@ class UndiciExchange implements Dispatcher.DispatchHandler, Reply {
     if (statusCode < 200) return true
     this.status = statusCode
     this.undiciResume = resume
-    const headers = this.headers
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      const name = String(rawHeaders[i]).toLowerCase()
-      const value = String(rawHeaders[i + 1])
-      const previous = headers[name]
-      headers[name] = previous === undefined ? value : `${previous}, ${value}`
-    }
+    readHeaders(rawHeaders, this.headers)
     this.state = 1
     this.onReply(this)
     return true
@@ -222,6 +253,26 @@ class UndiciExchange implements Dispatcher.DispatchHandler, Reply {
   }
 }
 
+/** An upgrade request: the socket on a 101, else the reply like any other. */
+class UndiciUpgrade extends UndiciExchange {
+  constructor(
+    private readonly onUpgraded: (upgraded: Upgraded) => void,
+    onReply: (reply: Reply) => void,
+    onFailure: (cause: unknown) => void
+  ) {
+    super(onReply, onFailure)
+  }
+
+  onUpgrade(_statusCode: number, rawHeaders: Array<Buffer> | Array<string>, socket: Duplex): void {
+    if (this.state !== 0) {
+      socket.destroy()
+      return
+    }
+    this.state = 2
+    this.onUpgraded({ headers: readHeaders(rawHeaders, {}), socket })
+  }
+}
+
 /**
  * A transport over an undici `Dispatcher` (`Dispatcher.dispatch`, no `Readable` per
  * reply). undici's own headers and body timeouts are turned off: the SDK's
@@ -259,6 +310,23 @@ export const makeUndici = (dispatcher: Dispatcher): Service => {
         method: request.method,
         headers: request.headers,
         body: request.body ?? null,
+        headersTimeout: 0,
+        bodyTimeout: 0
+      }, exchange)
+    } catch (error) {
+      onError(error)
+    }
+    return exchange.cancel
+  }, upgrade: (request, onUpgrade, onReply, onError) => {
+    const exchange = new UndiciUpgrade(onUpgrade, onReply, onError)
+    try {
+      const url = parse(request.url)
+      dispatcher.dispatch({
+        origin: url.origin,
+        path: url.path,
+        method: "GET",
+        headers: request.headers,
+        upgrade: request.protocol,
         headersTimeout: 0,
         bodyTimeout: 0
       }, exchange)

@@ -109,6 +109,12 @@ export interface Service {
    * makes the cached catalog stale, the same one renews it. `Responses` calls it.
    */
   readonly noteEtag: (etag: string) => Effect.Effect<void>
+  /**
+   * The model as the catalog already held says (stale or not), without fetching anything:
+   * `undefined` before a catalog was fetched or when it has no such model. The `"auto"`
+   * transport of `Responses` reads `prefer_websockets` here.
+   */
+  readonly cached: (id: string) => Effect.Effect<Model | undefined>
 }
 
 /**
@@ -268,7 +274,14 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
         }
       })
 
-    return Models.of({ list, retrieve, noteEtag })
+    const cached = (id: string): Effect.Effect<Model | undefined> =>
+      // No catalog fetched yet (the usual case): not even the credentials are read.
+      entries.size === 0
+        ? Effect.succeed(undefined)
+        : Effect.map(Effect.orElseSucceed(keyOf, () => undefined), (key) =>
+          key === undefined ? undefined : entries.get(key)?.catalog?.list.data.find((m) => m.id === id))
+
+    return Models.of({ list, retrieve, noteEtag, cached })
   })
 
 /**
@@ -296,6 +309,7 @@ export const layerTest = (impl: Partial<Service>): Layer.Layer<Models> =>
       list: () => Effect.dieMessage("Models.list is not implemented by this test layer"),
       retrieve: () => Effect.dieMessage("Models.retrieve is not implemented by this test layer"),
       noteEtag: () => Effect.void,
+      cached: () => Effect.succeed(undefined),
       ...impl
     })
   )

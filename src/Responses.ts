@@ -10,12 +10,13 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Layer, Option, Schema, Stream } from "effect"
+import type { Scope } from "effect"
+import { Chunk, Context, Duration, Effect, Exit, Layer, Option, Schema, Stream } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
-import type { CodexConfig, CompactVia } from "./CodexConfig.js"
+import type { CodexConfig, CompactVia, Service as ConfigService } from "./CodexConfig.js"
 import { withCurrentCallPolicy } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
-import type { CodexTransport } from "./CodexTransport.js"
+import { CodexTransport } from "./CodexTransport.js"
 import {
   DecodeError,
   InvalidParameter,
@@ -33,6 +34,7 @@ import { joinUrl, makeBackend, maxErrorBodyBytes, readDecoded, readText, withDea
 import { defaultTracer, withSpan } from "./internal/tracing.js"
 import { withRetries } from "./internal/retry.js"
 import { compactBody, responsesBody } from "./internal/request.js"
+import * as ResponsesSocket from "./internal/responsesSocket.js"
 import { Models } from "./Models.js"
 import * as RateLimits from "./RateLimits.js"
 import type { Response } from "./Response.js"
@@ -240,6 +242,13 @@ export interface Service {
    */
   readonly stream: (params: CreateParams) => Stream.Stream<ResponseStreamEvent, CodexError>
   /**
+   * Warms up the WebSocket of the request's session (`prompt_cache_key`) by sending it
+   * with `generate: false` (protocol §13): the backend keeps the history and answers with
+   * no output, so the next turn uploads only its new items. Does nothing when the request
+   * would go over SSE (see `CodexConfig.ResponsesTransport`).
+   */
+  readonly prewarm: (params: CreateParams) => Effect.Effect<void, CodexError>
+  /**
    * Compacts a history (protocol §8): by default an ordinary `/responses` stream whose
    * last input item is a `compaction_trigger` (§8.0), else the legacy route (see
    * `CodexConfig.compactVia`; a 404 tries the other form once). The result is the new
@@ -311,7 +320,7 @@ const notAnEventStream = (response: Reply): Effect.Effect<never, CodexError> =>
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | CodexTransport> = Effect.gen(function*() {
+export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | CodexTransport | Scope.Scope> = Effect.gen(function*() {
   const backend = yield* makeBackend
   const config = backend.config
   // With a Models service beside it, each reply's `x-models-etag` keeps the catalog cache honest (§9).
@@ -326,6 +335,11 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       : (event: Readonly<Record<string, unknown>>) => Effect.runSync(rateLimits.update(undefined, [RateLimits.fromEvent(event)]))
   }
   const url = joinUrl(config.codexBaseUrl, "responses")
+  // The WebSocket transport (§13), on transports that can hand over a socket.
+  const upgrade = (yield* CodexTransport).upgrade
+  const sockets = upgrade === undefined
+    ? undefined
+    : yield* ResponsesSocket.make({ backend, upgrade, url, readOptions, models })
   const compactUrl = joinUrl(config.codexBaseUrl, "responses/compact")
   const bodyOptions = (endpoint: string) => ({ defaultModel: config.defaultModel, policy: config.parameterPolicy, endpoint })
 
@@ -368,9 +382,46 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       Effect.fail(new Timeout({ phase: "deadline", endpoint: responsesEndpoint, after: deadline }))
     )
 
+  /**
+   * Whether this request goes over the WebSocket: `transport` (config or call policy), a
+   * session that fell back to SSE, and for `"auto"` a `prompt_cache_key` and the cached
+   * catalog's `prefer_websockets`.
+   */
+  const viaSocket = (policy: ConfigService, body: Readonly<Record<string, unknown>>): Effect.Effect<boolean> => {
+    if (sockets === undefined || policy.transport === "sse") return Effect.succeed(false)
+    const session = body["prompt_cache_key"]
+    if (typeof session === "string" && sockets.fellBack(session)) return Effect.succeed(false)
+    if (policy.transport === "websocket") return Effect.succeed(true)
+    const model = modelOf(body)
+    if (typeof session !== "string" || models === undefined || model === undefined) return Effect.succeed(false)
+    return Effect.map(models.cached(model), (found) => found?.prefer_websockets === true)
+  }
+
+  const sseEvents = (body: Readonly<Record<string, unknown>>) => Effect.map(open(body), (response) => eventStream(response, readOptions))
+
+  /** The events of one response over the WebSocket; SSE when the session falls back. */
+  const socketEvents = (socket: ResponsesSocket.Sockets, policy: ConfigService, body: Record<string, unknown>) =>
+    Stream.asyncScoped<ResponseStreamEvent, CodexError | ResponsesSocket.FallBack>(
+      (emit) =>
+        Effect.forkScoped(
+          socket.run(policy, body, (events) => void emit.chunk(Chunk.unsafeFromArray(events))).pipe(
+            Effect.onExit((exit) =>
+              Exit.isInterrupted(exit) ? Effect.void : Effect.promise(() => Exit.isSuccess(exit) ? emit.end() : emit.halt(exit.cause))
+            )
+          )
+        ),
+      "unbounded"
+    ).pipe(
+      Stream.catchAll((error) => error instanceof ResponsesSocket.FallBack ? Stream.unwrap(sseEvents(body)) : Stream.fail(error))
+    )
+
   const stream = (params: CreateParams): Stream.Stream<ResponseStreamEvent, CodexError> => {
     const deadline = config.requestDeadline
-    const opened = Effect.map(Effect.flatMap(prepare(params, true), open), (response) => eventStream(response, readOptions))
+    const opened = Effect.flatMap(prepare(params, true), (body) =>
+      sockets === undefined
+        ? sseEvents(body)
+        : Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
+          Effect.flatMap(viaSocket(policy, body), (socket) => socket ? Effect.succeed(socketEvents(sockets, policy, body)) : sseEvents(body))))
     // The deadline runs from the start, opening included.
     const bounded = deadline === undefined
       ? opened
@@ -391,12 +442,37 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     error instanceof MidStream && isRetryable(error.error) ? error.error : undefined
   const spanCreate = withSpan("Responses.create")
 
-  /** Retries of the whole request after the stream broke: `send` already retried what failed before the first byte. */
-  const collect = (body: Readonly<Record<string, unknown>>, headers?: Readonly<Record<string, string>>) =>
-    Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
-      withRetries(policy, policy.maxStreamRetries, responsesEndpoint, collectOnce(body, headers), retryMidStream).pipe(
+  /** One response over the WebSocket, folded; failures after its first event are `MidStream`. */
+  const collectSocket = (socket: ResponsesSocket.Sockets, policy: ConfigService, body: Record<string, unknown>) =>
+    Effect.suspend(() => {
+      let started = false
+      return ResponseCollector.fold((push) =>
+        socket.run(policy, body, (events) => {
+          started = true
+          push(events)
+        })
+      ).pipe(Effect.mapError((error) => (started && !(error instanceof ResponsesSocket.FallBack) ? midStream(error) : error)))
+    })
+
+  /**
+   * Retries of the whole request after the stream broke: `send` already retried what failed
+   * before the first byte, so only mid-stream failures are retried here. A request with its
+   * own headers (compaction, §8.0) always travels over SSE: a WebSocket frame carries none.
+   */
+  const collect = (body: Record<string, unknown>, headers?: Readonly<Record<string, string>>) =>
+    Effect.flatMap(withCurrentCallPolicy(config), (policy) => {
+      const overSse = withRetries(policy, policy.maxStreamRetries, responsesEndpoint, collectOnce(body, headers), retryMidStream).pipe(
         Effect.mapError(unwrapMidStream)
-      ))
+      )
+      if (sockets === undefined || headers !== undefined) return overSse
+      return Effect.flatMap(viaSocket(policy, body), (socket) =>
+        socket
+          ? withRetries(policy, policy.maxStreamRetries, responsesEndpoint, collectSocket(sockets, policy, body), (error) =>
+            error instanceof ResponsesSocket.FallBack ? undefined : retryMidStream(error)).pipe(
+              Effect.catchAll((error) => error instanceof ResponsesSocket.FallBack ? overSse : Effect.fail(unwrapMidStream(error)))
+            )
+          : overSse)
+    })
 
   const create = (params: CreateParams): Effect.Effect<Response, CodexError> =>
     Effect.flatMap(prepare(params, false), (body) => collect(body)).pipe(withDeadline(config, responsesEndpoint), spanCreate)
@@ -450,7 +526,18 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     return yield* readDecoded({ endpoint: compactEndpoint }, response, config.maxEventBytes, CompactedResponse)
   })
 
-  return Responses.of({ create, stream, compact, parse: parseFromCreate(create) })
+  const prewarm = (params: CreateParams): Effect.Effect<void, CodexError> =>
+    Effect.flatMap(prepare(params, false), (body) =>
+      Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
+        sockets === undefined ? Effect.void : Effect.flatMap(viaSocket(policy, body), (socket) =>
+          socket
+            ? Effect.catchAll(
+              sockets.run(policy, { ...body, generate: false }, () => {}),
+              (error) => (error instanceof ResponsesSocket.FallBack ? Effect.void : Effect.fail(error))
+            )
+            : Effect.void))).pipe(withDeadline(config, responsesEndpoint), withSpan("Responses.prewarm"))
+
+  return Responses.of({ create, stream, prewarm, compact, parse: parseFromCreate(create) })
 })
 
 /**
@@ -469,14 +556,14 @@ const midStream = (error: CodexError) => new MidStream(error)
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Responses, never, CodexConfig | CodexAuth | CodexTransport> = Layer.effect(
+export const layer: Layer.Layer<Responses, never, CodexConfig | CodexAuth | CodexTransport> = Layer.scoped(
   Responses,
   make
 )
 
 /**
  * A test double: each method answers from the given partial implementation, and fails
- * with a defect when called without one. `parse` defaults to the given `create` (see
+ * with a defect when called without one (`prewarm` does nothing). `parse` defaults to the given `create` (see
  * {@link parseFromCreate}).
  *
  * @since 0.1.0
@@ -488,6 +575,7 @@ export const layerTest = (impl: Partial<Service>): Layer.Layer<Responses> =>
     Responses.of({
       create: () => Effect.dieMessage("Responses.create is not implemented by this test layer"),
       stream: () => Stream.dieMessage("Responses.stream is not implemented by this test layer"),
+      prewarm: () => Effect.void,
       compact: () => Effect.dieMessage("Responses.compact is not implemented by this test layer"),
       parse: parseFromCreate(impl.create ?? (() => Effect.dieMessage("Responses.create is not implemented by this test layer"))),
       ...impl

@@ -139,7 +139,7 @@ describe("the emulator's backend rules", () => {
       })
     ))
 
-  it.live("every 404 is JSON naming the route; the CLI's routes answer; a WebSocket upgrade gets 426", () =>
+  it.live("every 404 is JSON naming the route; the CLI's routes answer; a WebSocket handshake without credentials gets 401", () =>
     emulated((emulator) =>
       Effect.gen(function*() {
         const missing = yield* get(`${emulator.url}/backend-api/nowhere?x=1`)
@@ -154,7 +154,7 @@ describe("the emulator's backend rules", () => {
         assert.deepStrictEqual(JSON.parse(mcp.text), { jsonrpc: "2.0", id: 1, result: { tools: [] } })
         const analytics = yield* post(`${emulator.config.codexBaseUrl}/analytics-events/events`, JSON.stringify({ events: [] }))
         assert.strictEqual(analytics.status, 202)
-        assert.match(yield* upgrade(emulator.url, false), /^HTTP\/1\.1 426 /)
+        assert.match(yield* upgrade(emulator.url, false), /^HTTP\/1\.1 401 /)
       })
     ))
 

@@ -36,15 +36,15 @@ export interface ReadOptions {
   readonly maxEventBytes?: number | undefined
 }
 
-/** The decoder plus what the stream has shown so far. */
-class EventFeed {
+/** The decoder plus what the stream has shown so far. @internal */
+export class EventFeed {
   readonly decoder: EventDecoder
   readonly meta: ReturnType<typeof replyMeta>
   terminal: ResponseStreamEvent | undefined = undefined
   ended = false
   responseId: string | undefined = undefined
 
-  constructor(response: Response, readonly options: ReadOptions) {
+  constructor(response: Pick<Response, "status" | "headers">, readonly options: ReadOptions) {
     this.decoder = new EventDecoder(options.maxEventBytes)
     this.meta = replyMeta(response.status, response.headers)
   }
@@ -84,6 +84,15 @@ class EventFeed {
   push(chunk: Uint8Array): Array<ResponseStreamEvent> {
     try {
       return this.note(this.decoder.push(chunk))
+    } catch (error) {
+      throw error instanceof DecodeError ? new DecodeError({ ...error, ...this.meta }) : this.interrupted(error)
+    }
+  }
+
+  /** One WebSocket message (§13). Throws `DecodeError` (with the handshake's ids) when it is not a JSON event. */
+  message(data: string): Array<ResponseStreamEvent> {
+    try {
+      return this.note(this.decoder.message(data))
     } catch (error) {
       throw error instanceof DecodeError ? new DecodeError({ ...error, ...this.meta }) : this.interrupted(error)
     }

@@ -73,6 +73,20 @@ export class EventDecoder {
     return this.take()
   }
 
+  /**
+   * Decodes one whole message (a WebSocket text frame, protocol §13): its event, or a
+   * `DecodeError` when it is not a JSON event object (no frame is skipped there).
+   */
+  message(data: string): Array<ResponseStreamEvent> {
+    const skipped = this.skipped
+    this.dispatch(data, "")
+    if (this.skipped !== skipped) {
+      this.skipped = skipped
+      throw new DecodeError({ reason: "a WebSocket message is not a JSON event object", frame: truncateFrame(data) })
+    }
+    return this.take()
+  }
+
   /** Ends the input; returns the events the end completed. */
   end(): Array<ResponseStreamEvent> {
     this.sse.end()

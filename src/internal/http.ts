@@ -188,6 +188,12 @@ export interface Backend {
    * and `config.maxRetries` retries of retryable failures. The body is not read.
    */
   readonly send: (call: Call) => Effect.Effect<Response, CodexError>
+  /**
+   * Notes a reply's rate-limit headers, and answers a 2xx with it and anything else with
+   * its typed error (§6.2). For replies that did not come through `send` (a refused
+   * WebSocket handshake, an error frame).
+   */
+  readonly settle: (call: Call, credentials: Credentials, response: Response) => Effect.Effect<Response, CodexError>
 }
 
 /** @internal */
@@ -303,7 +309,7 @@ export const makeBackend = Effect.gen(function*() {
     Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
       withRetries(policy, policy.maxRetries, call.endpoint, once(call, policy.requestTimeout), (error) => (isRetryable(error) ? error : undefined)))
 
-  const backend: Backend = { config, auth, send }
+  const backend: Backend = { config, auth, send, settle }
   return backend
 })
 
