@@ -37,13 +37,15 @@ const converse = (session: string, texts: ReadonlyArray<string>, extra: Partial<
     const { responses } = yield* services
     const history: Array<InputItem> = []
     const answers: Array<string> = []
+    const ids: Array<string> = []
     for (const text of texts) {
       history.push(user(text))
       const response = yield* responses.create({ input: [...history], prompt_cache_key: session, ...extra })
       history.push(...response.output)
       answers.push(response.output_text)
+      ids.push(response.id)
     }
-    return answers
+    return Object.assign(answers, { ids })
   })
 
 const inputOf = (body: unknown): ReadonlyArray<unknown> => (body as { input: ReadonlyArray<unknown> }).input
@@ -53,14 +55,14 @@ describe("Responses over the WebSocket transport", () => {
     Effect.gen(function*() {
       const { emulator } = yield* services
       const answers = yield* converse("conv-ws", ["one", "two", "three"])
-      assert.deepStrictEqual(answers, ["You said: one", "You said: two", "You said: three"])
+      assert.deepStrictEqual([...answers], ["You said: one", "You said: two", "You said: three"])
       const requests = yield* recorded
       assert.deepStrictEqual(requests.map((r) => r.method), ["GET", "GET", "GET"], "no SSE request")
       assert.strictEqual((yield* emulator.sockets).opened, 1)
       const [first, second, third] = requests.map((r) => r.body as Record<string, unknown>)
       assert.isUndefined(first?.["previous_response_id"])
       assert.lengthOf(inputOf(first), 1)
-      assert.strictEqual(second?.["previous_response_id"], "resp_emulated")
+      assert.strictEqual(second?.["previous_response_id"], answers.ids[0])
       assert.deepStrictEqual(inputOf(second), [{ type: "message", role: "user", content: [{ type: "input_text", text: "two" }] }])
       assert.lengthOf(inputOf(third), 1)
       const headers = requests[0]?.headers ?? {}
@@ -94,7 +96,7 @@ describe("Responses over the WebSocket transport", () => {
       const second = yield* responses.create({ input: [user("a"), ...first.output, user("b")], prompt_cache_key: "c" })
       assert.strictEqual(second.output_text, "You said: b")
       const bodies = (yield* recorded).map((r) => r.body as Record<string, unknown>)
-      assert.strictEqual(bodies[1]?.["previous_response_id"], "resp_emulated")
+      assert.strictEqual(bodies[1]?.["previous_response_id"], first.id)
       assert.isUndefined(bodies[2]?.["previous_response_id"])
       assert.lengthOf(inputOf(bodies[2]), 3)
       assert.strictEqual((yield* emulator.sockets).opened, 1)
