@@ -121,6 +121,8 @@ interface Scenario {
   readonly expectedErrors?: ReadonlyArray<string>
   /** The CLI's exit code (default 0). */
   readonly exitCode?: number
+  /** Extra lines for the provider's section of `config.toml`. */
+  readonly provider?: ReadonlyArray<string>
   readonly run: (context: Context) => Promise<Run>
   readonly assert: (result: Run, context: Context) => void | Promise<void>
 }
@@ -205,6 +207,28 @@ const scenarios: ReadonlyArray<Scenario> = [
     }
   },
   {
+    name: "a turn over the WebSocket route (supports_websockets, a prefer_websockets model)",
+    script: [
+      { function_call: { name: "exec_command", arguments: { cmd: "echo conformance-ws-ok" } } },
+      { text: "Both turns went over one WebSocket." }
+    ],
+    provider: ["supports_websockets = true"],
+    run: (context) => context.codex(["exec", "--json", "--skip-git-repo-check", "-m", "gpt-5.5", "Run echo conformance-ws-ok."]),
+    assert: (result, { emulator }) => {
+      check(agentText(result.stdout) === "Both turns went over one WebSocket.", `the CLI printed ${JSON.stringify(agentText(result.stdout))}`)
+      check(responsesRequests(emulator.log()).length === 0, "no /responses request over HTTP")
+      const frames = emulator.log().filter((e) => e.method === "GET" && e.path.endsWith("/codex/responses") && e.status === 101)
+      const bodies = frames.map((e) => e.body as Record<string, unknown>)
+      check(bodies.length >= 2, `response.create messages over the socket: ${bodies.length}`)
+      check(bodies.every((b) => b["model"] === "gpt-5.5"), "the model asked for")
+      // After the first turn on the connection only the new items travel (§13).
+      const last = bodies[bodies.length - 1] ?? {}
+      check(typeof last["previous_response_id"] === "string", "the last turn continues the previous response")
+      const input = Array.isArray(last["input"]) ? (last["input"] as Array<Record<string, unknown>>) : []
+      check(input.some((i) => i["type"] === "function_call_output" && JSON.stringify(i["output"]).includes("conformance-ws-ok")), "the tool output went back over the socket")
+    }
+  },
+  {
     name: "codex login status",
     script: [],
     run: (context) => context.codex(["login", "status"]),
@@ -271,6 +295,7 @@ const runScenario = async (scenario: Scenario) => {
         `base_url = "${emulator.url}/backend-api/codex"`,
         `wire_api = "responses"`,
         `requires_openai_auth = true`,
+        ...(scenario.provider ?? []),
         ``
       ].join("\n")
     )

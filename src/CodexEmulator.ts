@@ -238,7 +238,11 @@ export interface Options extends IssuerOptions {
    * the real backend has since late 2026 (§8.0).
    */
   readonly legacyCompaction?: boolean
-  /** Called once per request with its answer's status (`codex-backend emulator --log`). */
+  /**
+   * Called once per request with its answer's status (`codex-backend emulator --log`); a
+   * `response.create` message on the WebSocket route is logged as a `GET` of its path with
+   * status 101.
+   */
   readonly onRequest?: (entry: LogEntry) => void
 }
 
@@ -670,7 +674,10 @@ export const make = (options: Options = {}) =>
         breach("responses", body, served()) ?? Effect.runSync(next("responses")) ??
           (isCompactionRequest(body) ? compactionReply(body) : defaultReply(body)),
       etag: () => modelsEtag,
-      record: (request) => void recorded.push(request),
+      record: (request, status) => {
+        recorded.push(request)
+        options.onRequest?.({ method: request.method, path: request.path, status, body: request.body })
+      },
       now: () => clock.unsafeCurrentTimeMillis()
     })
     yield* Effect.addFinalizer(() => Effect.sync(webSocket.close))

@@ -228,7 +228,7 @@ describe("Responses over the WebSocket transport", () => {
       const catalog: Array<Record<string, unknown>> = (yield* models.list()).data.map((m) => ({ ...m.raw, prefer_websockets: m.id === "gpt-5.4" }))
       yield* emulator.setModels({ models: catalog, etag: "\"catalog-1\"" })
       yield* responses.create({ input: "no session" })
-      yield* responses.create({ input: "other model", prompt_cache_key: "c", model: catalog.find((m) => m["slug"] !== "gpt-5.4")?.["slug"] as string })
+      yield* responses.create({ input: "other model", prompt_cache_key: "c", model: "gpt-5.4-mini" })
       assert.strictEqual((yield* emulator.sockets).opened, 0, "the catalog held still says false")
       yield* emulator.reset
       yield* emulator.setModels({ models: catalog, etag: "\"catalog-2\"" })

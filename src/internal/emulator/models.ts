@@ -46,7 +46,9 @@ export const models: ReadonlyArray<Json> = [
     supports_parallel_tool_calls: true,
     input_modalities: ["text", "image"],
     base_instructions: "You are Codex, a coding agent based on GPT-5.5. (emulated)",
-    shell_type: "shell_command"
+    shell_type: "shell_command",
+    // The CLI's default transport for this model is the WebSocket route (§13).
+    prefer_websockets: true
   },
   {
     ...common,

@@ -29,7 +29,11 @@ export interface Hooks {
   readonly answer: (body: Json) => Reply
   /** The catalog's ETag, sent in the 101 as `x-models-etag`. */
   readonly etag: () => string
-  readonly record: (request: { readonly method: string; readonly path: string; readonly headers: Headers; readonly body: unknown }) => void
+  /** Records a request: a `response.create` message (status 101, the connection's) or a refused handshake. */
+  readonly record: (
+    request: { readonly method: string; readonly path: string; readonly headers: Headers; readonly body: unknown },
+    status: number
+  ) => void
   /** The emulator's clock (epoch ms), for the 60-minute limit. */
   readonly now: () => number
 }
@@ -182,7 +186,7 @@ class Connection {
     const { previous_response_id: previous, generate, client_metadata: _metadata, ...sent } = request
     const body: Json = { instructions: "", ...sent }
     // Recorded like an SSE request (its body without the frame's `type`), under the handshake's method and headers.
-    this.hooks.record({ method: "GET", path: this.path, headers: this.headers, body: request })
+    this.hooks.record({ method: "GET", path: this.path, headers: this.headers, body: request }, 101)
     if (this.busy) return this.text(errorMessage(400, "response_in_progress", "A response is already in progress on this connection."))
     if (this.hooks.now() - this.openedAt >= limitMillis) {
       this.text(errorMessage(400, "websocket_connection_limit_reached", "Responses websocket connection limit reached (60 minutes)"))
@@ -277,7 +281,7 @@ export const serve = (server: Http.Server, base: string, hooks: Hooks): { readon
     const refusal = hooks.refuse(headers)
     if (refusal !== undefined) {
       // A refused handshake is recorded as a request (with no body): it stood for one.
-      hooks.record({ method: "GET", path, headers, body: undefined })
+      hooks.record({ method: "GET", path, headers, body: undefined }, refusal._tag === "Http" ? refusal.status : 500)
       return refuseHandshake(socket, refusal)
     }
     stats.opened++
