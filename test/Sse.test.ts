@@ -92,3 +92,18 @@ describe("SseDecoder", () => {
     assert.isBelow(elapsed, 2000)
   })
 })
+
+describe("SseDecoder caps (maxEventBytes)", () => {
+  it("empty data lines count too: each one's joiner grows the event, so a flood of them hits the cap", () => {
+    const decoder = new SseDecoder(() => undefined, 1000)
+    // 2,000 empty `data:` lines join into 1,999 newlines: past a 1,000-character cap.
+    assert.throws(() => decoder.pushText("data:\n".repeat(2000)), /larger than .*maxEventBytes/)
+  })
+
+  it("an event of empty data lines under the cap is still delivered whole", () => {
+    const events: Array<string> = []
+    const decoder = new SseDecoder((data) => events.push(data), 1000)
+    decoder.pushText("data:\n".repeat(3) + "\n")
+    assert.deepStrictEqual(events, ["\n\n"])
+  })
+})

@@ -4,7 +4,8 @@
  * chunks), comments, multi-line `data`, and work linear in the input (a line split over
  * many chunks is joined once, never re-concatenated per chunk). A pending line or event
  * larger than the cap throws `DecodeError` instead of growing without limit (the check is
- * an integer comparison per chunk and per data line).
+ * an integer comparison per chunk and per data line; every data line and its joining
+ * newline count, empty ones included).
  *
  * @internal
  */
@@ -187,7 +188,9 @@ export class SseDecoder {
     }
     const value = text.slice(at, end)
     if (field === "data") {
-      this.dataLength += value.length
+      // Every line counts, with the newline that will join it to the previous one: a flood
+      // of empty `data:` lines is as bounded as one long line.
+      this.dataLength += this.data === undefined ? value.length : value.length + 1
       if (this.dataLength > this.maxChars) this.overflow()
     }
     if (field === "event") {
