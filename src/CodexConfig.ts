@@ -211,6 +211,18 @@ export const isLoopbackHost = (hostname: string): boolean =>
 
 const invalid = (path: string, message: string) => ConfigError.InvalidData([path], message)
 
+/** The options that take a `Duration`. */
+const durationOptions = ["requestTimeout", "streamIdleTimeout", "retryBaseDelay", "retryMaxDelay", "modelsCacheTtl", "requestDeadline"] as const
+
+/**
+ * Why a value given for a `Duration` option is not one (plain JavaScript may pass `3000`
+ * or `"3 seconds"`, which would otherwise crash a timer later), or `undefined`.
+ */
+const notADuration = (value: unknown): string | undefined =>
+  value === undefined || Duration.isDuration(value)
+    ? undefined
+    : `must be a Duration (e.g. Duration.seconds(3) or Duration.millis(3000)), got ${typeof value === "string" ? JSON.stringify(value) : String(value)}`
+
 /** The base URL, and whether it is plain http off loopback (allowed only by `allowInsecureHttp`). */
 const baseUrl = (
   name: string,
@@ -301,6 +313,10 @@ const resolve = (overrides: Options, fallback: Options): Effect.Effect<Service, 
       if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
         return yield* Effect.fail(invalid(key, `${key} must be a whole number >= 0, got ${value}`))
       }
+    }
+    for (const key of durationOptions) {
+      const problem = notADuration(pick(key))
+      if (problem !== undefined) return yield* Effect.fail(invalid(key, `${key} ${problem}`))
     }
     return {
       codexBaseUrl: urls.codexBaseUrl.url,
@@ -487,6 +503,10 @@ export const checkCallPolicy = (policy: CallPolicy): Effect.Effect<CallPolicy, I
     if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
       return Effect.fail(new InvalidParameter({ parameter: key, reason: `must be a whole number >= 0, got ${value}` }))
     }
+  }
+  for (const key of ["retryBaseDelay", "retryMaxDelay", "requestTimeout"] as const) {
+    const problem = notADuration(policy[key])
+    if (problem !== undefined) return Effect.fail(new InvalidParameter({ parameter: key, reason: problem }))
   }
   if (policy.transport !== undefined && !transports.includes(policy.transport)) {
     return Effect.fail(new InvalidParameter({ parameter: "transport", reason: `must be "sse", "websocket" or "auto", got ${JSON.stringify(policy.transport)}` }))

@@ -71,4 +71,19 @@ describe("CodexConfig", () => {
       const loopback = yield* CodexConfig.make({ authIssuer: "http://localhost:1455" })
       assert.strictEqual(loopback.authIssuer, "http://localhost:1455", "plain http is fine on loopback")
     }))
+
+  it.effect("a number or a string where a Duration is expected is refused when the layer is built, naming the option", () =>
+    Effect.gen(function*() {
+      // Plain JavaScript can pass these; before, `requestTimeout: 3000` crashed the process from a timer.
+      for (const [key, value] of [["requestTimeout", 3000], ["streamIdleTimeout", "5 minutes"], ["requestDeadline", 60_000]] as const) {
+        const error = yield* Effect.flip(CodexConfig.make({ [key]: value } as unknown as CodexConfig.Options))
+        assert.include(String(error), key)
+        assert.include(String(error), "must be a Duration")
+      }
+      const perCall = yield* Effect.flip(Effect.void.pipe(CodexConfig.withCallPolicy({ requestTimeout: 3000 } as unknown as CodexConfig.CallPolicy)))
+      assert.strictEqual(perCall._tag, "InvalidParameter")
+      assert.strictEqual(perCall.parameter, "requestTimeout")
+      const fine = yield* CodexConfig.make({ requestTimeout: Duration.seconds(3) })
+      assert.isTrue(Duration.equals(fine.requestTimeout, Duration.seconds(3)))
+    }))
 })
