@@ -167,11 +167,17 @@ export interface Service {
  */
 export class CodexAccount extends Context.Tag("codex-backend-sdk/CodexAccount")<CodexAccount, Service>() {}
 
-/** An id as one path segment: encoded, and never a dot segment that would climb to another route. */
+/**
+ * An id as one path segment: encoded, and never a dot segment that would climb to another
+ * route, nor a string with a lone surrogate (which `encodeURIComponent` cannot encode).
+ */
+/** With the `u` flag a surrogate matches only when it is not half of a pair. */
+const loneSurrogate = /[\uD800-\uDFFF]/u
+
 const segment = (parameter: string, value: unknown): Effect.Effect<string, InvalidParameter> =>
   typeof value !== "string" || value === ""
     ? Effect.fail(new InvalidParameter({ parameter, reason: "must be a non-empty string" }))
-    : value === "." || value === ".."
+    : value === "." || value === ".." || loneSurrogate.test(value)
     ? Effect.fail(new InvalidParameter({ parameter, reason: `${JSON.stringify(value)} is not an id` }))
     : Effect.succeed(encodeURIComponent(value))
 

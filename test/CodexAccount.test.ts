@@ -83,6 +83,9 @@ describe("CodexAccount against the emulator", () => {
       assert.isTrue(dots._tag === "InvalidParameter" && dots.parameter === "taskId")
       const empty = yield* Effect.flip(account.tasks.turns.siblingTurns("task_e_1", ""))
       assert.isTrue(empty._tag === "InvalidParameter" && empty.parameter === "turnId")
+      // A lone surrogate cannot be percent-encoded: a typed error, not a URIError defect.
+      const surrogate = yield* Effect.flip(account.tasks.retrieve("task_\uD800"))
+      assert.isTrue(surrogate._tag === "InvalidParameter" && surrogate.parameter === "taskId", surrogate.message)
       const limit = yield* Effect.flip(account.tasks.list({ limit: -1 }))
       assert.isTrue(limit._tag === "InvalidParameter" && limit.parameter === "limit")
       assert.deepStrictEqual(yield* paths, ["/backend-api/wham/tasks/..%2F..%2Fmemories"])
