@@ -22,6 +22,7 @@
  */
 import { Clock, Context, Effect, Layer, Option, Schema, Stream, SubscriptionRef } from "effect"
 import { isRecord, str } from "./internal/json.js"
+import { clampResetSeconds } from "./internal/resets.js"
 
 /**
  * One usage window.
@@ -115,6 +116,7 @@ const window = (
     const after = num(headers[`${prefix}-reset-after-seconds`])
     if (after !== undefined) resetsAt = Math.floor(now / 1000) + after
   }
+  resetsAt = clampResetSeconds(resetsAt, now)
   if (used === 0 && (minutes === undefined || minutes === 0) && resetsAt === undefined) return null
   return { used_percent: used, window_minutes: minutes ?? null, resets_at: resetsAt ?? null }
 }
@@ -251,7 +253,7 @@ export const exhaustedUntil = (state: RateLimitState | undefined, now: number, f
   let until: number | undefined
   for (const window of [snapshot.primary, snapshot.secondary]) {
     if (window === null || window.used_percent < 100 || window.resets_at === null) continue
-    const at = window.resets_at * 1000
+    const at = (clampResetSeconds(window.resets_at, now) ?? 0) * 1000
     if (at > now && (until === undefined || at > until)) until = at
   }
   return until === undefined ? undefined : new Date(until)

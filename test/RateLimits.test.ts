@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Fiber, Stream } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { RateLimits, Responses } from "../src/index.js"
+import { fromReply } from "../src/internal/errors.js"
 
 const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
 
@@ -90,5 +91,34 @@ describe("RateLimits", () => {
     assert.strictEqual(snapshot.rate_limit_reached_type, "rate_limit_reached")
     assert.isTrue(RateLimits.hasHeaders({ "x-codex-other-primary-used-percent": "1" }))
     assert.isFalse(RateLimits.hasHeaders({ "x-request-id": "r", "content-type": "text/event-stream" }))
+  })
+})
+
+describe("reset times out of range (hardening round 2)", () => {
+  const now = 1767230000_000
+  const horizon = now + 31 * 24 * 60 * 60 * 1000
+
+  it("a reset beyond the Date range is clamped to 31 days ahead: a valid date the batch gate can wait for", () => {
+    const [codex] = RateLimits.fromHeaders({ "x-codex-primary-used-percent": "100", "x-codex-primary-reset-at": "1e15" }, now)
+    const resets = (codex?.primary?.resets_at ?? 0) * 1000
+    assert.isAtMost(resets, horizon)
+    assert.isAbove(resets, now)
+    const until = RateLimits.exhaustedUntil({ snapshots: codex === undefined ? [] : [codex] } as unknown as RateLimits.RateLimitState, now)
+    assert.isFalse(Number.isNaN(until?.getTime()), "not an Invalid Date")
+    assert.isAtMost(until?.getTime() ?? Infinity, horizon)
+  })
+
+  it("a usage-limit error's resets_at is clamped too", () => {
+    const error = fromReply({
+      status: 429,
+      headers: {},
+      body: JSON.stringify({ error: { type: "usage_limit_reached", message: "limit", plan_type: "plus", resets_at: 1e15 } }),
+      endpoint: "POST /responses",
+      now
+    })
+    assert.strictEqual(error._tag, "RateLimited")
+    const at = (error as { resetsAt?: Date }).resetsAt?.getTime()
+    assert.isFalse(Number.isNaN(at), "not an Invalid Date")
+    assert.isAtMost(at ?? Infinity, horizon)
   })
 })

@@ -27,6 +27,7 @@ import * as RateLimits from "../RateLimits.js"
 import type { Response } from "../Response.js"
 import type { ResponseStreamEvent } from "../ResponseStreamEvent.js"
 import { isRecord, str } from "./json.js"
+import { clampResetSeconds } from "./resets.js"
 import { scrub, scrubDeep } from "./scrub.js"
 
 type Headers = Readonly<Record<string, string | undefined>>
@@ -119,10 +120,9 @@ const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }
 
 const resetsAt = (fields: Readonly<Record<string, unknown>>, now: number): Date | undefined => {
-  const at = num(fields["resets_at"])
-  if (at !== undefined) return new Date(at * 1000)
   const inSeconds = num(fields["resets_in_seconds"])
-  return inSeconds === undefined ? undefined : new Date(now + inSeconds * 1000)
+  const at = clampResetSeconds(num(fields["resets_at"]) ?? (inSeconds === undefined ? undefined : now / 1000 + inSeconds), now)
+  return at === undefined ? undefined : new Date(at * 1000)
 }
 
 const usageLimit = (
