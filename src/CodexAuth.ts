@@ -80,8 +80,8 @@ export const makeCredentials = (options: {
   const accessToken = Redacted.isRedacted(options.accessToken) ? options.accessToken : Redacted.make(options.accessToken)
   const idToken = options.idToken === undefined || Redacted.isRedacted(options.idToken) ? options.idToken : Redacted.make(options.idToken)
   // Live tokens are scrubbed from any server text kept in an error or a log.
-  registerSecret(Redacted.value(accessToken))
-  if (idToken !== undefined) registerSecret(Redacted.value(idToken))
+  registerSecret(Redacted.value(accessToken), accessToken)
+  if (idToken !== undefined) registerSecret(Redacted.value(idToken), idToken)
   const access = Jwt.decodeClaims(Redacted.value(accessToken))
   const id = idToken === undefined ? undefined : Jwt.decodeClaims(Redacted.value(idToken))
   return {

@@ -23,6 +23,7 @@ import type { CodexError } from "./CodexError.js"
 import { ApiKeyMissing, DecodeError, InvalidParameter, RealtimeUnavailable } from "./CodexError.js"
 import { replyMeta } from "./internal/errors.js"
 import { joinUrl, makeBackend, readBody, withDeadline } from "./internal/http.js"
+import { scrub } from "./internal/scrub.js"
 import { TokenStore } from "./TokenStore.js"
 
 /**
@@ -142,7 +143,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       const callId = callIdOf(response.headers["location"])
       if (callId === undefined) {
         return yield* new DecodeError({
-          reason: `the call id in Location is neither rtc_… nor a UUID: ${JSON.stringify(response.headers["location"] ?? null)}`,
+          reason: `the call id in Location is neither rtc_… nor a UUID: ${JSON.stringify(scrub(response.headers["location"] ?? "") || null)}`,
           ...meta
         })
       }

@@ -21,7 +21,7 @@ import * as NodePath from "node:path"
 import { CodexConfig } from "./CodexConfig.js"
 import { TokenStoreError } from "./CodexError.js"
 import { isRecord, str } from "./internal/json.js"
-import { registerSecret } from "./internal/scrub.js"
+import { heldSecret } from "./internal/scrub.js"
 
 /**
  * The tokens of a ChatGPT login. All secrets are `Redacted`.
@@ -111,15 +111,14 @@ const tokensOf = (json: Record<string, unknown>): StoredTokens | undefined => {
   const lastRefresh = str(json["last_refresh"])
   const parsed = lastRefresh === undefined ? Number.NaN : Date.parse(lastRefresh)
   const apiKey = str(json["OPENAI_API_KEY"]) ?? str(json["openai_api_key"])
-  for (const secret of [access, refresh, id, apiKey]) registerSecret(secret)
   const unanswered = str(json[unansweredKey])
   return {
-    idToken: Redacted.make(id),
-    accessToken: Redacted.make(access),
-    refreshToken: Redacted.make(refresh),
+    idToken: heldSecret(id),
+    accessToken: heldSecret(access),
+    refreshToken: heldSecret(refresh),
     accountId: str(tokens["account_id"]),
     lastRefresh: Number.isNaN(parsed) ? undefined : new Date(parsed),
-    apiKey: apiKey === undefined ? undefined : Redacted.make(apiKey),
+    apiKey: apiKey === undefined ? undefined : heldSecret(apiKey),
     ...(unanswered !== undefined && unanswered === fingerprint(refresh) ? { unansweredRefresh: true } : {})
   }
 }
@@ -508,11 +507,10 @@ export const tokens = (options: {
   readonly accountId?: string
   readonly lastRefresh?: Date
 }): StoredTokens => {
-  for (const secret of [options.idToken, options.accessToken, options.refreshToken]) registerSecret(secret)
   return {
-    idToken: Redacted.make(options.idToken),
-    accessToken: Redacted.make(options.accessToken),
-    refreshToken: Redacted.make(options.refreshToken),
+    idToken: heldSecret(options.idToken),
+    accessToken: heldSecret(options.accessToken),
+    refreshToken: heldSecret(options.refreshToken),
     accountId: options.accountId,
     lastRefresh: options.lastRefresh,
     apiKey: undefined

@@ -60,7 +60,7 @@ describe("Realtime against the emulator", () => {
       yield* emulator.scriptRoute(
         "realtime",
         CodexEmulator.http(404, { detail: "Not Found" }, { "x-request-id": "req_rt" }),
-        CodexEmulator.http(201, "v=0\r\n", { "content-type": "application/sdp", location: "/v1/realtime/calls/../../evil" }),
+        CodexEmulator.http(201, "v=0\r\n", { "content-type": "application/sdp", location: "/v1/realtime/calls/../../evil?t=eyJhbGciOiJub25lIn0.eyJsZWFrIjoxfQ.c2ln" }),
         CodexEmulator.http(201, "v=0\r\n", {
           "content-type": "application/sdp",
           location: "https://api.openai.com/v1/realtime/calls/123e4567-e89b-12d3-a456-426614174000?x=1"
@@ -71,6 +71,7 @@ describe("Realtime against the emulator", () => {
       assert.strictEqual(unavailable._tag === "RealtimeUnavailable" ? unavailable.requestId : undefined, "req_rt")
       const bad = yield* Effect.flip(realtime.calls.create({ sdp: offer }))
       assert.strictEqual(bad._tag, "DecodeError")
+      assert.notInclude(bad.message, "eyJsZWFrIjoxfQ", "the quoted Location is scrubbed")
       const call = yield* realtime.calls.create({ sdp: offer })
       assert.strictEqual(call.callId, "123e4567-e89b-12d3-a456-426614174000")
     }).pipe(withEmulator))

@@ -1,5 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
+import { fromReply, parseErrorBody } from "../src/internal/errors.js"
 import { registerSecret, scrub, scrubDeep } from "../src/internal/scrub.js"
+import { CodexAuth, TokenStore } from "../src/index.js"
 
 describe("scrub (issue 9)", () => {
   it("removes live tokens, Bearer values, token pairs (JSON, escaped JSON, form) and JWT-shaped strings", () => {
@@ -33,5 +35,50 @@ describe("scrub (issue 9)", () => {
     assert.strictEqual(scrubDeep(unchanged), unchanged)
     const changed = scrubDeep({ a: ["Bearer secret-value", 1], c: { d: "ok" } })
     assert.deepStrictEqual(changed, { a: ["Bearer [redacted]", 1], c: { d: "ok" } })
+  })
+})
+
+describe("scrubbing, round 2: what is shown after decoding, headers, and every live credential", () => {
+  const token = "opaque-access-token-for-round-two-0001"
+  const escaped = (text: string) => [...text].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")
+
+  it("a token echoed inside a JSON string with \\u escapes is scrubbed from every field read", () => {
+    const credentials = CodexAuth.makeCredentials({ accessToken: token, accountId: "acct" })
+    const raw = `{"detail":"you sent ${escaped(token)}","error":{"message":"echo ${escaped(token)}","code":"bad"}}`
+    const body = parseErrorBody(raw, "application/json")
+    assert.notInclude(String(body.detail), token)
+    assert.include(String(body.detail), "[redacted]")
+    const error = fromReply({ status: 400, headers: {}, body: raw, endpoint: "POST /responses", now: 0 })
+    assert.notInclude(error.message, token)
+    assert.notInclude(JSON.stringify(error), token)
+    assert.isDefined(credentials)
+  })
+
+  it("x-request-id, cf-ray and the decoded x-error-json code are scrubbed", () => {
+    const credentials = CodexAuth.makeCredentials({ accessToken: token, accountId: "acct" })
+    const errorJson = Buffer.from(JSON.stringify({ error: { code: `expired ${token}` } })).toString("base64")
+    const error = fromReply({
+      status: 401,
+      headers: { "x-request-id": `req ${token}`, "cf-ray": `ray ${token}`, "x-error-json": errorJson },
+      body: "{}",
+      endpoint: "POST /responses",
+      now: 0
+    })
+    assert.notInclude(error.message, token)
+    assert.notInclude(JSON.stringify(error), token)
+    assert.isDefined(credentials)
+  })
+
+  it("a credential of a live layer is never forgotten, however many tenants came after it", () => {
+    // One credential a tenant, all kept alive (as layerTokens layers keep theirs): the first
+    // must still be scrubbed after 200 more were registered.
+    const tenants = Array.from({ length: 200 }, (_, i) =>
+      CodexAuth.makeCredentials({ accessToken: `opaque-tenant-token-${String(i).padStart(4, "0")}-xyz`, accountId: `acct_${i}` }))
+    assert.strictEqual(scrub("echo opaque-tenant-token-0000-xyz"), "echo [redacted]")
+    const stored = TokenStore.tokens({ idToken: "opaque-id-token-kept-123", accessToken: "opaque-access-kept-123", refreshToken: "opaque-refresh-kept-123" })
+    for (let i = 0; i < 100; i++) registerSecret(`transient-secret-${i}-abcdef`)
+    assert.strictEqual(scrub("opaque-refresh-kept-123"), "[redacted]")
+    assert.lengthOf(tenants, 200)
+    assert.isDefined(stored)
   })
 })

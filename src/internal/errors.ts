@@ -53,8 +53,9 @@ export interface ErrorBody {
 }
 
 /**
- * Parses an error body. The body is scrubbed first (see `scrub.ts`): no field read from it
- * can carry a token the server echoed back.
+ * Parses an error body. The raw text is scrubbed for the message (see `scrub.ts`), and so is
+ * every string of the parsed JSON, after decoding: a token echoed with `\u` escapes is only
+ * recognisable once decoded, so no field read from the body can carry it.
  *
  * @internal
  */
@@ -65,7 +66,7 @@ export const parseErrorBody = (raw: string, contentType: string | undefined): Er
   let json: unknown
   if (!html) {
     try {
-      json = JSON.parse(body)
+      json = scrubDeep(JSON.parse(raw))
     } catch {
       json = undefined
     }
@@ -83,6 +84,8 @@ export const parseErrorBody = (raw: string, contentType: string | undefined): Er
     text
   }
 }
+
+const scrubbed = (value: string | undefined): string | undefined => (value === undefined ? undefined : scrub(value))
 
 /** Milliseconds the server asked us to wait: `retry-after-ms`, else `Retry-After` (seconds or HTTP date). @internal */
 export const parseRetryAfter = (headers: Headers, now: number): Duration.Duration | undefined => {
@@ -107,8 +110,9 @@ export const parseTryAgainIn = (message: string): Duration.Duration | undefined 
 
 /** The request ids of a reply. @internal */
 export const replyMeta = (status: number, headers: Headers) => {
-  const requestId = headers["x-request-id"] ?? headers["x-oai-request-id"]
-  const cfRay = headers["cf-ray"]
+  // Header values are server text like any other: a proxy may put a token in them.
+  const requestId = scrubbed(headers["x-request-id"] ?? headers["x-oai-request-id"])
+  const cfRay = scrubbed(headers["cf-ray"])
   return {
     status,
     ...(requestId === undefined ? {} : { requestId }),
@@ -192,7 +196,7 @@ export const fromReply = (options: {
         try {
           const decoded: unknown = JSON.parse(Buffer.from(errorJson, "base64").toString("utf8"))
           const inner = isRecord(decoded) ? decoded["error"] : undefined
-          errorCode = (isRecord(inner) ? str(inner["code"]) : undefined) ?? errorCode
+          errorCode = scrubbed(isRecord(inner) ? str(inner["code"]) : undefined) ?? errorCode
         } catch {
           // a malformed diagnostic header is ignored
         }

@@ -14,19 +14,39 @@
  *
  * @internal
  */
+import { Redacted } from "effect"
 
-/** The live secrets, most recent last; bounded so a long-lived process does not grow it. */
+/** Recently seen secrets, most recent last; bounded so a long-lived process does not grow it. */
 const live = new Set<string>()
 const maxLive = 64
 
 /**
- * Registers a live secret (a token as it is loaded, issued or sent). Values shorter than
- * 8 characters are ignored (replacing them would mangle ordinary text).
+ * Secrets held by a live object (the `Redacted` a token store, a credential or a layer
+ * keeps), counted per holder: they are never forgotten while a holder is reachable, however
+ * many tenants a process serves, and leave once every holder is collected. Bounded by what
+ * the program itself keeps alive.
+ */
+const held = new Map<string, number>()
+const release = new FinalizationRegistry<string>((secret) => {
+  const count = (held.get(secret) ?? 1) - 1
+  if (count <= 0) held.delete(secret)
+  else held.set(secret, count)
+})
+
+/**
+ * Registers a live secret (a token as it is loaded, issued or sent). With a `holder`, the
+ * secret is scrubbed for as long as the holder is reachable; without, it joins the 64 most
+ * recent. Values shorter than 8 characters are ignored (replacing them would mangle
+ * ordinary text).
  *
  * @internal
  */
-export const registerSecret = (value: string | undefined): void => {
+export const registerSecret = (value: string | undefined, holder?: object): void => {
   if (value === undefined || value.length < 8) return
+  if (holder !== undefined) {
+    held.set(value, (held.get(value) ?? 0) + 1)
+    release.register(holder, value)
+  }
   if (live.has(value)) {
     live.delete(value)
   } else if (live.size >= maxLive) {
@@ -34,6 +54,17 @@ export const registerSecret = (value: string | undefined): void => {
     if (oldest.done !== true) live.delete(oldest.value)
   }
   live.add(value)
+}
+
+/**
+ * A secret as a `Redacted`, scrubbed from server text for as long as that `Redacted` lives.
+ *
+ * @internal
+ */
+export const heldSecret = (value: string): Redacted.Redacted<string> => {
+  const secret = Redacted.make(value)
+  registerSecret(value, secret)
+  return secret
 }
 
 const redacted = "[redacted]"
@@ -51,6 +82,7 @@ const jwtShaped = /\beyJ[\w-]*\.[\w-]+\.[\w-]*/g
 export const scrub = (text: string): string => {
   let out = text
   for (const secret of live) if (out.includes(secret)) out = out.split(secret).join(redacted)
+  for (const secret of held.keys()) if (out.includes(secret)) out = out.split(secret).join(redacted)
   return out.replace(bearer, `Bearer ${redacted}`).replace(pair, `$1$2${redacted}`).replace(jwtShaped, redacted)
 }
 

@@ -15,7 +15,7 @@ import type { AuthExpiredReason } from "../CodexError.js"
 import type { CappedText } from "./http.js"
 import { joinUrl, maxErrorBodyBytes } from "./http.js"
 import { isRecord, safeCause, str } from "./json.js"
-import { registerSecret, scrub } from "./scrub.js"
+import { heldSecret, scrub } from "./scrub.js"
 
 /** The Codex CLI's OAuth client id (§2.1). @internal */
 export const clientId = "app_EMoamEEZ73f0CkXaXp7hrann"
@@ -71,8 +71,7 @@ export interface IssuedTokens {
 const issued = (json: unknown): IssuedTokens => {
   const get = (key: string) => {
     const value = isRecord(json) ? str(json[key]) : undefined
-    registerSecret(value)
-    return value === undefined ? undefined : Redacted.make(value)
+    return value === undefined ? undefined : heldSecret(value)
   }
   return { idToken: get("id_token"), accessToken: get("access_token"), refreshToken: get("refresh_token") }
 }
