@@ -58,6 +58,8 @@ import * as ResponseCollector from "./ResponseCollector.js"
 import * as Responses from "./Responses.js"
 import type { EventOf, ResponseStreamEvent } from "./ResponseStreamEvent.js"
 import * as TokenStore from "./TokenStore.js"
+import * as Errors from "./internal/facade/errors.js"
+import { APIUserAbortError } from "./internal/facade/errors.js"
 
 // ---------------------------------------------------------------------------------------
 // Options and errors
@@ -110,94 +112,36 @@ export interface RequestOptions {
   readonly maxRetries?: number | undefined
 }
 
-/**
- * The rejection of a call whose `AbortSignal` fired, or of a stream that was aborted
- * (openai-node's class of the same name).
- *
- * @since 0.1.0
- * @category errors
- */
-export class APIUserAbortError extends Error {
-  readonly _tag = "Aborted" as const
-  readonly status: undefined = undefined
-  readonly requestId: undefined = undefined
-  constructor(message = "Request was aborted.") {
-    super(message)
-    this.name = "APIUserAbortError"
-  }
-}
-
-/**
- * openai-node's name for {@link CodexError.RateLimited} (HTTP 429: usage or rate limit).
- *
- * @since 0.1.0
- * @category errors
- */
-export const RateLimitError = CodexError.RateLimited
-/**
- * @since 0.1.0
- * @category errors
- */
-export type RateLimitError = CodexError.RateLimited
-
-/**
- * openai-node's name for {@link CodexError.AuthExpired} (missing, expired or rejected credentials).
- *
- * @since 0.1.0
- * @category errors
- */
-export const AuthenticationError = CodexError.AuthExpired
-/**
- * @since 0.1.0
- * @category errors
- */
-export type AuthenticationError = CodexError.AuthExpired
-
-/**
- * openai-node's name for {@link CodexError.NotFound}.
- *
- * @since 0.1.0
- * @category errors
- */
-export const NotFoundError = CodexError.NotFound
-/**
- * @since 0.1.0
- * @category errors
- */
-export type NotFoundError = CodexError.NotFound
-
-/**
- * openai-node's name for {@link CodexError.TransportError} (the backend could not be reached).
- *
- * @since 0.1.0
- * @category errors
- */
-export const APIConnectionError = CodexError.TransportError
-/**
- * @since 0.1.0
- * @category errors
- */
-export type APIConnectionError = CodexError.TransportError
-
-/**
- * openai-node's name for {@link CodexError.Timeout}.
- *
- * @since 0.1.0
- * @category errors
- */
-export const APIConnectionTimeoutError = CodexError.Timeout
-/**
- * @since 0.1.0
- * @category errors
- */
-export type APIConnectionTimeoutError = CodexError.Timeout
+export {
+  /**
+   * openai-node's error classes. Calls reject with the SDK's tagged errors (`_tag`,
+   * `resetsAt`, ...), which these classes recognise by status and tag: a 429 is
+   * `instanceof RateLimitError`, `APIError` and `OpenAIError`.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
+  InternalServerError,
+  NotFoundError,
+  OpenAIError,
+  PermissionDeniedError,
+  RateLimitError,
+  UnprocessableEntityError
+} from "./internal/facade/errors.js"
 
 /** What a rejected call rejects with: the typed failure itself, never a wrapper. */
 const toRejection = (cause: Cause.Cause<unknown>): unknown => {
   const failure = Cause.failureOption(cause)
   if (Option.isSome(failure)) {
     const error = failure.value
-    return error instanceof Error ? error : new Error(String(error), { cause: error })
+    return error instanceof Error ? Errors.withApiFields(error) : new Error(String(error), { cause: error })
   }
   if (Cause.isInterruptedOnly(cause)) return new APIUserAbortError()
   const defect = Cause.squash(cause)
@@ -1012,18 +956,19 @@ const defaultLogin = (): "browser" | false => (process.stdin.isTTY === true && p
  * @category client
  */
 export class OpenAI implements AsyncDisposable {
-  /** openai-node's name for `RateLimited`. */
-  static readonly RateLimitError = CodexError.RateLimited
-  /** openai-node's name for `AuthExpired`. */
-  static readonly AuthenticationError = CodexError.AuthExpired
-  /** openai-node's name for `NotFound`. */
-  static readonly NotFoundError = CodexError.NotFound
-  /** openai-node's name for `TransportError`. */
-  static readonly APIConnectionError = CodexError.TransportError
-  /** openai-node's name for `Timeout`. */
-  static readonly APIConnectionTimeoutError = CodexError.Timeout
-  /** The rejection of an aborted call. */
-  static readonly APIUserAbortError = APIUserAbortError
+  static readonly OpenAIError = Errors.OpenAIError
+  static readonly APIError = Errors.APIError
+  static readonly BadRequestError = Errors.BadRequestError
+  static readonly AuthenticationError = Errors.AuthenticationError
+  static readonly PermissionDeniedError = Errors.PermissionDeniedError
+  static readonly NotFoundError = Errors.NotFoundError
+  static readonly ConflictError = Errors.ConflictError
+  static readonly UnprocessableEntityError = Errors.UnprocessableEntityError
+  static readonly RateLimitError = Errors.RateLimitError
+  static readonly InternalServerError = Errors.InternalServerError
+  static readonly APIConnectionError = Errors.APIConnectionError
+  static readonly APIConnectionTimeoutError = Errors.APIConnectionTimeoutError
+  static readonly APIUserAbortError = Errors.APIUserAbortError
 
   readonly responses: ResponsesResource
   readonly models: ModelsResource

@@ -8,7 +8,7 @@ import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexClient, CodexError, Responses, TokenStore } from "../src/index.js"
 import type { OAuth, ResponseStreamEvent } from "../src/index.js"
-import OpenAI, { APIUserAbortError, CodexOpenAI, RateLimitError } from "../src/OpenAI.js"
+import OpenAI, { APIError, APIUserAbortError, CodexOpenAI, RateLimitError } from "../src/OpenAI.js"
 import { summarise } from "./fixtures/dropIn.js"
 
 /**
@@ -184,15 +184,44 @@ describe("OpenAI facade against the emulator", () => {
     assert.instanceOf(streamed, OpenAI.RateLimitError)
   }))
 
-  it("other errors keep their class; openai-node's names alias the clean mappings", withEnv(async ({ client }) => {
-    const missing = await rejection(client.models.retrieve("no-such-model"))
-    assert.instanceOf(missing, OpenAI.NotFoundError)
-    assert.strictEqual((missing as CodexError.NotFound)._tag, "NotFound")
+  it("every rejection is an instance of openai-node's class for its status and keeps its tag and fields", withEnv(async ({ client, emulator, run }) => {
+    const missing: unknown = await rejection(client.models.retrieve("no-such-model"))
+    if (!(missing instanceof OpenAI.NotFoundError)) return assert.fail("a NotFoundError")
+    assert.strictEqual(missing._tag, "NotFound")
+    assert.strictEqual(missing.status, 404)
+    assert.instanceOf(missing, OpenAI.APIError)
+    assert.instanceOf(missing, OpenAI.OpenAIError)
+    assert.notInstanceOf(missing, OpenAI.RateLimitError)
+    assert.instanceOf(missing, CodexError.NotFound, "the SDK's own class too")
+
+    // a local validation error: openai-node's BadRequestError, status 400, param named; nothing sent
     const unsupported = await rejection(client.responses.create({ input: "x", temperature: 0.2 } as unknown as Responses.CreateParams))
-    assert.strictEqual((unsupported as CodexError.UnsupportedParameter)._tag, "UnsupportedParameter")
-    assert.strictEqual(OpenAI.AuthenticationError, CodexError.AuthExpired)
-    assert.strictEqual(OpenAI.APIConnectionError, CodexError.TransportError)
-    assert.strictEqual(OpenAI.APIConnectionTimeoutError, CodexError.Timeout)
+    assert.instanceOf(unsupported, OpenAI.BadRequestError)
+    if (!(unsupported instanceof OpenAI.BadRequestError)) return
+    assert.strictEqual(unsupported._tag, "UnsupportedParameter")
+    assert.strictEqual(unsupported.status, 400)
+    assert.strictEqual(unsupported.param, "temperature")
+
+    // 429 with openai-node's fields: requestID, headers, type
+    await run(emulator.script(CodexEmulator.usageLimit({ planType: "plus", resetsAt: 1767240000 })))
+    const limited = await rejection(client.responses.create({ input: "x" }, { maxRetries: 0 }))
+    assert.instanceOf(limited, APIError)
+    if (!(limited instanceof RateLimitError)) return assert.fail("a RateLimitError")
+    assert.strictEqual(limited.requestID, "req_emulated_429")
+    assert.strictEqual(limited.headers?.get("x-request-id"), "req_emulated_429")
+    assert.strictEqual(limited.type, "usage_limit_reached")
+    assert.strictEqual(limited.planType, "plus")
+    assert.notInstanceOf(limited, OpenAI.InternalServerError)
+
+    // an Effect user's error is recognised too, and a plain Error is not
+    assert.instanceOf(new CodexError.ServerError({ detail: "x", overloaded: false, status: 502 }), OpenAI.InternalServerError)
+    assert.instanceOf(new CodexError.Timeout({ phase: "headers", endpoint: "e", after: Duration.seconds(1) }), OpenAI.APIConnectionError)
+    assert.instanceOf(new CodexError.Timeout({ phase: "headers", endpoint: "e", after: Duration.seconds(1) }), OpenAI.APIConnectionTimeoutError)
+    assert.instanceOf(new CodexError.UnexpectedStatus({ detail: "x", status: 409 }), OpenAI.ConflictError)
+    assert.instanceOf(new CodexError.UnexpectedStatus({ detail: "x", status: 422 }), OpenAI.UnprocessableEntityError)
+    assert.instanceOf(new CodexError.PermissionDenied({ reason: "forbidden", detail: "x" }), OpenAI.PermissionDeniedError)
+    assert.notInstanceOf(new Error("plain"), OpenAI.OpenAIError)
+    assert.instanceOf(new OpenAI.APIUserAbortError(), OpenAI.APIError)
   }))
 
   it("responses.stream: listeners, iteration, and a finalResponse() that is right against this backend", withEnv(async ({ client, emulator, run }) => {
@@ -377,7 +406,7 @@ describe("OpenAI facade: authenticate against the emulated issuer", () => {
     try {
       const expired = await rejection(client.authenticate({ login: false }))
       assert.instanceOf(expired, OpenAI.AuthenticationError)
-      assert.strictEqual((expired as CodexError.AuthExpired).reason, "missing_credentials")
+      assert.strictEqual(expired instanceof OpenAI.AuthenticationError && expired.reason, "missing_credentials")
       const codes: Array<OAuth.DeviceCode> = []
       const same = await client.authenticate({ login: "device", onCode: (code) => codes.push(code) })
       assert.strictEqual(same, client)
