@@ -290,21 +290,47 @@ describe("the codex-backend command: models, usage, ask --json/--schema, batch, 
       assertOneLine(yield* cli(["batch", NodePath.join(dir, "missing.jsonl"), output], env), 2, /missing\.jsonl/)
     })), 120_000)
 
-  it.live("emulator serves the backend and prints the environment that points the command at it", () =>
+  it.live("emulator prints its environment once, on stdout alone, with a fresh CODEX_HOME; a real login is never overwritten", () =>
     Effect.scoped(Effect.gen(function*() {
-      const dir = yield* tempHome
-      const printed = yield* Deferred.make<Record<string, string>>()
-      const server = yield* Effect.fork(cli(["emulator", "--port", "0"], { CODEX_HOME: dir }, (stdout, signal) => {
+      // The user's real login (issued by auth.openai.com), shared with the Codex CLI.
+      const real = yield* tempHome
+      const realLogin = {
+        idToken: CodexEmulator.fakeJwt({ iss: "https://auth.openai.com", email: "me@example.com", "https://api.openai.com/auth": { chatgpt_account_id: "acct_real" } }),
+        accessToken: CodexEmulator.fakeJwt({ iss: "https://auth.openai.com", exp: 4102444800 }),
+        refreshToken: "rt_the_users_real_refresh_token"
+      }
+      yield* seed(realLogin).pipe(Effect.provide(TokenStore.layerFile().pipe(Layer.provide(CodexConfig.layer({ codexHome: real })))))
+      const before = yield* Effect.promise(() => NodeFs.readFile(NodePath.join(real, "auth.json"), "utf8"))
+      const printed = yield* Deferred.make<{ readonly vars: Record<string, string>; readonly stdout: string }>()
+      const server = yield* Effect.fork(cli(["emulator", "--port", "0"], { CODEX_HOME: real }, (stdout) => {
         const vars = Object.fromEntries([...stdout.matchAll(/^(CODEX_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]))
-        if (Object.keys(vars).length === 4) Effect.runSync(Deferred.succeed(printed, vars))
-        if (stdout.includes("STOP")) signal("SIGINT")
+        if (Object.keys(vars).length === 5) Effect.runSync(Deferred.succeed(printed, { vars, stdout }))
       }))
-      const env = yield* Deferred.await(printed)
+      const { stdout, vars: env } = yield* Deferred.await(printed)
       assert.match(env["CODEX_BASE_URL"] ?? "", /^http:\/\/127\.0\.0\.1:\d+\/backend-api\/codex$/)
-      const login = yield* cli(["login", "--device"], { CODEX_HOME: dir, ...env })
+      // stdout holds the five lines and nothing else (the log line goes to stderr only).
+      yield* Effect.sleep("300 millis")
+      assert.deepStrictEqual(stdout.trim().split("\n").map((line) => line.split("=")[0]), [
+        "CODEX_HOME", "CODEX_BASE_URL", "CODEX_CHATGPT_BASE_URL", "CODEX_OPENAI_BASE_URL", "CODEX_AUTH_ISSUER"
+      ])
+      const home = env["CODEX_HOME"] ?? ""
+      assert.notStrictEqual(home, real, "a fresh CODEX_HOME, not the one the emulator was started with")
+
+      // With the printed environment the sign-in lands in the fresh home.
+      const login = yield* cli(["login", "--device"], env)
       assert.strictEqual(login.code, 0, login.stderr)
-      const models = yield* cli(["models"], { CODEX_HOME: dir, ...env })
+      assert.include(yield* Effect.promise(() => NodeFs.readdir(home)), "auth.json")
+      const models = yield* cli(["models"], env)
       assert.include(models.stdout, "gpt-5.4-mini")
+
+      // Pointed at the real home, an emulator sign-in is refused before anything is sent...
+      const over = yield* cli(["login", "--device"], { ...env, CODEX_HOME: real })
+      assertOneLine(over, 1, /holds a login from https:\/\/auth\.openai\.com.*--force/)
+      assert.strictEqual(yield* Effect.promise(() => NodeFs.readFile(NodePath.join(real, "auth.json"), "utf8")), before)
+      // ...unless the user says so.
+      const forced = yield* cli(["login", "--device", "--force"], { ...env, CODEX_HOME: real })
+      assert.strictEqual(forced.code, 0, forced.stderr)
+      assert.notStrictEqual(yield* Effect.promise(() => NodeFs.readFile(NodePath.join(real, "auth.json"), "utf8")), before)
       yield* Fiber.interrupt(server)
     })), 120_000)
 })

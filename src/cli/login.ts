@@ -1,12 +1,13 @@
 /**
- * `codex-backend login [--device] [--no-browser] [--port N]`: signs in and writes
- * `$CODEX_HOME/auth.json`, the file the Codex CLI shares.
+ * `codex-backend login [--device] [--no-browser] [--port N] [--force]`: signs in and writes
+ * `$CODEX_HOME/auth.json`, the file the Codex CLI shares. A sign-in to a loopback issuer
+ * (the emulator) never replaces a login from another issuer without `--force`.
  *
  * @since 0.1.0
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { Console, Effect, Option } from "effect"
+import { Console, Effect, Option, Redacted } from "effect"
 import type * as OAuth from "../OAuth.js"
 import * as Layers from "./layers.js"
 
@@ -20,6 +21,34 @@ const port = Options.integer("port").pipe(
   Options.withDescription("The local callback port of the browser login (default 1455, the registered one)."),
   Options.optional
 )
+
+const force = Options.boolean("force").pipe(
+  Options.withDescription("Replace a login from another issuer (e.g. your real one) with one from a loopback issuer (the emulator).")
+)
+
+/**
+ * Refuses, before anything is sent, to sign in to a loopback issuer (the emulator) over an
+ * auth.json that holds a login from another issuer (read from its id token's `iss`): that
+ * file may be the user's real login, shared with the Codex CLI.
+ */
+const guardRealLogin = Effect.gen(function*() {
+  const [CodexConfig, TokenStore, Jwt] = yield* Layers.load(() =>
+    Promise.all([import("../CodexConfig.js"), import("../TokenStore.js"), import("../internal/jwt.js")])
+  )
+  const config = yield* CodexConfig.CodexConfig
+  if (!CodexConfig.isLoopbackHost(new URL(config.authIssuer).hostname)) return
+  const stored = yield* Effect.flatMap(TokenStore.TokenStore, (store) => store.load)
+  const issuer = stored === undefined ? undefined : Jwt.decodeClaims(Redacted.value(stored.idToken))?.["iss"]
+  const trim = (url: string) => url.replace(/\/+$/, "")
+  if (typeof issuer === "string" && trim(issuer) !== trim(config.authIssuer)) {
+    return yield* Effect.fail(
+      new Error(
+        `${config.codexHome}/auth.json holds a login from ${issuer}; signing in to ${config.authIssuer} would replace it. ` +
+          "Set CODEX_HOME to another directory (codex-backend emulator prints a fresh one), or pass --force."
+      )
+    )
+  }
+})
 
 const signedIn = (result: OAuth.LoginResult) =>
   Console.log(
@@ -36,9 +65,10 @@ const signedIn = (result: OAuth.LoginResult) =>
  */
 export const command = Command.make(
   "login",
-  { device, noBrowser, port },
+  { device, noBrowser, port, force },
   (options) =>
     Effect.gen(function*() {
+      if (!options.force) yield* guardRealLogin
       const OAuth = yield* Layers.load(() => import("../OAuth.js"))
       const result = yield* options.device
         ? OAuth.loginDevice({

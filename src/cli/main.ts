@@ -103,6 +103,9 @@ cli(process.argv).pipe(
   Effect.provide(Logger.replace(Logger.defaultLogger, stderrLogger)),
   NodeRuntime.runMain({
     disableErrorReporting: true,
+    // Logs go to stderr through our logger only: runMain's pretty logger would print each
+    // line a second time, on stdout, which carries a command's output alone.
+    disablePrettyLogger: true,
     // Failures were reported above; what is left is an interruption (Ctrl-C, SIGTERM).
     teardown: (exit, onExit) => {
       if (Exit.isSuccess(exit)) return onExit(0)

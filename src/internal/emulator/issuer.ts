@@ -73,8 +73,8 @@ export class Issuer {
     const refreshToken = `rt_${random()}`
     this.refreshTokens.set(refreshToken, "valid")
     return {
-      idToken: jwt({ email: "user@example.com", exp: now + 3600, "https://api.openai.com/auth": { ...auth, organization_id: "org-emulated", is_org_owner: true, completed_platform_onboarding: true } }),
-      accessToken: jwt({ exp: now + ttlSeconds, jti: random(8), "https://api.openai.com/auth": auth }),
+      idToken: jwt({ iss: this.issuerUrl, email: "user@example.com", exp: now + 3600, "https://api.openai.com/auth": { ...auth, organization_id: "org-emulated", is_org_owner: true, completed_platform_onboarding: true } }),
+      accessToken: jwt({ iss: this.issuerUrl, exp: now + ttlSeconds, jti: random(8), "https://api.openai.com/auth": auth }),
       refreshToken
     }
   }
