@@ -1,0 +1,189 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Exit, Layer, Stream } from "effect"
+import * as CodexEmulator from "../src/CodexEmulator.js"
+import { models as ModelCatalog } from "../src/internal/emulator/models.js"
+import { Conversation, Responses } from "../src/index.js"
+
+/**
+ * Conversations against the emulator: the history replayed as the backend needs it, a
+ * stable `prompt_cache_key`, failed and cut turns that change nothing, automatic
+ * compaction before the context fills up, and the retry after a context-length error.
+ */
+const client = (options: Parameters<typeof CodexEmulator.layerClient>[0] = {}) =>
+  Conversation.layer.pipe(
+    Layer.provideMerge(CodexEmulator.layerClient({ ...options, config: { retryBaseDelay: Duration.millis(1), ...options.config } }))
+  )
+
+const services = Effect.all({ conversations: Conversation.Conversations, emulator: CodexEmulator.CodexEmulator })
+
+/** The recorded `/responses` request bodies (SSE posts and WebSocket frames alike). */
+const bodies = Effect.map(
+  Effect.flatMap(CodexEmulator.CodexEmulator, (e) => e.requests),
+  (requests) => requests.filter((r) => r.path.endsWith("/responses")).map((r) => r.body as Record<string, unknown>)
+)
+
+const typesOf = (items: ReadonlyArray<unknown>) => items.map((item) => (item as { type: string }).type)
+
+describe("Conversation", () => {
+  it.effect("replays the history turn after turn under one prompt_cache_key and session_id", () =>
+    Effect.gen(function*() {
+      const { conversations, emulator } = yield* services
+      const chat = yield* conversations.start({ id: "conv-1", instructions: "Be brief." })
+      const first = yield* chat.send("one")
+      const second = yield* chat.send("two")
+      assert.strictEqual(first.output_text, "You said: one")
+      assert.strictEqual(second.output_text, "You said: two")
+      const history = yield* chat.history
+      assert.deepStrictEqual(typesOf(history), ["message", "message", "message", "message"])
+      assert.isFalse(history.some((item) => "id" in item), "ids are stripped")
+      const requests = yield* emulator.requests
+      const posted = requests.filter((r) => r.path.endsWith("/responses"))
+      for (const request of posted) {
+        assert.strictEqual((request.body as { prompt_cache_key: string }).prompt_cache_key, "conv-1")
+        if (request.method === "POST") assert.strictEqual(request.headers["session_id"], "conv-1")
+      }
+      const usage = yield* chat.usage
+      assert.isDefined(usage)
+    }).pipe(Effect.provide(client())))
+
+  it.effect("keeps reasoning with its encrypted_content and asks for it", () =>
+    Effect.gen(function*() {
+      const { conversations } = yield* services
+      const chat = yield* conversations.start({ reasoning: { effort: "low", summary: "auto" } })
+      yield* chat.send("think")
+      yield* chat.send("again")
+      const [, second] = yield* bodies
+      assert.deepStrictEqual((second as { include: Array<string> }).include, ["reasoning.encrypted_content"])
+      const history = yield* chat.history
+      const reasoning = history.find((item) => item.type === "reasoning") as Record<string, unknown> | undefined
+      assert.isDefined(reasoning)
+      assert.strictEqual(reasoning?.["encrypted_content"], "gAAAAB-emulated")
+      assert.isUndefined(reasoning?.["id"])
+    }).pipe(Effect.provide(client())))
+
+  it.effect("a tool loop turn by turn: the output follows its call", () =>
+    Effect.gen(function*() {
+      const { conversations } = yield* services
+      const chat = yield* conversations.start({
+        tools: [{ type: "function", name: "add", parameters: { type: "object", properties: { a: { type: "number" } } } }]
+      })
+      const called = yield* chat.send("call tool add with {\"a\": 1}")
+      const call = called.output.find((item) => item.type === "function_call") as { call_id: string } | undefined
+      assert.isDefined(call)
+      const answered = yield* chat.send([{ type: "function_call_output", call_id: call!.call_id, output: "2" }])
+      assert.strictEqual(answered.output_text, "The tool returned 2.")
+      assert.deepStrictEqual(typesOf(yield* chat.history), ["message", "function_call", "function_call_output", "message"])
+    }).pipe(Effect.provide(client())))
+
+  it.effect("a failed turn and a cut stream change nothing", () =>
+    Effect.gen(function*() {
+      const { conversations, emulator } = yield* services
+      const chat = yield* conversations.start()
+      yield* chat.send("kept")
+      const before = yield* chat.history
+      yield* emulator.script(CodexEmulator.http(400, { detail: "nope" }))
+      assert.isTrue(Exit.isFailure(yield* Effect.exit(chat.send("lost"))))
+      yield* emulator.script(CodexEmulator.sse(CodexEmulator.textEvents("partial").slice(0, 3), { ending: "reset" }))
+      const cut = yield* Effect.exit(Stream.runCollect(chat.stream("cut")))
+      assert.isTrue(Exit.isFailure(cut))
+      assert.deepStrictEqual(yield* chat.history, before)
+      const events = yield* Stream.runCollect(chat.stream("streamed"))
+      assert.isTrue([...events].some((event) => event.type === "response.completed"))
+      assert.strictEqual((yield* chat.history).length, before.length + 2)
+    }).pipe(Effect.provide(client({ config: { maxStreamRetries: 0 } }))))
+
+  it.effect("fork shares the history so far; resume returns the conversation; unknown ids are NotFound", () =>
+    Effect.gen(function*() {
+      const { conversations } = yield* services
+      const chat = yield* conversations.start({ id: "base" })
+      yield* chat.send("shared")
+      const branch = yield* chat.fork("branch")
+      yield* branch.send("only in the branch")
+      assert.strictEqual((yield* chat.history).length, 2)
+      assert.strictEqual((yield* branch.history).length, 4)
+      assert.strictEqual((yield* conversations.resume("base")).id, "base")
+      const missing = yield* Effect.flip(conversations.resume("nobody"))
+      assert.strictEqual(missing._tag, "NotFound")
+      const taken = yield* Effect.flip(conversations.start({ id: "base" }))
+      assert.strictEqual(taken._tag, "InvalidParameter")
+    }).pipe(Effect.provide(client())))
+
+  it.effect("explicit compact replaces the history with the kept messages and one compaction item", () =>
+    Effect.gen(function*() {
+      const { conversations } = yield* services
+      const chat = yield* conversations.start()
+      yield* chat.send("one")
+      yield* chat.send("two")
+      const compaction = yield* chat.compact
+      assert.strictEqual(compaction.via, "remote")
+      assert.deepStrictEqual(typesOf(yield* chat.history), ["message", "message", "compaction"])
+      const next = yield* chat.send("three")
+      assert.strictEqual(next.output_text, "You said: three")
+      const last = (yield* bodies).at(-1) as { input: Array<unknown> }
+      assert.deepStrictEqual(typesOf(last.input), ["message", "message", "compaction", "message"])
+    }).pipe(Effect.provide(client())))
+})
+
+/** A catalog whose gpt-5.4 has a tiny window: 1 000 tokens, compaction at 800. */
+const tinyCatalog = ModelCatalog.map((model) =>
+  model["slug"] === "gpt-5.4" ? { ...model, context_window: 1000, auto_compact_token_limit: 800 } : model
+)
+
+describe("Conversation: automatic compaction", () => {
+  it.effect("30 turns with a small auto_compact_token_limit compact on their own and never overflow", () =>
+    Effect.gen(function*() {
+      const { conversations, emulator } = yield* services
+      yield* emulator.setModels({ models: tinyCatalog, etag: "\"tiny\"" })
+      const chat = yield* conversations.start({ id: "long-chat" })
+      for (let turn = 1; turn <= 30; turn++) {
+        const response = yield* chat.send(`turn ${turn}: lorem ipsum`)
+        assert.strictEqual(response.status, "completed")
+        assert.isBelow(response.usage?.input_tokens ?? Infinity, 800, `turn ${turn} stays under the limit`)
+      }
+      const compactions = yield* chat.compactions
+      assert.isAtLeast(compactions.length, 2, "compacted on its own, more than once")
+      assert.isTrue(compactions.every((c) => c.reason === "limit" && c.via === "remote" && c.itemsAfter < c.itemsBefore))
+      const sent = yield* bodies
+      assert.isTrue(sent.every((body) => body["prompt_cache_key"] === "long-chat"), "prompt_cache_key constant")
+      const compactionRequests = sent.filter((body) => typesOf(body["input"] as Array<unknown>).at(-1) === "compaction_trigger")
+      assert.strictEqual(compactionRequests.length, compactions.length)
+    }).pipe(Effect.provide(client())))
+
+  it.effect("a context-length failure compacts and retries the turn once", () =>
+    Effect.gen(function*() {
+      const { conversations, emulator } = yield* services
+      const chat = yield* conversations.start({ compactAt: 1_000_000 })
+      yield* chat.send("one")
+      yield* chat.send("two")
+      yield* emulator.script(CodexEmulator.sse(CodexEmulator.failedEvents("context_length_exceeded", "Your input exceeds the context window of this model.")))
+      const response = yield* chat.send("three")
+      assert.strictEqual(response.output_text, "You said: three")
+      const [compaction] = yield* chat.compactions
+      assert.strictEqual(compaction?.reason, "context_length")
+      assert.deepStrictEqual(typesOf(yield* chat.history), ["message", "message", "compaction", "message", "message"])
+    }).pipe(Effect.provide(client())))
+
+  it.effect("the emulator enforces context_window with context_length_exceeded", () =>
+    Effect.gen(function*() {
+      const { emulator } = yield* services
+      yield* emulator.setModels({ models: tinyCatalog, etag: "\"tiny\"" })
+      const responses = yield* Responses.Responses
+      const error = yield* Effect.flip(responses.create({ input: "x".repeat(5_000) }))
+      assert.strictEqual(error._tag, "ContextWindowExceeded")
+      const small = yield* responses.create({ input: "x".repeat(400) })
+      assert.isAtLeast(small.usage?.input_tokens ?? 0, 100)
+    }).pipe(Effect.provide(client())))
+
+  it.effect("when remote compaction fails, a local summary turn stands in and says so", () =>
+    Effect.gen(function*() {
+      const { conversations, emulator } = yield* services
+      const chat = yield* conversations.start()
+      yield* chat.send("one")
+      yield* emulator.script(CodexEmulator.http(400, { detail: "compaction unavailable" }), CodexEmulator.text("We talked about one."))
+      const compaction = yield* chat.compact
+      assert.strictEqual(compaction.via, "local")
+      const history = yield* chat.history
+      assert.strictEqual(history.length, 1)
+      assert.include(JSON.stringify(history[0]), "We talked about one.")
+    }).pipe(Effect.provide(client())))
+})
