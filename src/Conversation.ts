@@ -28,7 +28,7 @@ import type { CodexError } from "./CodexError.js"
 import { InvalidParameter, NotFound } from "./CodexError.js"
 import * as Store from "./internal/conversationStore.js"
 import { estimateTokens } from "./internal/tokens.js"
-import { Models } from "./Models.js"
+import { Models, PreflightRefused } from "./Models.js"
 import type { OutputItem, Response, Usage } from "./Response.js"
 import * as ResponseCollector from "./ResponseCollector.js"
 import type { CreateParams, InputItem } from "./Responses.js"
@@ -53,6 +53,11 @@ export interface StartOptions extends
    * model's `auto_compact_token_limit` from `/models`, else 90 % of its `context_window`.
    */
   readonly compactAt?: number
+  /**
+   * Run `Models.preflight` first and fail with `PreflightRefused` instead of sending a
+   * doomed request (default `true`; skipped when no `Models` service is provided).
+   */
+  readonly preflight?: boolean
 }
 
 /**
@@ -115,7 +120,7 @@ export type ConversationError = CodexError | StoreError
 export interface Conversation {
   readonly id: string
   /** The resolved settings the conversation was started with. */
-  readonly options: Omit<StartOptions, "id"> & { readonly model: string }
+  readonly options: Omit<StartOptions, "id" | "preflight"> & { readonly model: string }
   /**
    * One turn: the history plus `input`, collected. On success the input and the
    * replayable output are appended to the history; a failed turn changes nothing.
@@ -142,8 +147,12 @@ export interface Conversation {
  * @category models
  */
 export interface Service {
-  /** Starts a conversation (fails with `InvalidParameter` when the id is already taken or malformed). */
-  readonly start: (options?: StartOptions) => Effect.Effect<Conversation, ConversationError>
+  /**
+   * Starts a conversation: fails with `PreflightRefused` when the model, its plan, the
+   * reasoning or verbosity settings or a spent usage window would doom the first request,
+   * and with `InvalidParameter` when the id is already taken or malformed.
+   */
+  readonly start: (options?: StartOptions) => Effect.Effect<Conversation, ConversationError | PreflightRefused>
   /** The stored conversation, continuing where it stopped, or `NotFound`. */
   readonly resume: (id: string) => Effect.Effect<Conversation, ConversationError | NotFound>
 }
@@ -403,8 +412,15 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
       })
 
     const start = Effect.fn("Conversation.start")(function*(options: StartOptions = {}) {
-      const { id, ...settings } = options
+      const { id, preflight, ...settings } = options
       const model = options.model ?? config?.defaultModel ?? "gpt-5.4"
+      if (preflight !== false && models !== undefined) {
+        const verdict = yield* models.preflight({ model, reasoning: options.reasoning, text: options.text })
+        if (verdict._tag === "Refused") {
+          const { _tag, ...refusal } = verdict
+          return yield* new PreflightRefused(refusal)
+        }
+      }
       return yield* begin(id, { ...settings, model }, [], undefined)
     })
 

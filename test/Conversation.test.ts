@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Layer, Stream } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { models as ModelCatalog } from "../src/internal/emulator/models.js"
-import { Conversation, Responses } from "../src/index.js"
+import { Conversation, Models, RateLimits, Responses } from "../src/index.js"
 
 /**
  * Conversations against the emulator: the history replayed as the backend needs it, a
@@ -185,5 +185,48 @@ describe("Conversation: automatic compaction", () => {
       const history = yield* chat.history
       assert.strictEqual(history.length, 1)
       assert.include(JSON.stringify(history[0]), "We talked about one.")
+    }).pipe(Effect.provide(client())))
+})
+
+describe("Models.preflight and Conversation.start", () => {
+  it.effect("a typed verdict: catalog, plan, reasoning effort, verbosity, spent usage window", () =>
+    Effect.gen(function*() {
+      const models = yield* Models.Models
+      const gpt54 = ModelCatalog.find((model) => model["slug"] === "gpt-5.4")
+      yield* (yield* CodexEmulator.CodexEmulator).setModels({
+        models: [...ModelCatalog, { ...gpt54, slug: "gpt-pro-only", available_in_plans: ["pro"] }],
+        etag: "\"pro-only\""
+      })
+      const ready = yield* models.preflight({ model: "gpt-5.4", reasoning: { effort: "high" }, text: { verbosity: "low" } })
+      assert.strictEqual(ready._tag, "Ready")
+      const reasonOf = (verdict: Models.Verdict) => (verdict._tag === "Refused" ? verdict.reason : "ready")
+      assert.strictEqual(reasonOf(yield* models.preflight({ model: "gpt-9" })), "unknown_model")
+      assert.strictEqual(reasonOf(yield* models.preflight({ model: "gpt-pro-only" })), "not_in_plan", "the account is on plus")
+      assert.strictEqual(reasonOf(yield* models.preflight({ model: "gpt-5.4-mini", reasoning: { effort: "xhigh" } })), "reasoning_effort")
+      assert.strictEqual(reasonOf(yield* models.preflight({ model: "gpt-5.4-mini", text: { verbosity: "low" } })), "verbosity")
+      const resetsAt = Math.floor(Date.now() / 1000) + 3600
+      yield* (yield* RateLimits.RateLimits).update("acct_emulated", [{
+        limit_id: "codex",
+        limit_name: null,
+        primary: { used_percent: 100, window_minutes: 300, resets_at: resetsAt },
+        secondary: null,
+        credits: null,
+        plan_type: "plus",
+        rate_limit_reached_type: null
+      }])
+      const spent = yield* models.preflight({ model: "gpt-5.4" })
+      assert.strictEqual(reasonOf(spent), "usage_limit")
+      assert.strictEqual(spent._tag === "Refused" ? spent.resetsAt?.getTime() : undefined, resetsAt * 1000)
+    }).pipe(Effect.provide(client())))
+
+  it.effect("start fails with PreflightRefused before sending anything, unless told to skip it", () =>
+    Effect.gen(function*() {
+      const { conversations } = yield* services
+      const refused = yield* Effect.flip(conversations.start({ model: "gpt-5.4-mini", reasoning: { effort: "xhigh" } }))
+      assert.strictEqual(refused._tag, "PreflightRefused")
+      assert.include(refused.message, "reasoning efforts low, medium, high")
+      assert.strictEqual((yield* bodies).length, 0)
+      const skipped = yield* conversations.start({ model: "gpt-5.4-mini", reasoning: { effort: "xhigh" }, preflight: false })
+      assert.strictEqual(skipped.options.model, "gpt-5.4-mini")
     }).pipe(Effect.provide(client())))
 })
