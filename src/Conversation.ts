@@ -21,7 +21,8 @@
  *
  * @since 0.1.0
  */
-import { FileSystem, KeyValueStore } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import { Clock, Context, Effect, Layer, Option, PubSub, Schema, Stream } from "effect"
 import { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"

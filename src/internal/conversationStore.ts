@@ -7,8 +7,8 @@
  *
  * @internal
  */
-import type { KeyValueStore } from "@effect/platform"
-import type { FileSystem } from "@effect/platform"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as KeyValueStore from "@effect/platform/KeyValueStore"
 import { Effect, Option } from "effect"
 
 /** One line of a conversation's log. */
