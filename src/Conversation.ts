@@ -29,6 +29,7 @@ import type { CodexError } from "./CodexError.js"
 import { InvalidParameter, NotFound } from "./CodexError.js"
 import * as Store from "./internal/conversationStore.js"
 import { estimateTokens } from "./internal/tokens.js"
+import { withSpan } from "./internal/tracing.js"
 import { Models, PreflightRefused } from "./Models.js"
 import type { OutputItem, Response, Usage } from "./Response.js"
 import * as ResponseCollector from "./ResponseCollector.js"
@@ -312,7 +313,7 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
               `Conversation ${id} compacted (${reason}, ${via}): ${before.items} items, ~${before.tokens} tokens → ${event.itemsAfter} items, ~${event.tokensAfter} tokens`
             )
             return event
-          }).pipe(Effect.withSpan("Conversation.compact", { attributes: { "conversation.id": id, "conversation.compaction.reason": reason } }))
+          }).pipe(withSpan("Conversation.compact"))
 
         /** Compacts first when this turn would reach the limit. */
         const beforeTurn = (added: ReadonlyArray<InputItem>) =>
@@ -340,7 +341,7 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
               Effect.catchIf(isContextLength, () => Effect.zipRight(compactNow("context_length"), Effect.suspend(() => responses.create(params(added))))),
               Effect.flatMap((response) => commit(added, response))
             )
-          }).pipe(lock.withPermits(1), Effect.withSpan("Conversation.send", { attributes: { "conversation.id": id } }))
+          }).pipe(lock.withPermits(1), withSpan("Conversation.send"))
 
         /** One streamed attempt; the history is committed only after the stream's completed end. */
         const attempt = (added: ReadonlyArray<InputItem>, retry: boolean): Stream.Stream<ResponseStreamEvent, ConversationError> =>
@@ -374,7 +375,7 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
         const fork = (forkId?: string) =>
           Effect.suspend(() => lock.withPermits(1)(Effect.sync(() => history.slice()))).pipe(
             Effect.flatMap((copy) => begin(forkId, options, copy, usage)),
-            Effect.withSpan("Conversation.fork", { attributes: { "conversation.id": id } })
+            withSpan("Conversation.fork")
           )
 
         const conversation: Conversation = {
