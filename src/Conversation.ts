@@ -72,6 +72,15 @@ export interface StartOptions extends
 export type Input = string | ReadonlyArray<InputItem>
 
 /**
+ * What one turn may send differently from the conversation's settings (not stored): the
+ * tool loop of `Tools.run` sends its tools this way.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TurnOptions = Pick<CreateParams, "tools" | "tool_choice" | "parallel_tool_calls">
+
+/**
  * One compaction of a conversation. `reason`: `"limit"` (the token count reached the
  * limit before a turn), `"context_length"` (a turn failed with a context-length error and
  * is retried once), `"explicit"` (`compact`). `via`: `"remote"` (`Responses.compact`) or
@@ -127,7 +136,7 @@ export interface Conversation {
    * One turn: the history plus `input`, collected. On success the input and the
    * replayable output are appended to the history; a failed turn changes nothing.
    */
-  readonly send: (input: Input) => Effect.Effect<Response, ConversationError>
+  readonly send: (input: Input, turn?: TurnOptions) => Effect.Effect<Response, ConversationError>
   /** One turn, streamed. The history is updated when the stream completes, never from a cut stream. */
   readonly stream: (input: Input) => Stream.Stream<ResponseStreamEvent, ConversationError>
   /** The items the next request will send before its new input. */
@@ -259,8 +268,9 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
           ? options.include
           : [...(options.include ?? []), "reasoning.encrypted_content"]
         const { compactAt: _compactAt, ...sent } = options
-        const params = (added: ReadonlyArray<InputItem>): CreateParams => ({
+        const params = (added: ReadonlyArray<InputItem>, turn?: TurnOptions): CreateParams => ({
           ...sent,
+          ...turn,
           ...(include === undefined ? {} : { include }),
           input: history.concat(added),
           prompt_cache_key: id
@@ -333,12 +343,15 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
             return response
           })
 
-        const send = (input: Input) =>
+        const send = (input: Input, turn?: TurnOptions) =>
           Effect.suspend(() => {
             const added = itemsOf(input)
             return beforeTurn(added).pipe(
-              Effect.zipRight(Effect.suspend(() => responses.create(params(added)))),
-              Effect.catchIf(isContextLength, () => Effect.zipRight(compactNow("context_length"), Effect.suspend(() => responses.create(params(added))))),
+              Effect.zipRight(Effect.suspend(() => responses.create(params(added, turn)))),
+              Effect.catchIf(
+                isContextLength,
+                () => Effect.zipRight(compactNow("context_length"), Effect.suspend(() => responses.create(params(added, turn))))
+              ),
               Effect.flatMap((response) => commit(added, response))
             )
           }).pipe(lock.withPermits(1), withSpan("Conversation.send"))

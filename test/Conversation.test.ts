@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Layer, Stream } from "effect"
+import { Duration, Effect, Exit, Layer, Schema, Stream } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { models as ModelCatalog } from "../src/internal/emulator/models.js"
-import { Conversation, Models, RateLimits, Responses } from "../src/index.js"
+import { Conversation, Models, RateLimits, Responses, Tools } from "../src/index.js"
 
 /**
  * Conversations against the emulator: the history replayed as the backend needs it, a
@@ -73,6 +73,27 @@ describe("Conversation", () => {
       const answered = yield* chat.send([{ type: "function_call_output", call_id: call!.call_id, output: "2" }])
       assert.strictEqual(answered.output_text, "The tool returned 2.")
       assert.deepStrictEqual(typesOf(yield* chat.history), ["message", "function_call", "function_call_output", "message"])
+    }).pipe(Effect.provide(client())))
+
+  it.effect("Tools.run with a conversation: each step sends only its new items, the conversation keeps the history", () =>
+    Effect.gen(function*() {
+      const { conversations } = yield* services
+      const chat = yield* conversations.start({ id: "tools-conv" })
+      yield* chat.send("hello")
+      const add = Tools.make("add", {
+        parameters: Schema.Struct({ a: Schema.Number, b: Schema.Number }),
+        handler: ({ a, b }) => Effect.succeed(String(a + b))
+      })
+      const result = yield* Tools.run({ tools: [add], input: "call tool add with {\"a\": 2, \"b\": 3}", conversation: chat })
+      assert.strictEqual(result.response.output_text, "The tool returned 5.")
+      assert.strictEqual(result.steps, 2)
+      assert.deepStrictEqual(typesOf(result.items), ["message", "message", "message", "function_call", "function_call_output", "message"])
+      const sent = yield* bodies
+      assert.isTrue(sent.every((body) => body["prompt_cache_key"] === "tools-conv"))
+      assert.strictEqual((sent.at(-1)?.["tools"] as Array<unknown>).length, 1, "the loop's tools go with its turns")
+      const after = yield* chat.send("thanks")
+      assert.strictEqual(after.output_text, "You said: thanks")
+      assert.deepStrictEqual((yield* bodies).at(-1)?.["tools"], [], "the conversation's own turns keep its settings")
     }).pipe(Effect.provide(client())))
 
   it.effect("a failed turn and a cut stream change nothing", () =>
