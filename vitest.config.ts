@@ -10,6 +10,7 @@ import { defineConfig } from "vitest/config"
  */
 const transportFree = [
   "test/cli.test.ts",
+  "test/cliChat.test.ts",
   "test/crossProcess.test.ts",
   "test/CodexConfig.test.ts",
   "test/errors.test.ts",
