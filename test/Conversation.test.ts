@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Layer, Schema, Stream } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
+import { compactionEvents } from "../src/internal/emulator/events.js"
 import { models as ModelCatalog } from "../src/internal/emulator/models.js"
 import { Conversation, Models, RateLimits, Responses, Tools } from "../src/index.js"
 
@@ -182,6 +183,30 @@ describe("Conversation: automatic compaction", () => {
       const [compaction] = yield* chat.compactions
       assert.strictEqual(compaction?.reason, "context_length")
       assert.deepStrictEqual(typesOf(yield* chat.history), ["message", "message", "compaction", "message", "message"])
+      // The same as a 400 before the stream.
+      yield* emulator.script(CodexEmulator.http(400, {
+        error: { type: "invalid_request_error", code: "context_length_exceeded", message: "Your input exceeds the context window of this model." }
+      }))
+      assert.strictEqual((yield* chat.send("four")).output_text, "You said: four")
+      assert.deepStrictEqual((yield* chat.compactions).map((c) => c.reason), ["context_length", "context_length"])
+      // Retried once only: a second failure is the turn's error, and the history keeps the compaction alone.
+      const overflow = CodexEmulator.sse(CodexEmulator.failedEvents("context_length_exceeded", "Your input exceeds the context window of this model."))
+      yield* emulator.script(overflow, CodexEmulator.sse(compactionEvents("gAAAAB-scripted")), overflow)
+      const error = yield* Effect.flip(chat.send("five"))
+      assert.strictEqual(error._tag, "ContextWindowExceeded")
+      assert.notInclude(JSON.stringify(yield* chat.history), "five")
+    }).pipe(Effect.provide(client())))
+
+  it.effect("stream: a context-length failure compacts and the retried turn streams on; the failed event is not shown", () =>
+    Effect.gen(function*() {
+      const { conversations, emulator } = yield* services
+      const chat = yield* conversations.start({ compactAt: 1_000_000 })
+      yield* chat.send("one")
+      yield* emulator.script(CodexEmulator.sse(CodexEmulator.failedEvents("context_length_exceeded", "Your input exceeds the context window of this model.")))
+      const events = [...yield* Stream.runCollect(chat.stream("two"))]
+      assert.isFalse(events.some((event) => event.type === "response.failed"))
+      assert.strictEqual(events.at(-1)?.type, "response.completed")
+      assert.deepStrictEqual(typesOf(yield* chat.history), ["message", "compaction", "message", "message"])
     }).pipe(Effect.provide(client())))
 
   it.effect("the emulator enforces context_window with context_length_exceeded", () =>
