@@ -177,6 +177,11 @@ export class Conversations extends Context.Tag("codex-backend-sdk/Conversations"
 /** Ids are file names and header values: keep them plain. */
 const validId = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
 
+const checkId = (id: string): Effect.Effect<void, InvalidParameter> =>
+  validId.test(id)
+    ? Effect.void
+    : new InvalidParameter({ parameter: "id", reason: "a conversation id is 1 to 128 letters, digits, '_', '-' or '.'" })
+
 /** The instruction of the local summary turn, when the remote compaction failed. */
 const summaryInstructions =
   "Summarise the conversation so far for your own later use: the user's goals, the facts and decisions, the open questions and the current state of the work. Write only the summary."
@@ -416,9 +421,7 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
     ): Effect.Effect<Conversation, ConversationError> =>
       Effect.gen(function*() {
         const id = given ?? crypto.randomUUID()
-        if (!validId.test(id)) {
-          return yield* new InvalidParameter({ parameter: "id", reason: "a conversation id is 1 to 128 letters, digits, '_', '-' or '.'" })
-        }
+        yield* checkId(id)
         if (live.has(id) || (yield* Effect.mapError(store.load(id), storeError)) !== undefined) {
           return yield* new InvalidParameter({ parameter: "id", reason: `conversation ${id} already exists; resume it instead` })
         }
@@ -429,6 +432,7 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
     const start = Effect.fn("Conversation.start")(function*(options: StartOptions = {}) {
       const { id, preflight, ...settings } = options
       const model = options.model ?? config?.defaultModel ?? "gpt-5.4"
+      if (id !== undefined) yield* checkId(id)
       if (preflight !== false && models !== undefined) {
         const verdict = yield* models.preflight({ model, reasoning: options.reasoning, text: options.text })
         if (verdict._tag === "Refused") {

@@ -128,6 +128,10 @@ describe("Conversation", () => {
       assert.strictEqual(missing._tag, "NotFound")
       const taken = yield* Effect.flip(conversations.start({ id: "base" }))
       assert.strictEqual(taken._tag, "InvalidParameter")
+      const requests = (yield* (yield* CodexEmulator.CodexEmulator).requests).length
+      const malformed = yield* Effect.flip(conversations.start({ id: "../etc/passwd" }))
+      assert.strictEqual(malformed._tag, "InvalidParameter")
+      assert.strictEqual((yield* (yield* CodexEmulator.CodexEmulator).requests).length, requests, "nothing sent")
     }).pipe(Effect.provide(client())))
 
   it.effect("explicit compact replaces the history with the kept messages and one compaction item", () =>
