@@ -10,6 +10,7 @@ import { defineConfig } from "vitest/config"
  */
 const transportFree = [
   "test/cli.test.ts",
+  "test/cliChat.test.ts",
   "test/crossProcess.test.ts",
   "test/CodexConfig.test.ts",
   "test/errors.test.ts",
@@ -22,7 +23,7 @@ const transportFree = [
 ]
 
 /** The third project runs only the files that exercise `/responses` end to end. */
-const webSocketFiles = ["Responses.test.ts", "realStreams.test.ts", "ResponsesWebSocket.test.ts"]
+const webSocketFiles = ["Responses.test.ts", "realStreams.test.ts", "ResponsesWebSocket.test.ts", "Conversation.test.ts"]
 const webSocketFree = readdirSync("test").filter((f) => f.endsWith(".test.ts") && !webSocketFiles.includes(f)).map((f) => `test/${f}`)
 
 export default defineConfig({

@@ -19,6 +19,7 @@ import { scenario, start } from "./server.js"
 import type { BenchServer, ScenarioName } from "./server.js"
 import { chart } from "./svg.js"
 import { conversationBench } from "./conversation.js"
+import { conversationTurnsBench } from "./conversationTurns.js"
 
 const gc = (globalThis as { gc?: () => void }).gc
 const quick = process.argv.includes("--quick")
@@ -569,7 +570,8 @@ const main = async () => {
     }
   }
   const conversation = await conversationBench(quick ? 1 : 3)
-  const results = { date: new Date().toISOString(), node: process.versions.node, reps, rows, conversation }
+  const conversationTurns = await conversationTurnsBench(quick ? 3 : 20)
+  const results = { date: new Date().toISOString(), node: process.versions.node, reps, rows, conversation, conversationTurns }
   writeResults("latest.json", results)
   writeFileSync(`${resultsDir}latest.svg`, chart(rows, names))
   console.log(`\nwrote bench/results/latest.json and latest.svg`)

@@ -14,6 +14,7 @@ import {
   Batch,
   CodexAccount,
   CodexError,
+  Conversation,
   Embeddings,
   Models,
   OAuth,
@@ -135,6 +136,25 @@ const compaction = Effect.gen(function*() {
   const next = yield* responses.create({ input: [...compacted.output, { role: "user", content: "Book it." }] })
   yield* Console.log(`next turn: ${next.output_text}`)
 })
+
+const conversation = Effect.gen(function*() {
+  yield* section("Conversation: kept history, one prompt_cache_key, automatic compaction")
+  const conversations = yield* Conversation.Conversations
+  // compactAt stands in for the model's auto_compact_token_limit (244 800 tokens for gpt-5.4).
+  const chat = yield* conversations.start({ instructions: "Be brief.", compactAt: 600 })
+  for (let turn = 1; turn <= 14; turn++) {
+    const before = (yield* chat.compactions).length
+    const answer = yield* chat.send(`Note ${turn}: the meeting room is ${100 + turn}.`)
+    const compactions = yield* chat.compactions
+    const done = compactions[before]
+    const note = done === undefined
+      ? ""
+      : `   ← compacted first (${done.reason}, ${done.via}): ${done.itemsBefore} items ≈${done.tokensBefore} tokens → ${done.itemsAfter} items ≈${done.tokensAfter}`
+    yield* Console.log(`turn ${String(turn).padStart(2)}: ${answer.usage?.input_tokens} input tokens${note}`)
+  }
+  const history = yield* chat.history
+  yield* Console.log(`conversation ${chat.id}: ${history.length} items in its history (${history.filter((i) => i.type === "compaction").length} compaction item)`)
+}).pipe(Effect.provide(Conversation.layer))
 
 const errors = Effect.gen(function*() {
   yield* section("Typed errors and retries (faults injected by the emulator)")
@@ -276,6 +296,7 @@ const program = Effect.gen(function*() {
   yield* structuredOutput
   yield* reasoning
   yield* compaction
+  yield* conversation
   yield* models
   yield* account
   yield* embeddingsAndAudio

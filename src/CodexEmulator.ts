@@ -57,6 +57,7 @@ import * as Http from "node:http"
 import * as Realtime from "./internal/emulator/realtime.js"
 import * as Replies from "./internal/emulator/replies.js"
 import * as Wham from "./internal/emulator/wham.js"
+import { withinContext } from "./internal/emulator/context.js"
 import { compacted, compactionReply, defaultReply, isCompactionRequest } from "./internal/emulator/responses.js"
 import * as WebSocket from "./internal/emulator/websocket.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
@@ -540,7 +541,7 @@ export const make = (options: Options = {}) =>
           ? http(200, compacted(body))
           : isCompactionRequest(body)
           ? compactionReply(body)
-          : defaultReply(body),
+          : withinContext(body, catalog, defaultReply),
         ({ body }) =>
           route === "compact" && options.legacyCompaction !== true
             ? http(404, { detail: "Not Found: POST /responses/compact is retired; compact with a compaction_trigger item on /responses" })
@@ -672,7 +673,7 @@ export const make = (options: Options = {}) =>
       refuse: (headers) => unauthorized(headers, "chatgpt") ?? Effect.runSync(nextIf("responses", (reply) => reply._tag === "Http" && reply.status >= 400)),
       answer: (body) =>
         breach("responses", body, served()) ?? Effect.runSync(next("responses")) ??
-          (isCompactionRequest(body) ? compactionReply(body) : defaultReply(body)),
+          (isCompactionRequest(body) ? compactionReply(body) : withinContext(body, catalog, defaultReply)),
       etag: () => modelsEtag,
       record: (request, status) => {
         recorded.push(request)

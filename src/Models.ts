@@ -24,7 +24,7 @@
  */
 import type { CodexTransport } from "./CodexTransport.js"
 import type { Scope } from "effect"
-import { Clock, Context, Deferred, Duration, Effect, Layer } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Layer, Option, Schema } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
@@ -33,6 +33,8 @@ import { replyMeta } from "./internal/errors.js"
 import { joinUrl, makeBackend, readJson, withDeadline } from "./internal/http.js"
 import { isRecord } from "./internal/json.js"
 import { compareVersions, fromWire } from "./internal/modelCatalog.js"
+import * as Preflight from "./internal/preflight.js"
+import { RateLimits } from "./RateLimits.js"
 
 /**
  * A reasoning effort a model accepts, as `/models` lists it.
@@ -115,6 +117,65 @@ export interface Service {
    * transport of `Responses` reads `prefer_websockets` here.
    */
   readonly cached: (id: string) => Effect.Effect<Model | undefined>
+  /**
+   * Whether a request to `options.model` can succeed, checked before it is sent: the model
+   * is in this account's catalog and plan, the reasoning effort, reasoning summaries and
+   * verbosity are supported, and the usage windows of the last rate-limit snapshot (from
+   * `RateLimits`, when provided) are not spent. A refusal names the reason, and the reset
+   * time of a spent window.
+   */
+  readonly preflight: (options: PreflightOptions) => Effect.Effect<Verdict, CodexError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+/**
+ * What `preflight` checks: the model, and the reasoning and text settings of the request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PreflightOptions {
+  readonly model: string
+  readonly reasoning?: { readonly effort?: string; readonly summary?: string } | null | undefined
+  readonly text?: { readonly verbosity?: string } | undefined
+}
+
+/**
+ * The verdict of `preflight`: `Ready` with the catalog entry, or `Refused` with the reason
+ * (`unknown_model`, `not_in_plan`, `reasoning_effort`, `reasoning_summary`, `verbosity`,
+ * `usage_limit`), a sentence, and when a usage window is spent the time it resets.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Verdict =
+  | { readonly _tag: "Ready"; readonly model: Model }
+  | {
+    readonly _tag: "Refused"
+    readonly model: string
+    readonly reason: "unknown_model" | "not_in_plan" | "reasoning_effort" | "reasoning_summary" | "verbosity" | "usage_limit"
+    readonly detail: string
+    readonly resetsAt?: Date
+  }
+
+/**
+ * A preflight refused the request (see {@link Verdict}); nothing was sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PreflightRefused extends Schema.TaggedError<PreflightRefused>("codex-backend-sdk/PreflightRefused")("PreflightRefused", {
+  model: Schema.String,
+  reason: Schema.Literal("unknown_model", "not_in_plan", "reasoning_effort", "reasoning_summary", "verbosity", "usage_limit"),
+  detail: Schema.String,
+  resetsAt: Schema.optional(Schema.DateFromSelf)
+}) {
+  override get message() {
+    return `Preflight refused ${this.model} (${this.reason}): ${this.detail}. Nothing was sent.`
+  }
 }
 
 /**
@@ -154,6 +215,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     const config = backend.config
     const auth = backend.auth
     const scope = yield* Effect.scope
+    const rateLimits = Option.getOrUndefined(yield* Effect.serviceOption(RateLimits))
     const url = `${joinUrl(config.codexBaseUrl, "models")}?client_version=${encodeURIComponent(config.clientVersion)}`
     const ttl = Duration.toMillis(config.modelsCacheTtl)
     const entries = new Map<string, Entry>()
@@ -281,7 +343,14 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
         : Effect.map(Effect.orElseSucceed(keyOf, () => undefined), (key) =>
           key === undefined ? undefined : entries.get(key)?.catalog?.list.data.find((m) => m.id === id))
 
-    return Models.of({ list, retrieve, noteEtag, cached })
+    const preflight = Effect.fn("Models.preflight")(function*(options: PreflightOptions) {
+      const { data } = yield* list()
+      const plan = Option.match(yield* Effect.option(auth.credentials), { onNone: () => undefined, onSome: (c) => c.planType })
+      const limits = rateLimits === undefined ? undefined : yield* rateLimits.latest
+      return Preflight.verdict(options, data, plan, limits, yield* Clock.currentTimeMillis)
+    })
+
+    return Models.of({ list, retrieve, noteEtag, cached, preflight })
   })
 
 /**
@@ -310,6 +379,11 @@ export const layerTest = (impl: Partial<Service>): Layer.Layer<Models> =>
       retrieve: () => Effect.dieMessage("Models.retrieve is not implemented by this test layer"),
       noteEtag: () => Effect.void,
       cached: () => Effect.succeed(undefined),
+      preflight: (options) =>
+        Effect.flatMap(
+          impl.list?.() ?? Effect.dieMessage("Models.preflight needs Models.list in this test layer"),
+          ({ data }) => Effect.map(Clock.currentTimeMillis, (now) => Preflight.verdict(options, data, undefined, undefined, now))
+        ),
       ...impl
     })
   )

@@ -50,6 +50,7 @@ import * as CodexClient from "./CodexClient.js"
 import * as CodexConfig from "./CodexConfig.js"
 import * as CodexError from "./CodexError.js"
 import * as Embeddings from "./Embeddings.js"
+import { ConversationsResource } from "./internal/facade/conversations.js"
 import * as Models from "./Models.js"
 import * as OAuth from "./OAuth.js"
 import * as Realtime from "./Realtime.js"
@@ -976,6 +977,8 @@ export class OpenAI implements AsyncDisposable {
   readonly embeddings: EmbeddingsResource
   readonly audio: AudioResource
   readonly codex: CodexResource
+  /** Stateful conversations (`Conversation`), kept in this client's memory. */
+  readonly conversations: ConversationsResource
   private readonly engine: Engine
 
   constructor(options: ClientOptions = {}) {
@@ -989,6 +992,11 @@ export class OpenAI implements AsyncDisposable {
     this.embeddings = new EmbeddingsResource(this.engine)
     this.audio = new AudioResource(this.engine)
     this.codex = new CodexResource(this.engine)
+    const engine = this.engine
+    this.conversations = new ConversationsResource({
+      run: (effect, options) => engine.run(Responses.Responses, () => effect, options),
+      open: (stream, signal) => Promise.resolve(engine.current()).then((runtime) => Stream.open(runtime, stream, signal))
+    })
   }
 
   /**

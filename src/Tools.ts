@@ -19,6 +19,7 @@ import { Effect, Stream } from "effect"
 import type { Schema } from "effect"
 import type { CodexError } from "./CodexError.js"
 import { InvalidParameter, MaxStepsReached } from "./CodexError.js"
+import type * as Conversation from "./Conversation.js"
 import type { FunctionCall, OutputItem, Response } from "./Response.js"
 import { functionCalls } from "./Response.js"
 import * as ResponseCollector from "./ResponseCollector.js"
@@ -178,6 +179,13 @@ export interface RunOptions<T extends ReadonlyArray<Any>> extends Omit<CreatePar
   readonly tools: T
   readonly maxSteps?: number | undefined
   readonly concurrency?: number | "unbounded" | undefined
+  /**
+   * Run the loop as turns of this conversation (`run` only): each step sends only its new
+   * items (the input, then the tool outputs) with these tools, the conversation keeps
+   * the history, compacts when it must, and the result's `items` is its history. The
+   * conversation's own settings (model, instructions...) apply; the request fields here do not.
+   */
+  readonly conversation?: Conversation.Conversation | undefined
 }
 
 /**
@@ -245,10 +253,35 @@ const prepareLoop = <T extends ReadonlyArray<Any>>(
     }
   })
 
+/** The loop as turns of a conversation: each step sends only its new items. */
+const runInConversation = <E, R>(conversation: Conversation.Conversation, loop: Loop<E, R>, input: CreateParams["input"]) =>
+  Effect.gen(function*() {
+    const turn = { tools: loop.params.tools ?? [], ...(loop.params.tool_choice === undefined ? {} : { tool_choice: loop.params.tool_choice }) }
+    let next: Conversation.Input = input
+    for (let step = 1;; step++) {
+      const response = yield* conversation.send(next, turn)
+      const calls = functionCalls(response)
+      if (calls.length === 0) {
+        const result: RunResult = { response, items: yield* conversation.history, steps: step }
+        return result
+      }
+      if (step >= loop.maxSteps) {
+        return yield* new MaxStepsReached({
+          maxSteps: loop.maxSteps,
+          pendingCalls: calls.map((call) => call.name),
+          items: yield* conversation.history,
+          response
+        })
+      }
+      next = yield* loop.runCalls(calls)
+    }
+  })
+
 /**
  * Runs the tool loop until the model answers without calling a tool. Fails with
  * `MaxStepsReached` (carrying the history) when the model still calls tools after
- * `maxSteps` requests, with the handlers' errors, and with the errors of `create`.
+ * `maxSteps` requests, with the handlers' errors, and with the errors of `create` (and,
+ * with `conversation`, of its store).
  *
  * @example
  * ```ts
@@ -271,10 +304,16 @@ const prepareLoop = <T extends ReadonlyArray<Any>>(
  */
 export const run: <const T extends ReadonlyArray<Any>>(
   options: RunOptions<T>
-) => Effect.Effect<RunResult, CodexError | ToolError<T[number]>, Responses | ToolContext<T[number]>> = Effect.fn("Tools.run")(
+) => Effect.Effect<
+  RunResult,
+  CodexError | ToolError<T[number]> | Conversation.StoreError,
+  Responses | ToolContext<T[number]>
+> = Effect.fn("Tools.run")(
   function*<const T extends ReadonlyArray<Any>>(options: RunOptions<T>) {
     const responses = yield* Responses
-    const loop = yield* prepareLoop(options)
+    const { conversation, ...rest } = options
+    const loop = yield* prepareLoop(rest)
+    if (conversation !== undefined) return yield* runInConversation(conversation, loop, options.input)
     const items = initialItems(options.input)
     for (let step = 1;; step++) {
       const response = yield* responses.create({ ...loop.params, input: items })

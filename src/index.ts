@@ -44,6 +44,13 @@ export * as CodexAuth from "./CodexAuth.js"
 export * as CodexClient from "./CodexClient.js"
 
 /**
+ * Stateful conversations over the stateless backend: history, automatic compaction, persistence.
+ *
+ * @since 0.1.0
+ */
+export * as Conversation from "./Conversation.js"
+
+/**
  * Base URLs, identity, timeouts, retry and parameter policy.
  *
  * @since 0.1.0

@@ -1,7 +1,8 @@
 /**
  * `codex-backend ask <prompt...> [--model M] [--instructions I] [--reasoning-effort E]
- * [--schema file.json] [--json]`: streams an answer to stdout as it arrives (`--json`: the
- * collected Response).
+ * [--schema file.json] [--json] [--continue ID]`: streams an answer to stdout as it arrives
+ * (`--json`: the collected Response; `--continue ID`: as the next turn of a stored
+ * conversation, whose own settings apply).
  *
  * @since 0.1.0
  */
@@ -10,6 +11,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Effect, Option, Stream } from "effect"
 import * as NodeFs from "node:fs"
+import * as Chat from "./chat.js"
 import * as Layers from "./layers.js"
 
 const prompt = Args.text({ name: "prompt" }).pipe(
@@ -35,6 +37,10 @@ const schema = Options.file("schema", { exists: "yes" }).pipe(
 const json = Options.boolean("json").pipe(
   Options.withDescription("Print the collected Response as JSON instead of streaming the text.")
 )
+const continued = Options.text("continue").pipe(
+  Options.withDescription("Ask as the next turn of this stored conversation (see `codex-backend chat`); its own settings apply."),
+  Options.optional
+)
 
 /** The `text.format` for a JSON Schema file. */
 const formatFrom = (path: string) =>
@@ -51,6 +57,14 @@ const formatFrom = (path: string) =>
 
 const write = (text: string) => Effect.sync(() => process.stdout.write(text))
 
+/** `--continue ID`: the prompt as the next turn of a stored conversation (its own settings apply). */
+const continueConversation = (id: string, prompt: string) =>
+  Effect.gen(function*() {
+    const [Conversation] = yield* Layers.load(() => Promise.all([import("../Conversation.js")]))
+    const conversation = yield* Effect.flatMap(Conversation.Conversations, (service) => service.resume(id))
+    yield* Chat.streamTurn(conversation, prompt)
+  }).pipe(Effect.provide(Chat.conversations))
+
 /**
  * The `ask` command.
  *
@@ -59,9 +73,9 @@ const write = (text: string) => Effect.sync(() => process.stdout.write(text))
  */
 export const command = Command.make(
   "ask",
-  { prompt, model, instructions, effort, schema, json },
+  { prompt, model, instructions, effort, schema, json, continue: continued },
   (options) =>
-    Effect.gen(function*() {
+    Option.isSome(options.continue) ? continueConversation(options.continue.value, options.prompt.join(" ")) : Effect.gen(function*() {
       const [Responses, ResponseStreamEvent] = yield* Layers.load(() =>
         Promise.all([import("../Responses.js"), import("../ResponseStreamEvent.js")])
       )

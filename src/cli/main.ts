@@ -22,6 +22,7 @@ import { Console, Effect, Exit, FiberRef, Layer, Logger } from "effect"
 import * as NodeFs from "node:fs"
 import * as Ask from "./ask.js"
 import * as Batch from "./batch.js"
+import * as Chat from "./chat.js"
 import * as Emulator from "./emulator.js"
 import * as Login from "./login.js"
 import * as Logout from "./logout.js"
@@ -44,6 +45,7 @@ const commands = [
   register(Logout.command),
   register(Status.command),
   register(Ask.command),
+  register(Chat.command),
   register(Models.command),
   register(Usage.command),
   register(Batch.command),
