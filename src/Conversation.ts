@@ -28,10 +28,11 @@ import { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { InvalidParameter, NotFound } from "./CodexError.js"
 import * as Store from "./internal/conversationStore.js"
+import { itemsOf, replayable } from "./internal/history.js"
 import { estimateTokens } from "./internal/tokens.js"
 import { withSpan } from "./internal/tracing.js"
 import { Models, PreflightRefused } from "./Models.js"
-import type { OutputItem, Response, Usage } from "./Response.js"
+import type { Response, Usage } from "./Response.js"
 import * as ResponseCollector from "./ResponseCollector.js"
 import type { CreateParams, InputItem } from "./Responses.js"
 import { Responses } from "./Responses.js"
@@ -189,30 +190,6 @@ const summaryInstructions =
 /** The messages a compaction keeps (§8.0). */
 const keptMessage = (item: InputItem): boolean =>
   item.type === "message" && "role" in item && ["user", "developer", "system"].includes(String(item.role))
-
-/** The new input as history items: a string becomes a user message, role-only items messages, ids stripped. */
-const itemsOf = (input: Input): Array<InputItem> => {
-  if (typeof input === "string") return [{ type: "message", role: "user", content: [{ type: "input_text", text: input }] }]
-  return input.map((item) => {
-    const { id: _id, ...rest } = item as { readonly id?: unknown; readonly [key: string]: unknown }
-    return (rest["type"] === undefined && rest["role"] !== undefined ? { ...rest, type: "message" } : rest) as InputItem
-  })
-}
-
-/**
- * The output items as the backend needs them replayed (§4.4): ids stripped, reasoning
- * kept only with its `encrypted_content` (without it the stateless backend cannot use
- * it), compaction items verbatim.
- */
-const replayable = (output: ReadonlyArray<OutputItem>): Array<InputItem> => {
-  const items: Array<InputItem> = []
-  for (const item of output) {
-    if (item.type === "reasoning" && typeof item["encrypted_content"] !== "string") continue
-    const { id: _id, ...rest } = item
-    items.push(rest as InputItem)
-  }
-  return items
-}
 
 /** A context-length failure: in the stream (§6.3) or a 400 naming it. */
 const isContextLength = (error: ConversationError): boolean =>

@@ -51,6 +51,7 @@ import * as CodexConfig from "./CodexConfig.js"
 import * as CodexError from "./CodexError.js"
 import * as Embeddings from "./Embeddings.js"
 import { ConversationsResource } from "./internal/facade/conversations.js"
+import * as ResponseStore from "./internal/facade/responseStore.js"
 import * as Models from "./Models.js"
 import * as OAuth from "./OAuth.js"
 import * as Realtime from "./Realtime.js"
@@ -87,6 +88,15 @@ export interface ClientOptions extends CodexConfig.Options {
    * layer lacks rejects with an `Error` naming it.
    */
   readonly layer?: Layer.Layer<never, unknown> | undefined
+  /**
+   * Makes `previous_response_id` work on `responses.create` / `responses.stream`, which
+   * the stateless backend refuses: every response this client completes is kept with the
+   * history that produced it — in memory (`"memory"`) or one file per response in a
+   * directory — and a request naming a `previous_response_id` is expanded locally into that
+   * history plus its own input, the request an explicit history would have sent. Without
+   * it, `previous_response_id` is an `UnsupportedParameter`, as the backend's 400 would be.
+   */
+  readonly responseStore?: "memory" | (string & {}) | undefined
 }
 
 /**
@@ -695,7 +705,7 @@ const pagePromise = <Item>(page: Promise<Page<Item>>): PagePromise<Item> =>
  */
 export class ResponsesResource {
   /** @internal */
-  constructor(private readonly engine: Engine) {}
+  constructor(private readonly engine: Engine, private readonly store?: ResponseStore.ResponseStore) {}
 
   /** Streams the reply: resolves (once connected) to an async iterable of events. */
   create(
@@ -706,10 +716,17 @@ export class ResponsesResource {
   create(params: Responses.CreateParams & { readonly stream?: false | undefined }, options?: RequestOptions): Promise<Response>
   create(params: Responses.CreateParams, options?: RequestOptions): Promise<Response | Stream<ResponseStreamEvent>>
   create(params: Responses.CreateParams, options?: RequestOptions): Promise<Response | Stream<ResponseStreamEvent>> {
-    if (params.stream !== true) return this.engine.run(Responses.Responses, (responses) => responses.create(params), options)
+    const store = this.store
+    if (params.stream !== true) {
+      return this.engine.run(Responses.Responses, (responses) =>
+        store === undefined
+          ? responses.create(params)
+          : Effect.flatMap(ResponseStore.expand(store, params), ({ input, params }) =>
+            Effect.tap(responses.create(params), (response) => ResponseStore.keep(store, input, response))), options)
+    }
     const signal = options?.signal
     const open = (runtime: Runtime.Runtime<never>) =>
-      Stream.open(runtime, streamWithPolicy(serviceOf(runtime, Responses.Responses).stream(params), options), signal)
+      Stream.open(runtime, streamWithPolicy(this.events(serviceOf(runtime, Responses.Responses), params), options), signal)
     const runtime = this.engine.current()
     return runtime instanceof Promise ? runtime.then(open) : open(runtime)
   }
@@ -719,9 +736,17 @@ export class ResponsesResource {
     const { stream: _, ...rest } = params
     return new ResponseStream(
       this.engine.current(),
-      (runtime) => streamWithPolicy(serviceOf(runtime, Responses.Responses).stream(rest), options),
+      (runtime) => streamWithPolicy(this.events(serviceOf(runtime, Responses.Responses), rest), options),
       options?.signal
     )
+  }
+
+  /** The events of a streamed request, through the `responseStore` when there is one. */
+  private events(responses: Responses.Service, params: Responses.CreateParams) {
+    const store = this.store
+    if (store === undefined) return responses.stream(params)
+    return EffectStream.unwrap(Effect.map(ResponseStore.expand(store, params), ({ input, params }) =>
+      ResponseStore.keepStreamed(store, input, responses.stream(params))))
   }
 
   /** Compacts a history into opaque compaction items. */
@@ -982,11 +1007,11 @@ export class OpenAI implements AsyncDisposable {
   private readonly engine: Engine
 
   constructor(options: ClientOptions = {}) {
-    const { layer, timeout, ...config } = options
+    const { layer, timeout, responseStore, ...config } = options
     this.engine = new Engine(() =>
       layer ?? CodexClient.layerWith(timeout === undefined ? config : { ...config, requestTimeout: Duration.millis(timeout) })
     )
-    this.responses = new ResponsesResource(this.engine)
+    this.responses = new ResponsesResource(this.engine, responseStore === undefined ? undefined : ResponseStore.make(responseStore))
     this.models = new ModelsResource(this.engine)
     this.realtime = new RealtimeResource(this.engine)
     this.embeddings = new EmbeddingsResource(this.engine)
