@@ -82,8 +82,10 @@ export type Services =
   | RateLimits.RateLimits
 
 /** The live groups; `Responses` is built beside `Models` so replies keep the catalog cache honest. */
-const groups = Layer.mergeAll(Responses.layer, Realtime.layer, Embeddings.layer, Audio.layer, CodexAccount.layer).pipe(
+// Models reads the account's usage for a preflight made before any reply carried limits.
+const groups = Layer.mergeAll(Responses.layer, Realtime.layer, Embeddings.layer, Audio.layer).pipe(
   Layer.provideMerge(Models.layer),
+  Layer.provideMerge(CodexAccount.layer),
   Layer.provideMerge(RateLimits.layer)
 )
 

@@ -25,6 +25,7 @@
 import type { CodexTransport } from "./CodexTransport.js"
 import type { Scope } from "effect"
 import { Clock, Context, Deferred, Duration, Effect, Layer, Option, Schema } from "effect"
+import { CodexAccount } from "./CodexAccount.js"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
@@ -216,6 +217,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     const auth = backend.auth
     const scope = yield* Effect.scope
     const rateLimits = Option.getOrUndefined(yield* Effect.serviceOption(RateLimits))
+    const account = Option.getOrUndefined(yield* Effect.serviceOption(CodexAccount))
     const url = `${joinUrl(config.codexBaseUrl, "models")}?client_version=${encodeURIComponent(config.clientVersion)}`
     const ttl = Duration.toMillis(config.modelsCacheTtl)
     const entries = new Map<string, Entry>()
@@ -346,8 +348,14 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     const preflight = Effect.fn("Models.preflight")(function*(options: PreflightOptions) {
       const { data } = yield* list()
       const plan = Option.match(yield* Effect.option(auth.credentials), { onNone: () => undefined, onSome: (c) => c.planType })
-      const limits = rateLimits === undefined ? undefined : yield* rateLimits.latest
-      return Preflight.verdict(options, data, plan, limits, yield* Clock.currentTimeMillis)
+      const now = yield* Clock.currentTimeMillis
+      // The last snapshot a reply carried; before any, the account's usage (a failure of that
+      // call only leaves the windows unchecked).
+      const latest = rateLimits === undefined ? undefined : yield* rateLimits.latest
+      const limits = latest ?? (account === undefined
+        ? undefined
+        : Option.getOrUndefined(yield* Effect.option(Effect.map(account.usage(), (usage) => Preflight.fromUsage(usage, now)))))
+      return Preflight.verdict(options, data, plan, limits, now)
     })
 
     return Models.of({ list, retrieve, noteEtag, cached, preflight })

@@ -239,7 +239,7 @@ describe("Conversation: automatic compaction", () => {
 })
 
 describe("Models.preflight and Conversation.start", () => {
-  it.effect("a typed verdict: catalog, plan, reasoning effort, verbosity, spent usage window", () =>
+  it.live("a typed verdict: catalog, plan, reasoning effort, verbosity, spent usage window", () =>
     Effect.gen(function*() {
       const models = yield* Models.Models
       const gpt54 = ModelCatalog.find((model) => model["slug"] === "gpt-5.4")
@@ -266,6 +266,21 @@ describe("Models.preflight and Conversation.start", () => {
       }])
       const spent = yield* models.preflight({ model: "gpt-5.4" })
       assert.strictEqual(reasonOf(spent), "usage_limit")
+      assert.strictEqual(spent._tag === "Refused" ? spent.resetsAt?.getTime() : undefined, resetsAt * 1000)
+    }).pipe(Effect.provide(client())))
+
+  it.live("before any reply carried rate limits, the preflight reads the account's usage", () =>
+    Effect.gen(function*() {
+      const models = yield* Models.Models
+      const resetsAt = Math.floor(Date.now() / 1000) + 1800
+      yield* (yield* CodexEmulator.CodexEmulator).scriptRoute("usage", CodexEmulator.http(200, {
+        plan_type: "plus",
+        rate_limit: { allowed: false, limit_reached: true, primary_window: { used_percent: 100, limit_window_seconds: 18000, reset_at: resetsAt } },
+        credits: { has_credits: false, unlimited: false, balance: "0" }
+      }))
+      assert.isUndefined(yield* (yield* RateLimits.RateLimits).latest, "no reply carried limits yet")
+      const spent = yield* models.preflight({ model: "gpt-5.4" })
+      assert.strictEqual(spent._tag === "Refused" ? spent.reason : "ready", "usage_limit")
       assert.strictEqual(spent._tag === "Refused" ? spent.resetsAt?.getTime() : undefined, resetsAt * 1000)
     }).pipe(Effect.provide(client())))
 

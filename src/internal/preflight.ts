@@ -1,11 +1,12 @@
 /**
  * The checks of `Models.preflight`, on data already at hand: the catalog, the account's
- * plan and the last rate-limit snapshot.
+ * plan and the last rate-limit snapshot (or, before any reply carried one, `/wham/usage`).
  *
  * @internal
  */
+import type { Usage, UsageWindow } from "../CodexAccount.js"
 import type { Model, PreflightOptions, Verdict } from "../Models.js"
-import type { RateLimitState } from "../RateLimits.js"
+import type { RateLimitState, RateLimitWindow } from "../RateLimits.js"
 import { exhaustedUntil } from "../RateLimits.js"
 
 /** The verdict on a request to `options.model`, first failing check first. */
@@ -48,4 +49,39 @@ export const verdict = (
     return refused("usage_limit", `the usage window that binds ${model.id} is spent until ${until.toISOString()}`, until)
   }
   return { _tag: "Ready", model }
+}
+
+/**
+ * `/wham/usage` (§12.1) as a rate-limit state, for a preflight that runs before any reply
+ * carried the `x-codex-*` headers: the `codex` family's two windows and credits.
+ *
+ * @internal
+ */
+export const fromUsage = (usage: Usage, now: number): RateLimitState => {
+  const window = (w: UsageWindow | null | undefined): RateLimitWindow | null =>
+    w === undefined || w === null ? null : {
+      used_percent: w.used_percent,
+      window_minutes: w.limit_window_seconds === undefined || w.limit_window_seconds === null ? null : w.limit_window_seconds / 60,
+      resets_at: w.reset_at ?? (w.reset_after_seconds === undefined || w.reset_after_seconds === null
+        ? null
+        : Math.floor(now / 1000) + w.reset_after_seconds)
+    }
+  const credits = usage.credits
+  return {
+    accountId: undefined,
+    updatedAt: new Date(now),
+    snapshots: [{
+      limit_id: "codex",
+      limit_name: null,
+      primary: window(usage.rate_limit?.primary_window),
+      secondary: window(usage.rate_limit?.secondary_window),
+      credits: credits === undefined || credits === null ? null : {
+        has_credits: credits.has_credits === true,
+        unlimited: credits.unlimited === true,
+        balance: typeof credits.balance === "string" ? credits.balance : null
+      },
+      plan_type: usage.plan_type ?? null,
+      rate_limit_reached_type: usage.rate_limit_reached_type?.type ?? null
+    }]
+  }
 }
