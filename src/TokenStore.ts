@@ -293,17 +293,23 @@ const acquireLock = (lockPath: string, options: LockOptions) => {
   )
 }
 
-/** Reads at most `max` bytes of a file; `undefined` when it does not exist, `"too large"` beyond. */
-const readCapped = async (path: string, max: number): Promise<string | undefined | "too large"> => {
+/**
+ * Reads at most `max` bytes of a regular file; `undefined` when it does not exist, `"too
+ * large"` beyond, `"not a file"` for a FIFO, a device or a directory (opened without
+ * blocking: a FIFO would otherwise hang the open until a writer came).
+ */
+const readCapped = async (path: string, max: number): Promise<string | undefined | "too large" | "not a file"> => {
   let handle: NodeFs.FileHandle
   try {
-    handle = await NodeFs.open(path, "r")
+    handle = await NodeFs.open(path, NodeFs.constants.O_RDONLY | NodeFs.constants.O_NONBLOCK)
   } catch (cause) {
     if (errno(cause) === "ENOENT") return undefined
     throw cause
   }
   try {
-    if ((await handle.stat()).size > max) return "too large"
+    const stat = await handle.stat()
+    if (!stat.isFile()) return "not a file"
+    if (stat.size > max) return "too large"
     const buffer = Buffer.alloc(Math.min(max + 1, 64 * 1024))
     const chunks: Array<Buffer> = []
     let total = 0
@@ -382,6 +388,9 @@ export const makeFile = (directory: string, options: FileOptions = {}): Service 
     Effect.tryPromise({ try: () => readCapped(path, maxFileBytes), catch: fail("could not read it") }),
     (text) => {
       if (text === undefined) return Effect.succeed(undefined)
+      if (text === "not a file") {
+        return Effect.fail(new TokenStoreError({ path, detail: "it is not a regular file (a FIFO, a device or a directory)" }))
+      }
       if (text === "too large") {
         return Effect.fail(new TokenStoreError({ path, detail: `it is larger than ${formatMb(maxFileBytes)}, too large to be an auth.json` }))
       }

@@ -9,6 +9,7 @@ import { Cause, Chunk, Clock, ConfigProvider, Deferred, Duration, Effect, Exit, 
 import * as NodeCrypto from "node:crypto"
 import * as NodeFs from "node:fs/promises"
 import * as Http from "node:http"
+import * as NodeChild from "node:child_process"
 import * as NodePath from "node:path"
 import * as NodeUtil from "node:util"
 import * as CodexEmulator from "../src/CodexEmulator.js"
@@ -335,6 +336,15 @@ describe("4. bounded buffers", () => {
       const error = yield* Effect.flip(TokenStore.makeFile(dir).load)
       assert.strictEqual(error._tag, "TokenStoreError")
       assert.include(error.message, "MB")
+    })), 30_000)
+
+  it.live("an auth.json that is a FIFO is refused at once, not waited on", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempHome
+      NodeChild.execFileSync("mkfifo", [NodePath.join(dir, "auth.json")])
+      const error = yield* Effect.flip(TokenStore.makeFile(dir).load.pipe(Effect.timeoutFail({ duration: "3 seconds", onTimeout: () => new Error("hung") })))
+      assert.strictEqual("_tag" in error ? error._tag : error.message, "TokenStoreError")
+      assert.include(error.message, "not a regular file")
     })), 30_000)
 })
 
