@@ -85,15 +85,21 @@ export const authHeaders = (config: Config, credentials: Credentials): Record<st
 }
 
 /**
- * The name of the first header whose value could not be sent as is (CR, LF, NUL or a
- * character outside Latin-1), or `undefined`. One regular-expression test per header.
+ * The `InvalidParameter` for the first header whose value could not be sent as is (CR, LF,
+ * NUL or a character outside Latin-1), or `undefined`: bad input, not a transport failure
+ * to retry. One regular-expression test per header.
  *
  * @internal
  */
-export const unsafeHeader = (headers: Readonly<Record<string, string | undefined>>): string | undefined => {
+export const unsafeHeader = (headers: Readonly<Record<string, string | undefined>>): InvalidParameter | undefined => {
   for (const name in headers) {
     const value = headers[name]
-    if (value !== undefined && !isHeaderSafe(value)) return name
+    if (value !== undefined && !isHeaderSafe(value)) {
+      return new InvalidParameter({
+        parameter: name === "authorization" ? "access token" : name,
+        reason: `the value of the "${name}" header contains CR, LF, NUL or characters outside Latin-1`
+      })
+    }
   }
   return undefined
 }
@@ -230,16 +236,8 @@ export const makeBackend = Effect.gen(function*() {
 
   const execute = (call: Call, credentials: Credentials, timeout: Duration.Duration): Effect.Effect<Response, CodexError> => {
     const headers: Record<string, string> = { ...signed(call, credentials), accept: call.accept, ...call.headers }
-    // A header value undici would refuse is bad input, not a transport failure to retry.
     const unsafe = unsafeHeader(headers)
-    if (unsafe !== undefined) {
-      return Effect.fail(
-        new InvalidParameter({
-          parameter: unsafe === "authorization" ? "access token" : unsafe,
-          reason: `the value of the "${unsafe}" header contains CR, LF, NUL or characters outside Latin-1`
-        })
-      )
-    }
+    if (unsafe !== undefined) return Effect.fail(unsafe)
     let body: string | Uint8Array | undefined
     if (call.payload !== undefined) {
       headers["content-type"] = call.payload.contentType

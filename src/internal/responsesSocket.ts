@@ -24,7 +24,7 @@ import type { Duplex } from "node:stream"
 import type { Credentials } from "../CodexAuth.js"
 import type { Service as Config } from "../CodexConfig.js"
 import type { CodexError } from "../CodexError.js"
-import { DecodeError, InvalidParameter, isRetryable, StreamInterrupted, Timeout, TransportError } from "../CodexError.js"
+import { DecodeError, isRetryable, StreamInterrupted, Timeout, TransportError } from "../CodexError.js"
 import type { BodySink, Reply, Service as Transport } from "../CodexTransport.js"
 import type { Service as Models } from "../Models.js"
 import type { ResponseStreamEvent } from "../ResponseStreamEvent.js"
@@ -310,14 +310,7 @@ export const make = (options: SocketOptions) =>
       const turnState = turnStates.get(session)
       if (turnState !== undefined) headers["x-codex-turn-state"] = turnState
       const unsafe = unsafeHeader(headers)
-      if (unsafe !== undefined) {
-        return Effect.fail(
-          new InvalidParameter({
-            parameter: unsafe === "authorization" ? "access token" : unsafe,
-            reason: `the value of the "${unsafe}" header contains CR, LF, NUL or characters outside Latin-1`
-          })
-        )
-      }
+      if (unsafe !== undefined) return Effect.fail(unsafe)
       return Effect.clockWith((clock) =>
         Effect.async<Connection | Response, CodexError>((resume) => {
           const watchdog = new Watchdog(clock)
