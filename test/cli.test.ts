@@ -347,3 +347,23 @@ describe("the command's failure report", () => {
     assert.deepStrictEqual(Report.report(Cause.interrupt(FiberId.none)), ["interrupted", 130])
   })
 })
+
+describe("server text on the terminal (hardening round 2)", () => {
+  it("every control sequence is stripped, not only colours: OSC 52 clipboard writes, OSC 8 links, screen clears, lone ESC, CR", () => {
+    const hostile = [
+      "before",
+      "\u001b]52;c;ZWNobyBwd25lZA==\u0007", // OSC 52: write the clipboard
+      "\u001b]8;;https://evil.example\u001b\\link\u001b]8;;\u001b\\", // OSC 8 hyperlink
+      "\u001b[2J\u001b[H", // clear the screen, cursor home
+      "\u001bP+q\u001b\\", // DCS
+      "\u009b31m", // C1 CSI
+      "fake\rreal", // a carriage return overwriting the line
+      "\u001b", // a lone ESC (a sequence split over two chunks)
+      "after\n\ttab"
+    ].join("")
+    const clean = Report.sanitize(hostile)
+    assert.notMatch(clean, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, JSON.stringify(clean))
+    assert.strictEqual(clean, "beforelinkfakerealafter\n\ttab")
+    assert.strictEqual(Report.oneLine("a\u001b]52;c;eA==\u0007 b"), "a b")
+  })
+})

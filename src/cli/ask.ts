@@ -13,6 +13,7 @@ import { Effect, Option, Stream } from "effect"
 import * as NodeFs from "node:fs"
 import * as Chat from "./chat.js"
 import * as Layers from "./layers.js"
+import * as Report from "./report.js"
 
 const prompt = Args.text({ name: "prompt" }).pipe(
   Args.withDescription("The prompt; several words are joined with spaces."),
@@ -55,7 +56,7 @@ const formatFrom = (path: string) =>
     catch: (cause) => new Error(`--schema ${path}: ${cause instanceof Error ? cause.message : String(cause)}`)
   })
 
-const write = (text: string) => Effect.sync(() => process.stdout.write(text))
+const write = Report.writeOut
 
 /** `--continue ID`: the prompt as the next turn of a stored conversation (its own settings apply). */
 const continueConversation = (id: string, prompt: string) =>

@@ -16,6 +16,7 @@ import * as NodePath from "node:path"
 import * as NodeReadline from "node:readline"
 import type * as Conversation from "../Conversation.js"
 import * as Layers from "./layers.js"
+import * as Report from "./report.js"
 
 const resume = Options.text("resume").pipe(
   Options.withDescription("Go on with the conversation of this id (printed by an earlier chat)."),
@@ -30,7 +31,7 @@ const instructions = Options.text("instructions").pipe(
   Options.optional
 )
 
-const write = (text: string) => Effect.sync(() => process.stdout.write(text))
+const write = Report.writeOut
 
 /**
  * The conversations of `$CODEX_HOME/conversations/`, over the whole live stack.
@@ -103,7 +104,7 @@ export const command = Command.make(
             write(`compacted: ${done.itemsBefore} items (≈${done.tokensBefore} tokens) → ${done.itemsAfter} (≈${done.tokensAfter})\n`))
           : streamTurn(conversation, line)
         // A failed turn changes nothing: say why and go on.
-        yield* Effect.catchAll(turn, (error) => Effect.sync(() => process.stderr.write(`codex-backend: ${error.message}\n`)))
+        yield* Effect.catchAll(turn, (error) => Effect.sync(() => process.stderr.write(`codex-backend: ${Report.oneLine(error.message)}\n`)))
       }
       yield* write(`conversation ${conversation.id}: resume with codex-backend chat --resume ${conversation.id}\n`)
     }).pipe(Effect.scoped, Effect.provide(conversations))

@@ -6,6 +6,7 @@
 import * as Command from "@effect/cli/Command"
 import { Console, Effect } from "effect"
 import * as Layers from "./layers.js"
+import * as Report from "./report.js"
 
 /**
  * Lays rows out in columns, two spaces apart.
@@ -36,7 +37,7 @@ export const command = Command.make("models", {}, () =>
       model.supported_reasoning_levels?.map((level) => level.effort).join(" ") ?? "-",
       model.available_in_plans?.join(" ") ?? "-"
     ])
-    yield* Console.log(table([["MODEL", "CONTEXT", "REASONING", "PLANS"], ...rows]))
+    yield* Console.log(Report.sanitize(table([["MODEL", "CONTEXT", "REASONING", "PLANS"], ...rows])))
   }).pipe(Effect.provide(Layers.client))).pipe(
     Command.withDescription("List the models this account may use: id, context window, reasoning levels, plans.")
   )

@@ -7,6 +7,7 @@
 import * as Command from "@effect/cli/Command"
 import { Clock, Console, Data, Effect } from "effect"
 import * as Layers from "./layers.js"
+import * as Report from "./report.js"
 
 /**
  * `status` found no credentials.
@@ -56,7 +57,7 @@ export const command = Command.make("status", {}, () =>
       ["API key", stored.apiKey === undefined ? "none" : "stored (OPENAI_API_KEY)"],
       ["tokens in", store.location]
     ]
-    yield* Console.log(lines.map(([key, value]) => `${`${key}:`.padEnd(14)}${value}`).join("\n"))
+    yield* Console.log(Report.sanitize(lines.map(([key, value]) => `${`${key}:`.padEnd(14)}${value}`).join("\n")))
   }).pipe(Effect.provide(Layers.tokens))).pipe(
     Command.withDescription(
       "Show the signed-in account, email, plan, token expiry and where the tokens live (never a token)."

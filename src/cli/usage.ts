@@ -7,6 +7,7 @@ import * as Command from "@effect/cli/Command"
 import { Clock, Console, Effect } from "effect"
 import type { UsageWindow } from "../CodexAccount.js"
 import * as Layers from "./layers.js"
+import * as Report from "./report.js"
 
 const span = (seconds: number): string => {
   const minutes = Math.round(seconds / 60)
@@ -59,7 +60,7 @@ export const command = Command.make("usage", {}, () =>
     }
     if (usage.rate_limit?.limit_reached === true) lines.push("limit reached: requests are refused until the reset")
     if (usage.credits?.has_credits === true) lines.push(`credits: ${usage.credits.balance ?? "?"}`)
-    yield* Console.log(lines.join("\n"))
+    yield* Console.log(Report.sanitize(lines.join("\n")))
   }).pipe(Effect.provide(Layers.client))).pipe(
     Command.withDescription("Show the plan's usage windows: how much is used and when each resets (local time).")
   )
