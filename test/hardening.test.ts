@@ -3,6 +3,8 @@
  * buffers, the login surface, bad input up front, the request deadline. The cross-process
  * lock is tested in `crossProcess.test.ts`.
  */
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as TokenEndpoint from "../src/internal/tokenEndpoint.js"
 import { assert, describe, it } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Cause, Chunk, Clock, ConfigProvider, Deferred, Duration, Effect, Exit, Fiber, Layer, Logger, LogLevel, Redacted, Stream, TestClock } from "effect"
@@ -580,4 +582,17 @@ describe("7. requestDeadline", () => {
       const config = yield* CodexConfig.make()
       assert.isUndefined(config.requestDeadline, "off by default")
     })))
+})
+
+describe("a header refused locally is not an unanswered refresh", () => {
+  it.live("CR/LF in a header of a token request: RefreshFailed saying nothing was sent, not marked unanswered", () =>
+    Effect.gen(function*() {
+      const request = HttpClientRequest.post("http://127.0.0.1:9/oauth/token").pipe(
+        HttpClientRequest.setHeader("originator", "codex\r\nx-injected: 1")
+      )
+      const error = yield* Effect.flip(TokenEndpoint.send(request))
+      assert.strictEqual(error._tag, "RefreshFailed")
+      assert.include(error.message, "nothing was sent")
+      assert.isFalse(TokenEndpoint.isUnanswered(error), "the refresh token stays usable")
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 })

@@ -14,7 +14,7 @@ import { AuthExpired, LoginFailed, RefreshFailed } from "../CodexError.js"
 import type { AuthExpiredReason } from "../CodexError.js"
 import type { CappedText } from "./http.js"
 import { joinUrl, maxErrorBodyBytes } from "./http.js"
-import { isRecord, safeCause, str } from "./json.js"
+import { isHeaderSafe, isRecord, safeCause, str } from "./json.js"
 import { heldSecret, scrub } from "./scrub.js"
 
 /** The Codex CLI's OAuth client id (§2.1). @internal */
@@ -138,6 +138,15 @@ export const send = (
   timeout: Duration.DurationInput = defaultTimeout
 ): Effect.Effect<Reply, RefreshFailed, HttpClient.HttpClient> =>
   Effect.gen(function*() {
+    // A header value the client would refuse (CR/LF in CODEX_ORIGINATOR...) fails here,
+    // before anything is sent: not an unanswered refresh, which would retire the token.
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (!isHeaderSafe(value)) {
+        return yield* new RefreshFailed({
+          detail: `the value of the "${name}" header contains CR, LF, NUL or characters outside Latin-1; nothing was sent`
+        })
+      }
+    }
     const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
     const response = yield* client.execute(request).pipe(
       Effect.flatMap((response) => Effect.map(readText(response, maxErrorBodyBytes), ({ text }) => ({ response, body: text }))),
