@@ -430,12 +430,73 @@ export class BatchFileError extends Schema.TaggedError<BatchFileError>("codex-ba
   }
 }
 
-/** The lines of a file with their index, read in chunks (not one promise per line). */
-const lines = (path: string) =>
-  Stream.fromAsyncIterable(
-    NodeFs.createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 16 }) as AsyncIterable<string>,
-    (cause) => new BatchFileError({ path, detail: cause instanceof Error ? cause.message : String(cause) })
-  ).pipe(Stream.splitLines, Stream.zipWithIndex)
+/** The longest line a batch file may hold, in characters (16 Mi): a longer one is a line error, never a buffer. */
+const maxLineChars = 16 * 1024 * 1024
+
+/** A line longer than {@link maxLineChars}: its text is dropped as it is read. */
+const overlong = Symbol("overlong")
+
+/**
+ * The lines of a file with their index, read in chunks (not one promise per line). A line
+ * is held only up to `maxChars`; past that, the rest of it is skipped and it comes out as
+ * {@link overlong}.
+ */
+const lines = (path: string, maxChars = maxLineChars) =>
+  Stream.suspend(() => {
+    let pieces: Array<string> = []
+    let length = 0
+    let skipping = false
+    const line = (): string | typeof overlong => {
+      const text = skipping ? overlong : pieces.join("")
+      pieces = []
+      length = 0
+      skipping = false
+      return typeof text === "string" && text.endsWith("\r") ? text.slice(0, -1) : text
+    }
+    const split = (chunk: string): Array<string | typeof overlong> => {
+      const out: Array<string | typeof overlong> = []
+      let start = 0
+      for (;;) {
+        const end = chunk.indexOf("\n", start)
+        const piece = end === -1 ? chunk.slice(start) : chunk.slice(start, end)
+        if (!skipping) {
+          length += piece.length
+          if (length > maxChars) {
+            skipping = true
+            pieces = []
+          } else if (piece !== "") pieces.push(piece)
+        }
+        if (end === -1) return out
+        out.push(line())
+        start = end + 1
+      }
+    }
+    return Stream.fromAsyncIterable(
+      NodeFs.createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 16 }) as AsyncIterable<string>,
+      (cause) => new BatchFileError({ path, detail: cause instanceof Error ? cause.message : String(cause) })
+    ).pipe(
+      Stream.mapConcat(split),
+      Stream.concat(Stream.suspend(() => (skipping || length > 0 ? Stream.make(line()) : Stream.empty))),
+      Stream.zipWithIndex
+    )
+  })
+
+/**
+ * Refuses an output path that is a symbolic link or not a regular file (pointing
+ * `out.jsonl` at auth.json must not corrupt the login), and an input that is not a regular
+ * file (a FIFO would hang the job).
+ */
+const checkFiles = (input: string, output: string) =>
+  Effect.try({
+    try: () => {
+      const out = NodeFs.lstatSync(output, { throwIfNoEntry: false })
+      if (out !== undefined && out.isSymbolicLink()) throw new Error("the output is a symbolic link; refusing to write through it")
+      if (out !== undefined && !out.isFile()) throw new Error("the output is not a regular file")
+      const into = NodeFs.statSync(input, { throwIfNoEntry: false })
+      if (into !== undefined && !into.isFile()) throw new Error(`the input ${input} is not a regular file`)
+    },
+    catch: (cause) => new BatchFileError({ path: output, detail: cause instanceof Error ? cause.message : String(cause) })
+  })
 
 /** The ids a previous run answered `ok` (the latest line for an id wins). */
 const answered = (path: string) =>
@@ -444,6 +505,7 @@ const answered = (path: string) =>
     if (!NodeFs.existsSync(path)) return done
     yield* lines(path).pipe(Stream.runForEach(([text]) =>
       Effect.sync(() => {
+        if (text === overlong) return
         let record: unknown
         try {
           record = JSON.parse(text)
@@ -477,6 +539,7 @@ export const runFile = (
   options: Options = {}
 ): Effect.Effect<Summary, BatchFileError, Responses> =>
   Effect.gen(function*() {
+    yield* checkFiles(input, output)
     const done = yield* answered(output)
     // A line cut short (a full disk, a kill mid-write) must not swallow the next one.
     yield* Effect.try({
@@ -497,7 +560,14 @@ export const runFile = (
     })
     const file = yield* Effect.acquireRelease(
       Effect.try({
-        try: () => NodeFs.openSync(output, "a", 0o600),
+        try: () => {
+          // O_NOFOLLOW: a symbolic link put in place since the check is refused too.
+          const { O_APPEND, O_CREAT, O_NOFOLLOW, O_WRONLY } = NodeFs.constants
+          const fd = NodeFs.openSync(output, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0o600)
+          // A pre-existing output keeps no looser mode: it holds the model's answers.
+          NodeFs.fchmodSync(fd, 0o600)
+          return fd
+        },
         catch: (cause) => new BatchFileError({ path: output, detail: cause instanceof Error ? cause.message : String(cause) })
       }),
       (fd) => Effect.sync(() => NodeFs.closeSync(fd))
@@ -519,6 +589,9 @@ export const runFile = (
     const requests = lines(input).pipe(
       Stream.filterMapEffect(([text, index]): Option.Option<Effect.Effect<Option.Option<BatchRequest>>> => {
         const line = index + 1
+        if (text === overlong) {
+          return Option.some(lineError(line, `line ${line}`, `line ${line} is longer than ${maxLineChars / 1024 / 1024} Mi characters`))
+        }
         if (text.trim() === "") return Option.none()
         let record: unknown
         try {

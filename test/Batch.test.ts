@@ -177,6 +177,33 @@ describe("Batch.runFile", () => {
       assert.strictEqual((NodeFs.statSync(output).mode & 0o777), 0o600)
     }).pipe(Effect.provide(CodexEmulator.layerClient())))
 
+  it.scoped("a symlinked or non-regular output is refused; an existing output is made 0600; an overlong line is a line error", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempHome
+      const input = NodePath.join(dir, "in.jsonl")
+      write(input, [{ id: "a", input: "A" }, `{"id":"huge","input":"${"x".repeat(17 * 1024 * 1024)}"}`, { id: "b", input: "B" }])
+      // Pointing the output at another file (auth.json, say) must not write through the link.
+      const precious = NodePath.join(dir, "auth.json")
+      NodeFs.writeFileSync(precious, "{\"tokens\":{}}")
+      const link = NodePath.join(dir, "out-link.jsonl")
+      NodeFs.symlinkSync(precious, link)
+      const refused = yield* Effect.flip(Batch.runFile(input, link))
+      assert.strictEqual(refused._tag, "BatchFileError")
+      assert.include(refused.message, "symbolic link")
+      assert.strictEqual(NodeFs.readFileSync(precious, "utf8"), "{\"tokens\":{}}")
+      assert.strictEqual((yield* Effect.flip(Batch.runFile(input, dir)))._tag, "BatchFileError", "a directory")
+      // A loose pre-existing output is tightened; the 17 Mi-character line is one line error.
+      const output = NodePath.join(dir, "out.jsonl")
+      NodeFs.writeFileSync(output, "", { mode: 0o644 })
+      NodeFs.chmodSync(output, 0o644)
+      const summary = yield* Batch.runFile(input, output)
+      assert.deepStrictEqual({ ok: summary.ok, failed: summary.failed }, { ok: 2, failed: 1 })
+      assert.strictEqual(NodeFs.statSync(output).mode & 0o777, 0o600)
+      const error = readLines(output).find((l) => l["status"] === "error")
+      assert.strictEqual(error?.["line"], 2)
+      assert.include(JSON.stringify(error), "longer than 16 Mi characters")
+    }).pipe(Effect.provide(CodexEmulator.layerClient())), 30_000)
+
   it.scoped("resumable: interrupted half-way, run again, completes the rest with zero repeated requests", () =>
     Effect.gen(function*() {
       const dir = yield* tempHome
