@@ -38,6 +38,16 @@ import type { CreateParams, InputItem } from "./Responses.js"
 import { Responses } from "./Responses.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
 
+declare global {
+  /**
+   * `@effect/platform/KeyValueStore`'s declarations (which `layerStore` names) mention the
+   * DOM's `Storage`; this empty declaration lets a Node project without the DOM library and
+   * without `skipLibCheck` type-check them. With the DOM library it merges into the real
+   * one and changes nothing. A type only: nothing exists at run time.
+   */
+  interface Storage {}
+}
+
 /**
  * What a conversation sends with every turn, and when it compacts.
  *
