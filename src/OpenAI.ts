@@ -46,7 +46,6 @@ import {
 import * as Audio from "./Audio.js"
 import * as CodexAccount from "./CodexAccount.js"
 import * as CodexAuth from "./CodexAuth.js"
-import * as CodexClient from "./CodexClient.js"
 import * as CodexConfig from "./CodexConfig.js"
 import * as CodexError from "./CodexError.js"
 import * as Embeddings from "./Embeddings.js"
@@ -61,6 +60,7 @@ import * as Responses from "./Responses.js"
 import type { EventOf, ResponseStreamEvent } from "./ResponseStreamEvent.js"
 import * as TokenStore from "./TokenStore.js"
 import * as Errors from "./internal/facade/errors.js"
+import * as Options from "./internal/facade/options.js"
 import { APIUserAbortError } from "./internal/facade/errors.js"
 
 // ---------------------------------------------------------------------------------------
@@ -70,21 +70,22 @@ import { APIUserAbortError } from "./internal/facade/errors.js"
 /**
  * The options of `new OpenAI(options)`: every `CodexConfig` option (base URLs,
  * `codexHome`, timeouts, retries, `parameterPolicy`...), over the environment
- * (`CODEX_HOME`, `CODEX_BASE_URL`, ...), plus openai-node's `timeout` and `layer`.
+ * (`CODEX_HOME`, `CODEX_BASE_URL`, ...), plus openai-node's `baseURL`, `apiKey` (a
+ * ChatGPT access token, with `accountId`), `timeout`, `maxRetries`, `defaultHeaders`,
+ * `fetch`, `logLevel` and `logger`, and `layer`. A wrong option, or one this backend has
+ * no use for (`defaultQuery`, `organization`, `project`, `dangerouslyAllowBrowser: true`,
+ * `fetchOptions`, `httpAgent`, `webhookSecret`), throws `InvalidParameter` (an
+ * `OpenAIError`) naming it at construction.
  *
  * @since 0.1.0
  * @category models
  */
-export interface ClientOptions extends CodexConfig.Options {
-  /**
-   * openai-node's `timeout`: how many milliseconds to wait for a reply's headers, per
-   * attempt (sets `requestTimeout`).
-   */
-  readonly timeout?: number | undefined
+export interface ClientOptions extends CodexConfig.Options, Omit<Options.NodeOptions, "maxRetries"> {
   /**
    * Runs the client over another stack instead of the live one, e.g.
-   * `CodexEmulator.layerClient()` or `CodexClient.layerTest({...})`. The configuration
-   * options above are then ignored: the layer brings its own. A group whose service the
+   * `CodexEmulator.layerClient()` or `CodexClient.layerTest({...})`. The layer brings its
+   * own configuration: `baseURL`, `apiKey`, `fetch`, `defaultHeaders`, `timeout` and
+   * `maxRetries` beside it throw (the other `CodexConfig` options are ignored). A group whose service the
    * layer lacks rejects with an `Error` naming it.
    */
   readonly layer?: Layer.Layer<never, unknown> | undefined
@@ -1007,10 +1008,23 @@ export class OpenAI implements AsyncDisposable {
   private readonly engine: Engine
 
   constructor(options: ClientOptions = {}) {
-    const { layer, timeout, responseStore, ...config } = options
-    this.engine = new Engine(() =>
-      layer ?? CodexClient.layerWith(timeout === undefined ? config : { ...config, requestTimeout: Duration.millis(timeout) })
-    )
+    const {
+      accountId,
+      apiKey,
+      baseURL,
+      defaultHeaders,
+      fetch,
+      layer,
+      logLevel,
+      logger,
+      maxRetries,
+      responseStore,
+      timeout,
+      ...config
+    } = options
+    Options.check(options, layer !== undefined)
+    const node = { accountId, apiKey, baseURL, defaultHeaders, fetch, logLevel, logger, maxRetries, timeout }
+    this.engine = new Engine(() => layer ?? Options.layer(node, config))
     this.responses = new ResponsesResource(this.engine, responseStore === undefined ? undefined : ResponseStore.make(responseStore))
     this.models = new ModelsResource(this.engine)
     this.realtime = new RealtimeResource(this.engine)
