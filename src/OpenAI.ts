@@ -389,6 +389,40 @@ export class Stream<Item> implements AsyncIterable<Item> {
     return this.closing
   }
 
+  /**
+   * Splits the stream in two, as openai-node's `tee()`: two independent streams, each
+   * iterable once, each keeping what the other has read and it has not yet. This stream is
+   * consumed by it. The connection closes when both are done, broken out of or aborted (or
+   * at once on this stream's `controller.abort()`, which both then throw).
+   */
+  tee(): [Stream<Item>, Stream<Item>] {
+    const source = this[Symbol.asyncIterator]()
+    const queues: [Array<Promise<IteratorResult<Item>>>, Array<Promise<IteratorResult<Item>>>] = [[], []]
+    let released = 0
+    const release = () => {
+      if (++released === 2) void source.return?.()
+    }
+    const branch = (mine: Array<Promise<IteratorResult<Item>>>, other: Array<Promise<IteratorResult<Item>>>) => {
+      const next = (): Promise<IteratorResult<Item>> => {
+        const queued = mine.shift()
+        if (queued !== undefined) return queued
+        const result = source.next()
+        // The other branch may never read it: its failure is not an unhandled rejection.
+        result.catch(() => undefined)
+        other.push(result)
+        return result
+      }
+      const pull: Effect.Effect<Chunk.Chunk<Item>, Option.Option<unknown>> = Effect.flatMap(
+        Effect.tryPromise({ try: next, catch: Option.some }),
+        (result) => result.done === true ? Effect.fail(Option.none()) : Effect.succeed(Chunk.of(result.value))
+      )
+      const scope = Effect.runSync(Scope.make())
+      Effect.runSync(Scope.addFinalizer(scope, Effect.sync(release)))
+      return new Stream<Item>(this.runtime, scope, pull)
+    }
+    return [branch(queues[0], queues[1]), branch(queues[1], queues[0])]
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<Item> {
     if (this.iterated) throw new Error("Cannot iterate over a consumed stream, use `.tee()` to split the stream.")
     this.iterated = true
