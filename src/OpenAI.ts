@@ -686,13 +686,14 @@ export class ResponseStream implements AsyncIterable<ResponseStreamEvent> {
 // ---------------------------------------------------------------------------------------
 
 /**
- * A page of a list, as openai-node's `Page`: `data`, and async iterable over its items.
- * The backend's lists are not paginated: there is never a next page.
+ * A page of a list, as openai-node's `Page`: `data`, and iterable over its items, with
+ * `for await` as with `for…of`. The backend's lists are not paginated: there is never a
+ * next page.
  *
  * @since 0.1.0
  * @category models
  */
-export class Page<Item> implements AsyncIterable<Item> {
+export class Page<Item> implements AsyncIterable<Item>, Iterable<Item> {
   readonly object = "list" as const
   readonly data: Array<Item>
   constructor(data: ReadonlyArray<Item>) {
@@ -708,6 +709,9 @@ export class Page<Item> implements AsyncIterable<Item> {
   }
   async *[Symbol.asyncIterator](): AsyncIterator<Item> {
     yield* this.data
+  }
+  [Symbol.iterator](): Iterator<Item> {
+    return this.data[Symbol.iterator]()
   }
 }
 
