@@ -844,7 +844,7 @@ export class RealtimeResource {
    * the WebSocket and nowhere else).
    */
   websocketHeaders(
-    params?: { readonly sessionId?: string },
+    params?: Realtime.WebsocketHeadersParams,
     options?: RequestOptions
   ): Promise<Readonly<Record<string, string>>> {
     return this.engine.run(

@@ -52,6 +52,18 @@ export interface RealtimeCall {
 }
 
 /**
+ * The parameters of `websocketHeaders`: the session id for `x-session-id`, as `sessionId`
+ * or the wire's `session_id` (`sessionId` wins when both are given).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebsocketHeadersParams {
+  readonly sessionId?: string | undefined
+  readonly session_id?: string | undefined
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -68,7 +80,7 @@ export interface Service {
    * opened. Fails with `ApiKeyMissing` when neither `auth.json` nor `OPENAI_API_KEY` has a key.
    */
   readonly websocketHeaders: (
-    params?: { readonly sessionId?: string }
+    params?: WebsocketHeadersParams
   ) => Effect.Effect<Redacted.Redacted<Readonly<Record<string, string>>>, CodexError>
 }
 
@@ -159,7 +171,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     })
 
     const websocketHeaders = Effect.fn("Realtime.websocketHeaders")(
-      function*(params: { readonly sessionId?: string } = {}) {
+      function*(params: WebsocketHeadersParams = {}) {
         const stored = yield* store.load
         const key = stored?.apiKey ?? (yield* apiKeyFromEnv)
         if (key === undefined) return yield* new ApiKeyMissing({ feature: "The Realtime WebSocket" })
@@ -167,7 +179,8 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
           Authorization: `Bearer ${Redacted.value(key)}`,
           originator: config.originator
         }
-        if (params.sessionId !== undefined) headers["x-session-id"] = params.sessionId
+        const sessionId = params.sessionId ?? params.session_id
+        if (sessionId !== undefined) headers["x-session-id"] = sessionId
         return Redacted.make<Readonly<Record<string, string>>>(headers)
       }
     )
