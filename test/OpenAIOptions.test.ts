@@ -118,6 +118,7 @@ describe("OpenAI facade: openai-node's client options", () => {
       ["logger", { logger: { warn: () => undefined } }],
       ["fetch", { fetch: "no" }],
       ["baseURL", { baseURL: 42 }],
+      ["baseURL", { baseURL: "http://127.0.0.1:1/a", codexBaseUrl: "http://127.0.0.1:1/b" }],
       ["defaultHeaders", { defaultHeaders: { Authorization: "Bearer other" } }],
       ["defaultHeaders", { defaultHeaders: { "ChatGPT-Account-Id": "acct" } }],
       ["defaultHeaders", { defaultHeaders: { "x-a": "b\r\nx-injected: 1" } }],

@@ -123,6 +123,9 @@ export const check = (given: NodeOptions, withLayer: boolean): void => {
     fail("dangerouslyAllowBrowser", "not supported: the client signs in with a ChatGPT login and runs on Node only")
   }
   optionalString("baseURL", options.baseURL)
+  if (options.baseURL !== undefined && options["codexBaseUrl"] !== undefined && options["codexBaseUrl"] !== options.baseURL) {
+    fail("baseURL", "differs from `codexBaseUrl`, which names the same URL: pass one")
+  }
   optionalString("apiKey", options.apiKey)
   optionalString("accountId", options.accountId)
   if (options.accountId !== undefined && options.apiKey === undefined) fail("accountId", "only meaningful with `apiKey`")
