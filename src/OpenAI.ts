@@ -112,7 +112,9 @@ export interface ClientOptions extends CodexConfig.Options, Omit<Options.NodeOpt
  *   (`maxStreamRetries`), so `maxRetries: 0` sends exactly once.
  *
  * `timeout` and `maxRetries` apply to that call alone (`CodexConfig.withCallPolicy`); a
- * negative `maxRetries` rejects with `InvalidParameter`. A test stack without live services
+ * negative `maxRetries` rejects with `InvalidParameter`, and so does any other of
+ * openai-node's per-request options (`headers`, `query`, `idempotencyKey`...), which this
+ * client would otherwise ignore. A test stack without live services
  * (`CodexClient.layerTest`) has nothing to retry: they change nothing there.
  *
  * @since 0.1.0
@@ -211,7 +213,8 @@ class Engine {
     const signal = options?.signal
     if (signal?.aborted === true) return Promise.reject(new APIUserAbortError())
     const policy = callPolicy(options)
-    const call = policy === undefined ? use : (service: S) => withPolicy(use(service), policy)
+    const call = (service: S) =>
+      Effect.zipRight(Options.checkRequest(options), policy === undefined ? use(service) : withPolicy(use(service), policy))
     const runtime = this.current()
     if (!(runtime instanceof Promise)) return runOn(runtime, tag, call, signal)
     return runtime.then((rt) => runOn(rt, tag, call, signal))
@@ -252,12 +255,11 @@ const streamWithPolicy = <A, E>(
   options: RequestOptions | undefined
 ): EffectStream.Stream<A, E | CodexError.InvalidParameter> => {
   const policy = callPolicy(options)
-  return policy === undefined
-    ? stream
-    : EffectStream.unwrapScoped(
-      Effect.flatMap(CodexConfig.checkCallPolicy(policy), (checked) =>
-        Effect.as(Effect.locallyScoped(CodexConfig.currentCallPolicy, checked), stream))
-    )
+  return EffectStream.unwrapScoped(Effect.zipRight(
+    Options.checkRequest(options),
+    policy === undefined ? Effect.succeed(stream) : Effect.flatMap(CodexConfig.checkCallPolicy(policy), (checked) =>
+      Effect.as(Effect.locallyScoped(CodexConfig.currentCallPolicy, checked), stream))
+  ))
 }
 
 const serviceOf = <I, S>(runtime: Runtime.Runtime<never>, tag: Context.Tag<I, S>): S => {

@@ -133,6 +133,21 @@ describe("OpenAI facade: openai-node's client options", () => {
   })
 })
 
+describe("OpenAI facade: openai-node's per-request options", () => {
+  it("headers, query, idempotencyKey per request reject with InvalidParameter naming them, before anything is sent", async () => {
+    await using openai = client()
+    const before = (await run(emulator.requests)).length
+    const collected = await rejection(openai.responses.create({ input: "hi" }, { headers: { "x-a": "b" } } as never))
+    assert.instanceOf(collected, OpenAI.BadRequestError)
+    assert.include((collected as Error).message, `"headers"`)
+    const streamed = await rejection(openai.responses.create({ input: "hi", stream: true }, { query: { a: "1" } } as never))
+    assert.include((streamed as Error).message, `"query"`)
+    const usage = await rejection(openai.codex.usage({ idempotencyKey: "k" } as never))
+    assert.include((usage as Error).message, `"idempotencyKey"`)
+    assert.strictEqual((await run(emulator.requests)).length, before)
+  })
+})
+
 describe("OpenAI facade: tee, Page, session_id", () => {
   it("tee() splits a stream into two that each see every event, read in any order; the original is consumed", async () => {
     await run(emulator.script(CodexEmulator.text("teed answer")))
@@ -151,6 +166,16 @@ describe("OpenAI facade: tee, Page, session_id", () => {
     assert.include(first, "response.completed")
     assert.include(first, "response.output_text.delta")
     assert.throws(() => left[Symbol.asyncIterator](), /consumed/)
+  })
+
+  it("tee(): breaking out of one branch leaves the other whole; the connection closes once both are done", async () => {
+    await run(emulator.script(CodexEmulator.text("a longer teed answer to read")))
+    await using openai = client()
+    const [left, right] = (await openai.responses.create({ input: "x", stream: true })).tee()
+    for await (const _ of left) break
+    const types: Array<string> = []
+    for await (const event of right) types.push(event.type)
+    assert.strictEqual(types[types.length - 1], "response.completed")
   })
 
   it("a Page is iterable with for…of as with for await", async () => {

@@ -8,7 +8,7 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as ConfigError from "effect/ConfigError"
-import { Context, Duration, Layer, Logger, LogLevel, Redacted } from "effect"
+import { Context, Duration, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import * as CodexAuth from "../../CodexAuth.js"
 import * as CodexClient from "../../CodexClient.js"
 import * as CodexConfig from "../../CodexConfig.js"
@@ -157,6 +157,28 @@ export const check = (given: NodeOptions, withLayer: boolean): void => {
       if (options[name] !== undefined) fail(name, "not applied over `layer`, which brings its own configuration")
     }
   }
+}
+
+/** openai-node's per-request options that the Promise client does not apply. */
+const refusedPerRequest = ["headers", "query", "body", "fetchOptions", "idempotencyKey", "path", "method"] as const
+
+/**
+ * Fails with `InvalidParameter` when a call's options (openai-node's second argument) name
+ * one the client would otherwise silently ignore: only `signal`, `timeout` and
+ * `maxRetries` are applied per request.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const checkRequest = (options: object | undefined): Effect.Effect<void, InvalidParameter> => {
+  const given = options as Readonly<Record<string, unknown>> | undefined
+  const name = given === undefined ? undefined : refusedPerRequest.find((key) => given[key] !== undefined)
+  return name === undefined ? Effect.void : Effect.fail(
+    new InvalidParameter({
+      parameter: name,
+      reason: "not supported per request (only signal, timeout and maxRetries are); set defaultHeaders on the client instead of headers"
+    })
+  )
 }
 
 /** The request's headers with the default ones over them (names compared case-insensitively). */
