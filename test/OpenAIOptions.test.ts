@@ -178,6 +178,19 @@ describe("OpenAI facade: tee, Page, session_id", () => {
     assert.strictEqual(types[types.length - 1], "response.completed")
   })
 
+  it("tee(): aborting the original stream's controller ends both branches with APIUserAbortError", async () => {
+    await run(emulator.script(CodexEmulator.sse(CodexEmulator.textEvents("stalls").slice(0, 4), { ending: "stall" })))
+    await using openai = client()
+    const stream = await openai.responses.create({ input: "x", stream: true })
+    const [left, right] = stream.tee()
+    const drain = async (events: AsyncIterable<unknown>) => {
+      for await (const _ of events) { /* read to the end */ }
+    }
+    const ends = [rejection(drain(left)), rejection(drain(right))]
+    setTimeout(() => stream.controller.abort(), 50)
+    for (const error of await Promise.all(ends)) assert.instanceOf(error, OpenAI.APIUserAbortError)
+  })
+
   it("a Page is iterable with for…of as with for await", async () => {
     await using openai = client()
     const page = await openai.models.list()
