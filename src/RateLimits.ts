@@ -122,7 +122,17 @@ const window = (
 }
 
 /**
- * Parses the rate-limit headers of a reply. Header names must be lower-case (as Node and
+ * The most limit families kept per account (`codex` included): a reply naming more is read
+ * up to this many, and the state drops the family updated least recently beyond it, so a
+ * server inventing a family per reply cannot grow the state without bound.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxFamilies = 16
+
+/**
+ * Parses the rate-limit headers of a reply (at most {@link maxFamilies} families). Header names must be lower-case (as Node and
  * `@effect/platform` deliver them). The `codex` family is always returned (possibly
  * empty); other families only when they carry data. A malformed value drops that field.
  *
@@ -135,6 +145,7 @@ export const fromHeaders = (
 ): ReadonlyArray<RateLimitSnapshot> => {
   const ids = new Set<string>(["codex"])
   for (const name of Object.keys(headers)) {
+    if (ids.size >= maxFamilies) break
     const match = /^x-(.+)-primary-used-percent$/.exec(name) ?? /^x-(.+)-secondary-used-percent$/.exec(name)
     if (match?.[1] !== undefined) ids.add(match[1])
   }
@@ -227,7 +238,8 @@ export const fromEvent = (event: Readonly<Record<string, unknown>>): RateLimitSn
 }
 
 /**
- * The latest known limits of one account: one snapshot per family, `codex` first.
+ * The latest known limits of one account: one snapshot per family, `codex` first, then the
+ * others from least to most recently updated; at most {@link maxFamilies}.
  *
  * @since 0.1.0
  * @category models
@@ -272,7 +284,8 @@ export interface Service {
   readonly changes: Stream.Stream<RateLimitState>
   /**
    * Records snapshots for an account (`undefined`: the account seen last). A family's new
-   * windows, credits and plan replace the old ones; what a snapshot lacks is kept.
+   * windows, credits and plan replace the old ones; what a snapshot lacks is kept. Beyond
+   * {@link maxFamilies} families, the one updated least recently is dropped (never `codex`).
    */
   readonly update: (accountId: string | undefined, snapshots: ReadonlyArray<RateLimitSnapshot>) => Effect.Effect<void>
 }
@@ -310,8 +323,17 @@ export const make: Effect.Effect<Service> = Effect.gen(function*() {
       if (snapshots.length === 0) return
       const account = accountId ?? (yield* SubscriptionRef.get(last))?.accountId
       const previous = accounts.get(key(account))
+      // `previous.snapshots` is `codex` first, then the others from least to most recently updated.
       const families = new Map((previous?.snapshots ?? []).map((s) => [s.limit_id, s] as const))
-      for (const snapshot of snapshots) families.set(snapshot.limit_id, merge(families.get(snapshot.limit_id), snapshot))
+      for (const snapshot of snapshots) {
+        const merged = merge(families.get(snapshot.limit_id), snapshot)
+        families.delete(snapshot.limit_id)
+        families.set(snapshot.limit_id, merged)
+      }
+      for (const id of families.keys()) {
+        if (families.size <= maxFamilies) break
+        if (id !== "codex") families.delete(id)
+      }
       const state: RateLimitState = {
         accountId: account,
         snapshots: [...families.values()].sort((a, b) => Number(b.limit_id === "codex") - Number(a.limit_id === "codex")),

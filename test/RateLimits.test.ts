@@ -122,3 +122,35 @@ describe("reset times out of range (hardening round 2)", () => {
     assert.isAtMost(at ?? Infinity, horizon)
   })
 })
+
+describe("limit families are bounded (hardening round 2)", () => {
+  const family = (id: string): RateLimits.RateLimitSnapshot => ({
+    limit_id: id,
+    limit_name: null,
+    primary: { used_percent: 10, window_minutes: 300, resets_at: null },
+    secondary: null,
+    credits: null,
+    plan_type: null,
+    rate_limit_reached_type: null
+  })
+
+  it.effect("a server naming a new family on every reply keeps codex and the most recent families only", () =>
+    Effect.gen(function*() {
+      const limits = yield* RateLimits.make
+      yield* limits.update("acct", [family("codex")])
+      for (let i = 0; i < 1000; i++) yield* limits.update("acct", [family(`invented_${i}`)])
+      const ids = ((yield* limits.latestFor("acct"))?.snapshots ?? []).map((s) => s.limit_id)
+      assert.strictEqual(ids.length, RateLimits.maxFamilies)
+      assert.strictEqual(ids[0], "codex", "codex is never dropped")
+      assert.strictEqual(ids[ids.length - 1], "invented_999", "the newest family is kept")
+      assert.notInclude(ids, "invented_0")
+    }))
+
+  it("one reply with thousands of families is read up to the cap", () => {
+    const headers: Record<string, string> = { "x-codex-primary-used-percent": "5" }
+    for (let i = 0; i < 5000; i++) headers[`x-f${i}-primary-used-percent`] = "1"
+    const snapshots = RateLimits.fromHeaders(headers, 0)
+    assert.strictEqual(snapshots.length, RateLimits.maxFamilies)
+    assert.strictEqual(snapshots[0]?.limit_id, "codex")
+  })
+})
