@@ -46,7 +46,7 @@ import * as CodexConfig from "./CodexConfig.js"
 import * as CodexTransport from "./CodexTransport.js"
 import * as Events from "./internal/emulator/events.js"
 import type { IssuerOptions, IssuerReply } from "./internal/emulator/issuer.js"
-import { Issuer, jwt } from "./internal/emulator/issuer.js"
+import { Issuer, jwt, redactIssuerBody } from "./internal/emulator/issuer.js"
 import * as Api from "./internal/emulator/api.js"
 import type { UploadedFile } from "./internal/emulator/incoming.js"
 import { decodeBody, isUploadedFile, parseBody } from "./internal/emulator/incoming.js"
@@ -245,6 +245,16 @@ export interface Options extends IssuerOptions {
    * status 101.
    */
   readonly onRequest?: (entry: LogEntry) => void
+  /**
+   * The largest request body read (default 32 MiB); a larger one is answered 413 unread
+   * and recorded without its body.
+   */
+  readonly maxBodyBytes?: number
+  /**
+   * What `requests` keeps: the most recent `entries` requests (default 1,000) whose bodies
+   * add up to at most `bytes` (default 64 MiB); older ones are forgotten.
+   */
+  readonly maxRecorded?: { readonly entries?: number; readonly bytes?: number }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -419,8 +429,23 @@ export const make = (options: Options = {}) =>
     let catalog: ReadonlyArray<Record<string, unknown>> = Catalog.models
     let modelsEtag = "\"catalog-1\""
     let calls = 0
+    const maxBody = options.maxBodyBytes ?? 32 * 1024 * 1024
     const recorded: Array<RecordedRequest> = []
-    const record = (entry: RecordedRequest) => Effect.sync(() => void recorded.push(entry))
+    const recordedSizes: Array<number> = []
+    let recordedBytes = 0
+    const maxEntries = options.maxRecorded?.entries ?? 1000
+    const maxBytes = options.maxRecorded?.bytes ?? 64 * 1024 * 1024
+    /** Keeps a request (with the byte size of its body), forgetting the oldest beyond the bounds. */
+    const keep = (entry: RecordedRequest, size: number) => {
+      recorded.push(entry)
+      recordedSizes.push(size)
+      recordedBytes += size
+      while (recorded.length > maxEntries || (recordedBytes > maxBytes && recorded.length > 1)) {
+        recorded.shift()
+        recordedBytes -= recordedSizes.shift() ?? 0
+      }
+    }
+    const record = (entry: RecordedRequest, size = 0) => Effect.sync(() => keep(entry, size))
     const aborted = yield* Ref.make(0)
     const issuer = new Issuer(url, options)
     const acceptToken = options.acceptToken ?? unexpired
@@ -469,6 +494,12 @@ export const make = (options: Options = {}) =>
       return send(reply, request)
     }
 
+    /** A body over `maxBodyBytes`: 413, recorded without it. */
+    const tooLarge = (request: HttpServerRequest.HttpServerRequest) => {
+      keep({ method: request.method, path: request.url, headers: request.headers, body: undefined }, 0)
+      return logged(request, undefined, http(413, { detail: `The request body is larger than the emulator's ${maxBody} bytes` }))
+    }
+
     /** A route the emulator does not serve: 404 with a JSON body naming it. */
     const notFound = Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
@@ -506,11 +537,12 @@ export const make = (options: Options = {}) =>
     ) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
-        const raw = yield* Effect.orElseSucceed(request.arrayBuffer, () => new ArrayBuffer(0))
+        const raw = yield* readCapped(request, maxBody)
+        if (raw === undefined) return tooLarge(request)
         const contentType = request.headers["content-type"] ?? ""
         const bytes = decodeBody(raw, request.headers["content-encoding"] ?? "")
         const body = "unsupported" in bytes ? "<undecodable body>" : yield* Effect.promise(() => parseBody(bytes, contentType))
-        yield* record({ method: request.method, path: request.url, headers: request.headers, body })
+        yield* record({ method: request.method, path: request.url, headers: request.headers, body }, raw.byteLength)
         const answered = (reply: Reply) => logged(request, body, reply)
         if ("unsupported" in bytes) return answered(http(415, { detail: bytes.unsupported }))
         const incoming: Incoming = {
@@ -562,14 +594,16 @@ export const make = (options: Options = {}) =>
     const issuerRoute = (answer: (request: HttpServerRequest.HttpServerRequest, raw: string) => IssuerReply, route?: Route) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
-        const raw = yield* Effect.orElseSucceed(request.text, () => "")
-        yield* record({ method: request.method, path: request.url, headers: request.headers, body: raw })
+        const bytes = yield* readCapped(request, maxBody)
+        if (bytes === undefined) return tooLarge(request)
+        const raw = new TextDecoder().decode(bytes)
+        yield* record({ method: request.method, path: request.url, headers: request.headers, body: raw }, bytes.byteLength)
         if (route !== undefined) {
           const scripted = yield* next(route)
-          if (scripted !== undefined) return logged(request, raw, scripted)
+          if (scripted !== undefined) return logged(request, redactIssuerBody(raw), scripted)
         }
         const reply = answer(request, raw)
-        options.onRequest?.({ method: request.method, path: request.url, status: reply.status, body: raw })
+        options.onRequest?.({ method: request.method, path: request.url, status: reply.status, body: redactIssuerBody(raw) })
         return fromIssuer(reply)
       })
 
@@ -667,16 +701,23 @@ export const make = (options: Options = {}) =>
       HttpRouter.post("/api/accounts/deviceauth/token", issuerRoute((_, raw) => issuer.deviceToken(raw))),
       HttpRouter.all("*", notFound)
     )
-    yield* server.serve(router)
+    const hosts = loopbackHosts(address.port)
+    yield* server.serve(Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      if (hosts.has((request.headers["host"] ?? "").toLowerCase())) return router
+      options.onRequest?.({ method: request.method, path: request.url, status: 421, body: undefined })
+      return Effect.succeed(HttpServerResponse.unsafeJson(misdirected, { status: 421 }))
+    }))
     const clock = yield* Effect.clock
     const webSocket = WebSocket.serve(nodeServer, url, {
-      refuse: (headers) => unauthorized(headers, "chatgpt") ?? Effect.runSync(nextIf("responses", (reply) => reply._tag === "Http" && reply.status >= 400)),
+      refuse: (headers) =>
+        (hosts.has((headers["host"] ?? "").toLowerCase()) ? undefined : http(421, misdirected)) ??
+          unauthorized(headers, "chatgpt") ?? Effect.runSync(nextIf("responses", (reply) => reply._tag === "Http" && reply.status >= 400)),
       answer: (body) =>
         breach("responses", body, served()) ?? Effect.runSync(next("responses")) ??
           (isCompactionRequest(body) ? compactionReply(body) : withinContext(body, catalog, defaultReply)),
       etag: () => modelsEtag,
       record: (request, status) => {
-        recorded.push(request)
+        keep(request, 0)
         options.onRequest?.({ method: request.method, path: request.path, status, body: request.body })
       },
       now: () => clock.unsafeCurrentTimeMillis()
@@ -713,12 +754,52 @@ export const make = (options: Options = {}) =>
           catalog = Catalog.models
           modelsEtag = "\"catalog-1\""
         }),
-        Effect.sync(() => void recorded.splice(0)),
+        Effect.sync(() => {
+          recorded.splice(0)
+          recordedSizes.splice(0)
+          recordedBytes = 0
+        }),
         Effect.sync(() => Object.assign(sockets, { opened: 0, interrupted: 0, pongs: 0 })),
         Ref.set(aborted, 0)
       ], { discard: true })
     }
     return service
+  })
+
+/**
+ * The `Host` values the emulator answers: its loopback names with its port. Any other
+ * (a DNS-rebinding page whose name resolves to 127.0.0.1) is refused with 421, so a web
+ * page cannot drive a running emulator.
+ */
+const loopbackHosts = (port: number) => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
+
+const misdirected = { detail: "Misdirected request: the emulator answers only Host 127.0.0.1, localhost or [::1] with its port" }
+
+/** The body of a request, at most `max` bytes; `undefined` when it is larger (not kept). */
+const readCapped = (request: HttpServerRequest.HttpServerRequest, max: number) =>
+  Effect.suspend(() => {
+    if (Number(request.headers["content-length"] ?? 0) > max) return Effect.succeed(undefined)
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    // Past the cap the rest is read and dropped (stopping the stream would destroy the socket before the 413).
+    return Stream.runForEach(request.stream, (chunk) =>
+      Effect.sync(() => {
+        size += chunk.byteLength
+        if (size <= max) chunks.push(chunk)
+        else chunks.length = 0
+      })).pipe(
+        Effect.orElse(() => Effect.void),
+        Effect.map(() => {
+          if (size > max) return undefined
+          const bytes = new Uint8Array(size)
+          let at = 0
+          for (const chunk of chunks) {
+            bytes.set(chunk, at)
+            at += chunk.byteLength
+          }
+          return bytes.buffer
+        })
+      )
   })
 
 /** The claims of a JWT-shaped token (empty when it is not one). */

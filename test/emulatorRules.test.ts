@@ -49,8 +49,8 @@ const cliBody = (extra: Record<string, unknown> = {}) => ({
 const events = (text: string): Array<Record<string, unknown>> =>
   text.split("\n").filter((line) => line.startsWith("data: ")).map((line) => JSON.parse(line.slice(6)) as Record<string, unknown>)
 
-const handshake =
-  "GET /backend-api/codex/responses HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+const handshake = (port: string) =>
+  `GET /backend-api/codex/responses HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
   "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
 
 /** Sends a raw WebSocket handshake; `reset` destroys the socket at once, else the status line is read. */
@@ -58,7 +58,7 @@ const upgrade = (url: string, reset: boolean) =>
   Effect.promise(() =>
     new Promise<string>((resolve) => {
       const socket = NodeNet.connect(Number(new URL(url).port), "127.0.0.1", () => {
-        socket.write(handshake)
+        socket.write(handshake(new URL(url).port))
         if (reset) {
           socket.resetAndDestroy()
           resolve("")

@@ -44,6 +44,27 @@ const oauthError = (status: number, code: string, message: string): IssuerReply 
   body: { error: { code, message } }
 })
 
+/** The most codes, refresh tokens and device sign-ins the issuer keeps (the oldest go first). */
+const maxKept = 10_000
+
+/** Sets `key`, forgetting the oldest entries beyond {@link maxKept}: a running emulator does not grow without bound. */
+const remember = <V>(map: Map<string, V>, key: string, value: V): void => {
+  map.set(key, value)
+  for (const oldest of map.keys()) {
+    if (map.size <= maxKept) break
+    map.delete(oldest)
+  }
+}
+
+const isLoopbackUrl = (value: string): boolean => {
+  try {
+    const url = new URL(value)
+    return url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]")
+  } catch {
+    return false
+  }
+}
+
 /** @internal */
 export class Issuer {
   private readonly codes = new Map<string, { challenge: string; redirectUri: string }>()
@@ -71,7 +92,7 @@ export class Issuer {
     }
     const now = Math.floor(Date.now() / 1000)
     const refreshToken = `rt_${random()}`
-    this.refreshTokens.set(refreshToken, "valid")
+    remember(this.refreshTokens, refreshToken, "valid")
     return {
       idToken: jwt({ iss: this.issuerUrl, email: "user@example.com", exp: now + 3600, "https://api.openai.com/auth": { ...auth, organization_id: "org-emulated", is_org_owner: true, completed_platform_onboarding: true } }),
       accessToken: jwt({ iss: this.issuerUrl, exp: now + ttlSeconds, jti: random(8), "https://api.openai.com/auth": auth }),
@@ -92,9 +113,12 @@ export class Issuer {
     if (query.get("response_type") !== "code" || query.get("code_challenge_method") !== "S256") {
       return oauthError(400, "invalid_request", "response_type must be code and code_challenge_method S256")
     }
-    const code = `ac_${random()}`
     const redirectUri = query.get("redirect_uri") ?? ""
-    this.codes.set(code, { challenge: query.get("code_challenge") ?? "", redirectUri })
+    if (!isLoopbackUrl(redirectUri)) {
+      return oauthError(400, "invalid_request", "redirect_uri must be an http URL on loopback (localhost, 127.0.0.1, [::1])")
+    }
+    const code = `ac_${random()}`
+    remember(this.codes, code, { challenge: query.get("code_challenge") ?? "", redirectUri })
     const location = `${redirectUri}?code=${encodeURIComponent(code)}&state=${encodeURIComponent(query.get("state") ?? "")}`
     return { status: 302, body: "", headers: { location } }
   }
@@ -161,7 +185,7 @@ export class Issuer {
   userCode(): IssuerReply {
     const id = `dev_${random()}`
     const userCode = `${NodeCrypto.randomBytes(2).toString("hex").toUpperCase()}-${NodeCrypto.randomBytes(2).toString("hex").toUpperCase()}`
-    this.devices.set(id, { userCode, polls: 0 })
+    remember(this.devices, id, { userCode, polls: 0 })
     return { status: 200, body: { device_auth_id: id, user_code: userCode, interval: String(this.options.deviceInterval ?? 1) } }
   }
 
@@ -180,7 +204,34 @@ export class Issuer {
     this.devices.delete(String(fields["device_auth_id"]))
     const verifier = random(64)
     const code = `ac_${random()}`
-    this.codes.set(code, { challenge: challengeOf(verifier), redirectUri: `${this.issuerUrl}/deviceauth/callback` })
+    remember(this.codes, code, { challenge: challengeOf(verifier), redirectUri: `${this.issuerUrl}/deviceauth/callback` })
     return { status: 200, body: { authorization_code: code, code_challenge: challengeOf(verifier), code_verifier: verifier } }
   }
+}
+
+/** The fields of an issuer request that are credentials (or lead to one). */
+const secretFields = new Set(["refresh_token", "code", "code_verifier", "subject_token", "token", "access_token", "id_token", "client_secret", "device_auth_id", "user_code"])
+
+/**
+ * An issuer request body (form or JSON) with its credential fields replaced by
+ * `[redacted]`, for the request log (`codex-backend emulator --log`): a log file must not
+ * hold a token that works.
+ *
+ * @internal
+ */
+export const redactIssuerBody = (raw: string): string => {
+  try {
+    const json: unknown = JSON.parse(raw)
+    if (typeof json === "object" && json !== null && !Array.isArray(json)) {
+      const fields: Record<string, unknown> = { ...json }
+      for (const key of Object.keys(fields)) if (secretFields.has(key)) fields[key] = "[redacted]"
+      return JSON.stringify(fields)
+    }
+  } catch {
+    // a form body
+  }
+  const form = new URLSearchParams(raw)
+  const secrets = [...form.keys()].filter((key) => secretFields.has(key))
+  for (const key of secrets) form.set(key, "[redacted]")
+  return secrets.length === 0 ? raw : form.toString()
 }
