@@ -28,8 +28,9 @@ import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { DecodeError, InvalidParameter } from "./CodexError.js"
 import { replyMeta } from "./internal/errors.js"
-import { joinUrl, makeBackend, readDecoded, readJson, withDeadline } from "./internal/http.js"
+import { joinUrl, makeBackend, readJson, withDeadline } from "./internal/http.js"
 import { isRecord } from "./internal/json.js"
+import { decodeLenient } from "./internal/lenient.js"
 
 const Extra = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
@@ -40,7 +41,8 @@ const Extra = Schema.Record({ key: Schema.String, value: Schema.Unknown })
  * @category models
  */
 export const UsageWindow = Schema.Struct({
-  used_percent: Schema.Number,
+  /** Absent when the backend sent none, or not a number. */
+  used_percent: Schema.optional(Schema.Number),
   limit_window_seconds: Schema.optional(Schema.NullOr(Schema.Number)),
   reset_after_seconds: Schema.optional(Schema.NullOr(Schema.Number)),
   /** Epoch seconds. */
@@ -77,7 +79,8 @@ export type UsageRateLimit = typeof UsageRateLimit.Type
 /**
  * `GET /wham/usage` (§12.1): the plan, its rate-limit windows, credits, and any additional
  * limit families. `plan_type` is kept verbatim (the WHAM vocabulary is wider than the
- * JWT's); unknown fields are kept.
+ * JWT's); unknown fields are kept. `usage()` decodes leniently: a known field of an
+ * unexpected type is left out (and logged), never a failure; the payload as sent is `raw`.
  *
  * @since 0.1.0
  * @category models
@@ -104,7 +107,10 @@ export const Usage = Schema.Struct({
  * @since 0.1.0
  * @category models
  */
-export type Usage = typeof Usage.Type
+export type Usage = typeof Usage.Type & {
+  /** The payload as the backend sent it (the seed returns only this). */
+  readonly raw: JsonObject
+}
 
 /**
  * A JSON object as the backend sent it.
@@ -232,7 +238,13 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
   const usage = Effect.fn("CodexAccount.usage")(function*() {
     const call = { endpoint: "GET /wham/usage", url: joinUrl(base, "wham/usage"), method: "GET", accept: "application/json" } as const
     const response = yield* backend.send(call)
-    return yield* readDecoded(call, response, config.maxEventBytes, Usage)
+    const json = yield* readJson(call, response, config.maxEventBytes)
+    if (!isRecord(json)) return yield* unexpected(call.endpoint, replyMeta(response.status, response.headers), "a JSON object")
+    const { dropped, value } = decodeLenient(Usage, json)
+    if (dropped.length > 0) {
+      yield* Effect.logWarning(`${call.endpoint}: left out of the typed view (unexpected type or shape; see raw): ${dropped.join(", ")}`)
+    }
+    return { ...value, raw: json }
   }, withDeadline(config, "GET /wham/usage"))
 
   const tasksList = Effect.fn("CodexAccount.tasks.list")(function*(params: TaskListParams = {}) {

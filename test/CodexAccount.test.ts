@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect } from "effect"
+import { Duration, Effect, Logger } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexAccount } from "../src/index.js"
 
@@ -27,7 +27,7 @@ describe("CodexAccount against the emulator", () => {
       assert.match(request?.headers["user-agent"] ?? "", /^codex_cli_rs\/0\.169\.0 /)
     }).pipe(withEmulator))
 
-  it.live("usage: null windows, another plan name, a reached-limit type; a wrong type is a DecodeError", () =>
+  it.live("usage: null windows, another plan name, a reached-limit type", () =>
     Effect.gen(function*() {
       const { account, emulator } = yield* services
       yield* emulator.scriptRoute(
@@ -38,17 +38,116 @@ describe("CodexAccount against the emulator", () => {
           credits: null,
           additional_rate_limits: [{ limit_name: "GPT-5.3-Codex-Spark", metered_feature: "codex_spark", rate_limit: null }],
           rate_limit_reached_type: { type: "workspace_member_credits_depleted" }
-        }),
-        CodexEmulator.http(200, { plan_type: "plus", rate_limit: { primary_window: { used_percent: "42%" } } }, { "x-request-id": "req_u" })
+        })
       )
       const usage = yield* account.usage()
       assert.strictEqual(usage.plan_type, "k12")
       assert.isNull(usage.rate_limit?.primary_window)
       assert.strictEqual(usage.rate_limit_reached_type?.type, "workspace_member_credits_depleted")
       assert.strictEqual(usage.additional_rate_limits?.[0]?.metered_feature, "codex_spark")
+      assert.strictEqual(usage.raw["plan_type"], "k12")
+    }).pipe(withEmulator))
+
+  // Eight shapes the backend could drift to: what fits is typed, the rest is absent, the payload is raw, one warning names the paths.
+  const window = { used_percent: 42, limit_window_seconds: 18000, reset_at: 1767240000 }
+  const shapes: ReadonlyArray<{ name: string; payload: Record<string, unknown>; check: (usage: CodexAccount.Usage) => void; logged: ReadonlyArray<string> }> = [
+    {
+      name: "a string used_percent",
+      payload: { plan_type: "plus", rate_limit: { primary_window: { ...window, used_percent: "42%" }, secondary_window: window } },
+      check: (u) => {
+        assert.isUndefined(u.rate_limit?.primary_window?.used_percent)
+        assert.strictEqual(u.rate_limit?.primary_window?.limit_window_seconds, 18000)
+        assert.strictEqual(u.rate_limit?.secondary_window?.used_percent, 42)
+      },
+      logged: ["rate_limit.primary_window.used_percent"]
+    },
+    {
+      name: "a window without used_percent",
+      payload: { plan_type: "plus", rate_limit: { primary_window: { limit_window_seconds: 18000 } } },
+      check: (u) => assert.strictEqual(u.rate_limit?.primary_window?.limit_window_seconds, 18000),
+      logged: []
+    },
+    {
+      name: "a string rate_limit_reached_type",
+      payload: { plan_type: "plus", rate_limit_reached_type: "rate_limit_reached" },
+      check: (u) => {
+        assert.isUndefined(u.rate_limit_reached_type)
+        assert.strictEqual(u.plan_type, "plus")
+      },
+      logged: ["rate_limit_reached_type"]
+    },
+    {
+      name: "a numeric plan_type and a string limit_reached",
+      payload: { plan_type: 7, rate_limit: { allowed: true, limit_reached: "no", primary_window: window } },
+      check: (u) => {
+        assert.isUndefined(u.plan_type)
+        assert.isTrue(u.rate_limit?.allowed)
+        assert.isUndefined(u.rate_limit?.limit_reached)
+        assert.strictEqual(u.rate_limit?.primary_window?.used_percent, 42)
+      },
+      logged: ["plan_type", "rate_limit.limit_reached"]
+    },
+    {
+      name: "numbers as strings in the reset fields",
+      payload: { rate_limit: { primary_window: { used_percent: 10, reset_at: "1767240000", reset_after_seconds: "60" } } },
+      check: (u) => {
+        assert.strictEqual(u.rate_limit?.primary_window?.used_percent, 10)
+        assert.isUndefined(u.rate_limit?.primary_window?.reset_at)
+      },
+      logged: ["rate_limit.primary_window.reset_after_seconds", "rate_limit.primary_window.reset_at"]
+    },
+    {
+      name: "an array where an object is expected",
+      payload: { plan_type: "pro", rate_limit: [window], credits: { has_credits: true, balance: "12" } },
+      check: (u) => {
+        assert.isUndefined(u.rate_limit)
+        assert.strictEqual(u.credits?.balance, "12")
+      },
+      logged: ["rate_limit"]
+    },
+    {
+      name: "one bad element of additional_rate_limits",
+      payload: { additional_rate_limits: [{ limit_name: "a", rate_limit: { primary_window: window } }, "oops", { limit_name: 3, metered_feature: "m" }] },
+      check: (u) => {
+        assert.deepStrictEqual(u.additional_rate_limits?.map((l) => l.limit_name ?? l.metered_feature), ["a", "m"])
+      },
+      logged: ["additional_rate_limits.1", "additional_rate_limits.2.limit_name"]
+    },
+    {
+      name: "unknown fields everywhere",
+      payload: { plan_type: "plus", novel: { x: 1 }, rate_limit: { primary_window: { ...window, novel: true }, novel: [] } },
+      check: (u) => {
+        assert.deepStrictEqual(u["novel"], { x: 1 })
+        assert.strictEqual(u.rate_limit?.primary_window?.["novel"], true)
+      },
+      logged: []
+    }
+  ]
+  for (const shape of shapes) {
+    it.live(`usage never fails on an unexpected shape: ${shape.name}`, () =>
+      Effect.gen(function*() {
+        const { account, emulator } = yield* services
+        const logs: Array<string> = []
+        yield* emulator.scriptRoute("usage", CodexEmulator.http(200, shape.payload))
+        const usage = yield* account.usage().pipe(
+          Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void logs.push(String(message)))))
+        )
+        shape.check(usage)
+        assert.deepStrictEqual(usage.raw, shape.payload, "the payload as sent")
+        if (shape.logged.length === 0) assert.deepStrictEqual(logs, [])
+        else {
+          assert.strictEqual(logs.length, 1, "one line per call")
+          for (const path of shape.logged) assert.include(logs[0], path)
+        }
+      }).pipe(withEmulator))
+  }
+
+  it.live("usage: a reply that is not a JSON object is still a DecodeError", () =>
+    Effect.gen(function*() {
+      const { account, emulator } = yield* services
+      yield* emulator.scriptRoute("usage", CodexEmulator.http(200, [1, 2], { "x-request-id": "req_u" }))
       const error = yield* Effect.flip(account.usage())
       assert.strictEqual(error._tag, "DecodeError")
-      assert.include(error.message, "used_percent")
       assert.include(error.message, "req_u")
     }).pipe(withEmulator))
 

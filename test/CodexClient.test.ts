@@ -37,7 +37,7 @@ describe("CodexClient", () => {
       assert.strictEqual(report, "pro: fake answer (7% used)")
     }).pipe(Effect.provide(CodexClient.layerTest({
       codex: {
-        usage: () => Effect.succeed({ plan_type: "pro", rate_limit: { primary_window: { used_percent: 7 } } })
+        usage: () => Effect.succeed({ plan_type: "pro", rate_limit: { primary_window: { used_percent: 7 } }, raw: {} })
       },
       models: { list: () => Effect.succeed({ object: "list", data: [] }) },
       responses: {

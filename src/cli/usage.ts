@@ -32,7 +32,7 @@ export const windowLine = (name: string, window: UsageWindow, now: number): stri
   const resets = at === undefined
     ? "reset time unknown"
     : `resets ${new Date(at * 1000).toLocaleString()} (in ${span(Math.max(0, at - now / 1000))})`
-  return `${length}: ${window.used_percent}% used, ${resets}`
+  return `${length}: ${window.used_percent ?? "?"}% used, ${resets}`
 }
 
 /**

@@ -59,7 +59,7 @@ export const verdict = (
  */
 export const fromUsage = (usage: Usage, now: number): RateLimitState => {
   const window = (w: UsageWindow | null | undefined): RateLimitWindow | null =>
-    w === undefined || w === null ? null : {
+    w === undefined || w === null || w.used_percent === undefined ? null : {
       used_percent: w.used_percent,
       window_minutes: w.limit_window_seconds === undefined || w.limit_window_seconds === null ? null : w.limit_window_seconds / 60,
       resets_at: w.reset_at ?? (w.reset_after_seconds === undefined || w.reset_after_seconds === null
