@@ -592,6 +592,37 @@ export const loginDevice = (
   }).pipe(Effect.withSpan("OAuth.loginDevice"))
 
 /**
+ * The API-key exchange (§2.5) for the login already stored: when `auth.json` holds no
+ * `OPENAI_API_KEY`, trades the stored id token for one and stores it (the realtime
+ * WebSocket helpers need it). Resolves to whether a key is stored afterwards: `false` when
+ * the account has no Platform organisation (the issuer refuses the exchange). A login
+ * that already has a key is left alone.
+ *
+ * @since 0.1.0
+ * @category login
+ */
+export const requestApiKey: Effect.Effect<boolean, TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> = Effect.gen(
+  function*() {
+    const store = yield* TokenStore
+    const config = yield* CodexConfig
+    const stored = yield* store.load
+    if (stored === undefined) return false
+    if (stored.apiKey !== undefined) return true
+    const apiKey = yield* Token.exchangeApiKey(config, stored.idToken)
+    if (apiKey === undefined) return false
+    const now = new Date(yield* Clock.currentTimeMillis)
+    // Stored only if the login is still the one whose id token was exchanged.
+    return yield* store.modify((current) =>
+      Effect.succeed(
+        current !== undefined && Redacted.value(current.idToken) === Redacted.value(stored.idToken)
+          ? [true, { apiKey, lastRefresh: current.lastRefresh ?? now }] as const
+          : [false, undefined] as const
+      )
+    )
+  }
+).pipe(Effect.withSpan("OAuth.requestApiKey"))
+
+/**
  * Logs out: revokes the refresh token (or the access token) at the issuer, then removes
  * the stored credentials — which also logs out the Codex CLI and IDE extension sharing
  * `auth.json`. A failed revoke is logged and the credentials are removed anyway (as the

@@ -818,6 +818,27 @@ export class ModelsResource {
 }
 
 /**
+ * What `realtime.calls.create` resolves to: a fetch `Response`, as openai-node's (`await
+ * answer.text()` is the SDP answer; `status`, `headers`, `ok`), that also carries the
+ * answer as `sdp` and the call id (`rtc_…`) as `callId`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RealtimeAnswer = globalThis.Response & {
+  readonly sdp: string
+  readonly callId: string
+}
+
+const realtimeAnswer = (call: Realtime.RealtimeCall): RealtimeAnswer => {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(call.headers ?? { "content-type": "application/sdp" })) {
+    if (!/^set-cookie2?$/i.test(name)) headers.set(name, value)
+  }
+  return Object.assign(new globalThis.Response(call.sdp, { status: call.status ?? 201, headers }), { sdp: call.sdp, callId: call.callId })
+}
+
+/**
  * `client.realtime`: WebRTC calls and the WebSocket URL and headers.
  *
  * @since 0.1.0
@@ -826,13 +847,14 @@ export class ModelsResource {
 export class RealtimeResource {
   /** `client.realtime.calls.create({ sdp, session? })`. */
   readonly calls: {
-    readonly create: (params: Realtime.CallCreateParams, options?: RequestOptions) => Promise<Realtime.RealtimeCall>
+    readonly create: (params: Realtime.CallCreateParams, options?: RequestOptions) => Promise<RealtimeAnswer>
   }
 
   /** @internal */
   constructor(private readonly engine: Engine) {
     this.calls = {
-      create: (params, options) => engine.run(Realtime.Realtime, (realtime) => realtime.calls.create(params), options)
+      create: (params, options) =>
+        engine.run(Realtime.Realtime, (realtime) => Effect.map(realtime.calls.create(params), realtimeAnswer), options)
     }
   }
 
@@ -993,6 +1015,14 @@ export interface AuthenticateOptions {
   readonly onUrl?: ((url: string) => void) | undefined
   /** Receives the device login's code and where to enter it (default: printed to stderr). */
   readonly onCode?: ((code: OAuth.DeviceCode) => void) | undefined
+  /**
+   * Obtain a Platform API key too (the seed's `request_api_key`; stored as
+   * `OPENAI_API_KEY`, used by `realtime.websocketHeaders`): after a browser or device
+   * login, and for a login already stored that has none. Default: `true` for the browser
+   * login (as the Codex CLI does), `false` otherwise. An account without a Platform
+   * organisation gets no key; that is not an error.
+   */
+  readonly requestApiKey?: boolean | undefined
 }
 
 const defaultLogin = (): "browser" | false => (process.stdin.isTTY === true && process.stdout.isTTY === true ? "browser" : false)
@@ -1090,24 +1120,29 @@ export class OpenAI implements AsyncDisposable {
     const program = Effect.gen(function*() {
       const auth = yield* Effect.serviceOption(CodexAuth.CodexAuth)
       if (Option.isNone(auth)) return
-      const first = yield* Effect.either(auth.value.credentials)
-      if (Either.isRight(first)) return
-      const error = first.left
-      if (error._tag !== "AuthExpired" || login === false) return yield* Effect.fail(error)
       const store = yield* Effect.serviceOption(TokenStore.TokenStore)
       const config = yield* Effect.serviceOption(CodexConfig.CodexConfig)
       const http = yield* Effect.serviceOption(HttpClient.HttpClient)
-      if (Option.isNone(store) || Option.isNone(config) || Option.isNone(http)) return yield* Effect.fail(error)
-      const { onCode, onUrl } = options
-      const signIn = login === "device"
-        ? OAuth.loginDevice(onCode === undefined ? {} : { onCode: (code) => Effect.sync(() => onCode(code)) })
-        : OAuth.login(onUrl === undefined ? {} : { onUrl: (url) => Effect.sync(() => onUrl(url)) })
-      yield* signIn.pipe(
-        Effect.provideService(TokenStore.TokenStore, store.value),
-        Effect.provideService(CodexConfig.CodexConfig, config.value),
-        Effect.provideService(HttpClient.HttpClient, http.value)
-      )
-      yield* auth.value.credentials
+      const withStore = <A, E>(effect: Effect.Effect<A, E, TokenStore.TokenStore | CodexConfig.CodexConfig | HttpClient.HttpClient>) =>
+        Option.isNone(store) || Option.isNone(config) || Option.isNone(http) ? Effect.succeedNone : effect.pipe(
+          Effect.provideService(TokenStore.TokenStore, store.value),
+          Effect.provideService(CodexConfig.CodexConfig, config.value),
+          Effect.provideService(HttpClient.HttpClient, http.value),
+          Effect.asSome
+        )
+      const first = yield* Effect.either(auth.value.credentials)
+      if (Either.isLeft(first)) {
+        const error = first.left
+        if (error._tag !== "AuthExpired" || login === false) return yield* Effect.fail(error)
+        const { onCode, onUrl, requestApiKey } = options
+        const apiKey = requestApiKey === undefined ? {} : { requestApiKey }
+        const signIn = login === "device"
+          ? OAuth.loginDevice({ ...apiKey, ...(onCode === undefined ? {} : { onCode: (code) => Effect.sync(() => onCode(code)) }) })
+          : OAuth.login({ ...apiKey, ...(onUrl === undefined ? {} : { onUrl: (url) => Effect.sync(() => onUrl(url)) }) })
+        if (Option.isNone(yield* withStore(signIn))) return yield* Effect.fail(error)
+        yield* auth.value.credentials
+      }
+      if (options.requestApiKey === true) yield* withStore(OAuth.requestApiKey)
     })
     settle(await Runtime.runPromiseExit(runtime)(program))
     return this

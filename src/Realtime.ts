@@ -49,6 +49,9 @@ export interface RealtimeCall {
   readonly sdp: string
   /** `rtc_…` (or a UUID). */
   readonly callId: string
+  /** The reply's status (201) and headers (lower-case names), as openai-node's `Response` carries them. */
+  readonly status?: number
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 /**
@@ -159,7 +162,9 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
           ...meta
         })
       }
-      return { sdp, callId }
+      const headers: Record<string, string> = {}
+      for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) headers[name] = value
+      return { sdp, callId, status: response.status, headers }
     }, withDeadline(config, endpoint))
 
     const websocketUrl = Effect.fn("Realtime.websocketUrl")(function*(params: { readonly model: string }) {

@@ -304,6 +304,13 @@ describe("OpenAI facade against the emulator", () => {
     const call = await client.realtime.calls.create({ sdp: "v=0\r\n" })
     assert.match(call.callId, /^rtc_/)
     assert.include(call.sdp, "s=emulated answer")
+    // openai-node's shape: a fetch Response (the seed's answer.text, as a method)
+    assert.instanceOf(call, globalThis.Response)
+    assert.strictEqual(call.status, 201)
+    assert.isTrue(call.ok)
+    assert.strictEqual(call.headers.get("content-type"), "application/sdp")
+    assert.match(call.headers.get("location") ?? "", /\/rtc_/)
+    assert.strictEqual(await call.text(), call.sdp)
     assert.strictEqual(
       await client.realtime.websocketUrl({ model: "gpt-realtime" }),
       `ws://127.0.0.1:${new URL(emulator.url).port}/v1/realtime?model=gpt-realtime`
@@ -420,6 +427,47 @@ describe("OpenAI facade: authenticate against the emulated issuer", () => {
       await NodeFs.rm(dir, { recursive: true, force: true })
     }
   })
+})
+
+describe("OpenAI facade: asking for an API key at sign-in (the seed's request_api_key)", () => {
+  const withHome = async (f: (dir: string) => Promise<void>) => {
+    const dir = await NodeFs.mkdtemp(NodePath.join(NodeOs.tmpdir(), "codex-home-"))
+    try {
+      await f(dir)
+    } finally {
+      await NodeFs.rm(dir, { recursive: true, force: true })
+    }
+  }
+  const storedKey = async (dir: string): Promise<unknown> =>
+    (JSON.parse(await NodeFs.readFile(NodePath.join(dir, "auth.json"), "utf8")) as Record<string, unknown>)["OPENAI_API_KEY"]
+
+  it("a device login with requestApiKey stores a key; the realtime WebSocket helpers then work", () =>
+    withHome(async (dir) => {
+      const client = new OpenAI({ layer: CodexEmulator.layerClient({ codexHome: dir, deviceInterval: 0, devicePendingPolls: 0 }) })
+      try {
+        await client.authenticate({ login: "device", requestApiKey: true, onCode: () => undefined })
+        assert.match(String(await storedKey(dir)), /^sk-emulated-/)
+        const headers = await client.realtime.websocketHeaders({ session_id: "voice-session" })
+        assert.match(headers["Authorization"] ?? "", /^Bearer sk-emulated-/)
+      } finally {
+        await client.close()
+      }
+    }))
+
+  it("a stored login without a key gets one from authenticate({ requestApiKey: true }); without it, none", () =>
+    withHome(async (dir) => {
+      const client = new OpenAI({ layer: CodexEmulator.layerClient({ codexHome: dir, deviceInterval: 0, devicePendingPolls: 0 }) })
+      try {
+        await client.authenticate({ login: "device", onCode: () => undefined })
+        assert.isNull(await storedKey(dir), "a device login asks for no key by default")
+        assert.instanceOf(await rejection(client.realtime.websocketHeaders()), OpenAI.OpenAIError)
+        await client.authenticate({ login: false, requestApiKey: true })
+        assert.match(String(await storedKey(dir)), /^sk-emulated-/)
+        assert.match((await client.realtime.websocketHeaders())["Authorization"] ?? "", /^Bearer sk-emulated-/)
+      } finally {
+        await client.close()
+      }
+    }))
 })
 
 describe("OpenAI facade: process lifetime", () => {

@@ -111,6 +111,22 @@ describe("the codex-backend command, against the emulator", () => {
       assertOneLine(badHome, 1, /does not exist/)
     })), 120_000)
 
+  it.live("login --device --api-key stores a Platform API key (status shows it), never printed", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempHome
+      const emulator = yield* CodexEmulator.make({ deviceInterval: 0 })
+      const env = emulatorEnv(dir, emulator)
+      const login = yield* cli(["login", "--device", "--api-key"], env)
+      assert.strictEqual(login.code, 0, login.stderr)
+      assert.include(login.stdout, "An API key was stored (OPENAI_API_KEY).")
+      const stored = JSON.parse(yield* Effect.promise(() => NodeFs.readFile(NodePath.join(dir, "auth.json"), "utf8"))) as Record<string, unknown>
+      assert.match(String(stored["OPENAI_API_KEY"]), /^sk-emulated-/)
+      assert.notInclude(login.stdout, String(stored["OPENAI_API_KEY"]), "the key is never printed")
+      const status = yield* cli(["status"], env)
+      assert.match(status.stdout, /API key:\s+stored \(OPENAI_API_KEY\)/)
+      assert.notInclude(status.stdout, String(stored["OPENAI_API_KEY"]))
+    })))
+
   it.live("login --device, status, ask, logout; errors are one clear line, not a stack trace", () =>
     Effect.scoped(Effect.gen(function*() {
       const dir = yield* tempHome

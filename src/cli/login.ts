@@ -22,6 +22,11 @@ const port = Options.integer("port").pipe(
   Options.optional
 )
 
+const apiKey = Options.boolean("api-key").pipe(
+  Options.withDescription(
+    "Also obtain a Platform API key (stored as OPENAI_API_KEY; the realtime WebSocket helpers need it). The browser login asks for one anyway; with --device it asks only when given this."
+  )
+)
 const force = Options.boolean("force").pipe(
   Options.withDescription("Replace a login from another issuer (e.g. your real one) with one from a loopback issuer (the emulator).")
 )
@@ -65,19 +70,21 @@ const signedIn = (result: OAuth.LoginResult) =>
  */
 export const command = Command.make(
   "login",
-  { device, noBrowser, port, force },
+  { apiKey, device, noBrowser, port, force },
   (options) =>
     Effect.gen(function*() {
       if (!options.force) yield* guardRealLogin
       const OAuth = yield* Layers.load(() => import("../OAuth.js"))
       const result = yield* options.device
         ? OAuth.loginDevice({
+          requestApiKey: options.apiKey,
           onCode: (code) =>
             Console.log(`Open ${code.verificationUrl} and enter the code ${code.userCode} (it expires in 15 minutes).`)
         })
         : OAuth.login({
           ...Option.match(options.port, { onNone: () => ({}), onSome: (port) => ({ port }) }),
           openBrowser: !options.noBrowser,
+          ...(options.apiKey ? { requestApiKey: true } : {}),
           onUrl: (url) =>
             Console.log(
               options.noBrowser
@@ -86,6 +93,13 @@ export const command = Command.make(
             )
         })
       yield* signedIn(result)
+      if (options.apiKey) {
+        yield* Console.log(
+          result.apiKey
+            ? "An API key was stored (OPENAI_API_KEY)."
+            : "No API key was issued: the account has no Platform organisation. Realtime WebSocket helpers will not work."
+        )
+      }
     }).pipe(Effect.provide(Layers.auth))
 ).pipe(
   Command.withDescription(
