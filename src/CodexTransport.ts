@@ -24,7 +24,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Cause, Context, Effect, Exit, FiberId, Layer, Option, Runtime, Scope, Stream } from "effect"
 import type { Duplex } from "node:stream"
-import type { Dispatcher } from "undici"
+import type { buildConnector, Dispatcher, Pool } from "undici"
 
 /**
  * One request. Header names are lower case; a `content-type` header types `body`.
@@ -337,7 +337,24 @@ export const makeUndici = (dispatcher: Dispatcher): Service => {
   } }
 }
 
-const proxyVariables = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]
+const proxyVariables = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"]
+
+/**
+ * A proxy tunnel whose socket closed during `CONNECT` fails the request. undici counts that
+ * error (`UND_ERR_SOCKET`) as recoverable and reconnects at once, without bound (a proxy
+ * that drops every CONNECT drew thousands of connections a second for one request); as a
+ * plain connection error it fails the attempt, and the SDK's retry policy, with its
+ * backoff, decides whether to try again.
+ */
+const failingTunnel = (connect: buildConnector.connector): buildConnector.connector =>
+  (options, callback) =>
+    connect(options, (error, socket) => {
+      if (error !== null && (error as { code?: unknown }).code === "UND_ERR_SOCKET") {
+        const failed = new Error(`the proxy closed the connection while opening a tunnel: ${error.message}`, { cause: error })
+        return callback(Object.assign(failed, { code: "ECONNRESET" }), null)
+      }
+      return callback(error, socket as never)
+    })
 
 /**
  * The default dispatcher: an undici `EnvHttpProxyAgent` (a plain `Agent` unless
@@ -352,8 +369,18 @@ export const makeDispatcher: Effect.Effect<Dispatcher, never, Scope.Scope> = Eff
   Effect.map(Effect.promise(() => import("undici")), (undici): Dispatcher => {
     const options = { headersTimeout: 0, bodyTimeout: 0 }
     // With no proxy configured, the agent it would route to directly (one URL parse less per request).
-    const proxied = proxyVariables.some((name) => (process.env[name] ?? "") !== "")
-    return proxied ? new undici.EnvHttpProxyAgent(options) : new undici.Agent(options)
+    const proxy = proxyVariables.map((name) => process.env[name] ?? "").find((value) => value !== "")
+    if (proxy === undefined) return new undici.Agent(options)
+    return new undici.EnvHttpProxyAgent({
+      ...options,
+      // Plain http never goes through a proxy: the bearer would travel in the clear to it.
+      httpProxy: "",
+      httpsProxy: proxy,
+      factory: (origin: string | URL, poolOptions: Pool.Options) => {
+        const connect = poolOptions.connect
+        return new undici.Pool(origin, typeof connect === "function" ? { ...poolOptions, connect: failingTunnel(connect) } : poolOptions)
+      }
+    })
   }),
   (agent) => Effect.promise(() => agent.destroy())
 )

@@ -116,11 +116,13 @@ describe("layerHttpClient adapts any platform HttpClient", () => {
     }))))
 })
 
-/** A CONNECT proxy on loopback that counts the tunnels it opens. */
+/** A CONNECT proxy on loopback that counts the tunnels it opens (and the plain requests it gets). */
 const connectProxy = Effect.acquireRelease(
-  Effect.async<{ readonly url: string; readonly tunnels: () => number; readonly server: Http.Server }>((resume) => {
+  Effect.async<{ readonly url: string; readonly tunnels: () => number; readonly plain: () => number; readonly server: Http.Server }>((resume) => {
     let tunnels = 0
+    let plain = 0
     const server = Http.createServer((_request, response) => {
+      plain++
       response.writeHead(405)
       response.end()
     })
@@ -139,7 +141,7 @@ const connectProxy = Effect.acquireRelease(
     server.listen(0, "127.0.0.1", () => {
       const address = server.address()
       const port = typeof address === "object" && address !== null ? address.port : 0
-      resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, tunnels: () => tunnels, server }))
+      resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, tunnels: () => tunnels, plain: () => plain, server }))
     })
   }),
   ({ server }) =>
@@ -183,20 +185,65 @@ const askThrough = (options: Emulator.Options & { readonly transport: Emulator.T
   }).pipe(Effect.provide(CodexEmulator.layerClient(options)))
 
 describe("the default transport honours HTTP_PROXY / HTTPS_PROXY / NO_PROXY", () => {
-  it.scoped("HTTP_PROXY: every request goes through a CONNECT tunnel of the proxy", () =>
+  // An https base through the proxy: the tunnel opens (the emulator then speaks no TLS, so the call fails).
+  const httpsThrough = Effect.gen(function*() {
+    const emulator = yield* CodexEmulator.make()
+    return yield* Effect.flatMap(Responses.Responses, (responses) => Effect.flip(responses.create({ input: "via proxy?" }))).pipe(
+      Effect.provide(CodexEmulator.layerClient({ transport: "undici", config: { codexBaseUrl: `https://127.0.0.1:${new URL(emulator.url).port}/backend-api/codex`, maxRetries: 0 } }))
+    )
+  })
+
+  it.scoped("HTTP_PROXY (or HTTPS_PROXY): an https base goes through a CONNECT tunnel of the proxy", () =>
     Effect.gen(function*() {
-      const proxy = yield* connectProxy
-      yield* withEnv({ ...clearedProxyVars, HTTP_PROXY: proxy.url })
-      yield* askThrough({ transport: "undici" })
-      assert.isAtLeast(proxy.tunnels(), 1)
+      for (const name of ["HTTP_PROXY", "HTTPS_PROXY"]) {
+        const proxy = yield* connectProxy
+        yield* withEnv({ ...clearedProxyVars, [name]: proxy.url })
+        yield* httpsThrough
+        assert.strictEqual(proxy.tunnels(), 1, name)
+      }
     }))
 
   it.scoped("NO_PROXY: a listed host is reached directly", () =>
     Effect.gen(function*() {
       const proxy = yield* connectProxy
-      yield* withEnv({ ...clearedProxyVars, HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" })
+      yield* withEnv({ ...clearedProxyVars, HTTPS_PROXY: proxy.url, NO_PROXY: "127.0.0.1" })
+      yield* httpsThrough
+      assert.strictEqual(proxy.tunnels(), 0)
+    }))
+
+  it.scoped("a plain-http base never goes through a proxy: the bearer would travel in the clear to it", () =>
+    Effect.gen(function*() {
+      const proxy = yield* connectProxy
+      yield* withEnv({ ...clearedProxyVars, HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url })
       yield* askThrough({ transport: "undici" })
       assert.strictEqual(proxy.tunnels(), 0)
+      assert.strictEqual(proxy.plain(), 0)
+    }))
+
+  it.scopedLive("a proxy that drops every CONNECT gets one connection per attempt of the retry policy, then a typed error", () =>
+    Effect.gen(function*() {
+      let connections = 0
+      const dropper = Net.createServer((socket) => {
+        connections++
+        socket.destroy()
+      })
+      yield* Effect.acquireRelease(
+        Effect.async<void>((resume) => void dropper.listen(0, "127.0.0.1", () => resume(Effect.void))),
+        () => Effect.async<void>((resume) => void dropper.close(() => resume(Effect.void)))
+      )
+      const address = dropper.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      yield* withEnv({ ...clearedProxyVars, HTTPS_PROXY: `http://127.0.0.1:${port}` })
+      const error = yield* Effect.flatMap(Responses.Responses, (responses) => Effect.flip(responses.create({ input: "hi" }))).pipe(
+        Effect.provide(CodexEmulator.layerClient({
+          transport: "undici",
+          config: { codexBaseUrl: "https://127.0.0.1:9/backend-api/codex", maxRetries: 2, retryBaseDelay: Duration.millis(5) }
+        })),
+        Effect.timeout(Duration.seconds(5))
+      )
+      assert.strictEqual(error._tag, "TransportError")
+      yield* Effect.sleep(Duration.millis(50))
+      assert.strictEqual(connections, 3, "maxRetries 2: three attempts, no reconnect loop")
     }))
 
   it.scoped("without the variables: no proxy", () =>
