@@ -270,6 +270,15 @@ export const make = (
           })
         ),
         (attempt) => (attempt._tag === "Done" ? Effect.succeed(attempt.tokens) : Effect.fail(attempt.error))
+      ).pipe(
+        // Our lock was broken while we refreshed, and what we got was not written: if the
+        // file was rotated meanwhile, its newer tokens are the live ones; adopt them.
+        Effect.catchIf((error) => error._tag === "TokenStoreError" && error.reason === "lock_lost", (error) =>
+          Effect.flatMap(store.load, (again) =>
+            again !== undefined && !same(again.refreshToken, seen.refreshToken) &&
+              credentialsOf(again).accountId === credentialsOf(seen).accountId
+              ? Effect.succeed(again)
+              : Effect.fail(error)))
       )
 
     /**

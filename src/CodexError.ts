@@ -196,7 +196,13 @@ export class RefreshFailed extends Schema.TaggedError<RefreshFailed>("codex-back
  */
 export class TokenStoreError extends Schema.TaggedError<TokenStoreError>("codex-backend-sdk/TokenStoreError")(
   "TokenStoreError",
-  { path: Schema.String, detail: Schema.String, cause: Schema.optional(Schema.Defect) }
+  {
+    path: Schema.String,
+    detail: Schema.String,
+    /** `lock_lost`: the lock was broken while held, and nothing was written. */
+    reason: Schema.optional(Schema.Literal("lock_lost")),
+    cause: Schema.optional(Schema.Defect)
+  }
 ) {
   override get message() {
     return `Could not use ${this.path}: ${this.detail}`

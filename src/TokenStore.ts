@@ -17,6 +17,7 @@
 import { Context, Duration, Effect, Layer, Redacted, Ref } from "effect"
 import * as NodeCrypto from "node:crypto"
 import * as NodeFs from "node:fs/promises"
+import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import { CodexConfig } from "./CodexConfig.js"
 import { TokenStoreError } from "./CodexError.js"
@@ -168,11 +169,13 @@ const errno = (cause: unknown): string | undefined =>
  * @category models
  */
 export interface LockOptions {
-  /** Give up taking the lock after this long (default 30 s). */
+  /** Give up taking the lock after this long (default: the stale window plus 15 s). */
   readonly timeout?: Duration.DurationInput
   /**
-   * A lock not renewed for this long is left over by a dead process and is broken
-   * (default 60 s). A live owner renews it every third of this.
+   * A lock of another host not renewed for this long is left over by a dead process and
+   * is broken (default 60 s). A live owner renews it every third of this. On this host the
+   * owner's pid decides instead: a lock whose owner process is alive (even stopped or
+   * suspended) is never broken, and one whose owner died is broken at once.
    */
   readonly stale?: Duration.DurationInput
 }
@@ -203,18 +206,58 @@ const realSleep = (millis: number) =>
 const readOwner = (lockPath: string): Promise<string | undefined> =>
   NodeFs.readFile(NodePath.join(lockPath, "owner"), "utf8").catch(() => undefined)
 
+/** Whether process `pid` of this host is alive (a stopped process is); `EPERM`: alive, another user's. */
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (cause) {
+    return errno(cause) !== "ESRCH"
+  }
+}
+
+/**
+ * The owner of a lock: `<pid>.<random>@<host>`. `"alive"` / `"dead"` for an owner of this
+ * host; `"unknown"` for another host's (or an owner file in another format): the stale
+ * window decides.
+ */
+const ownerState = (owner: string | undefined): "alive" | "dead" | "unknown" => {
+  const match = owner === undefined ? null : /^(\d+)\.[0-9a-f]+@(.+)$/.exec(owner)
+  if (match === null || match[2] !== NodeOs.hostname()) return "unknown"
+  return alive(Number(match[1])) ? "alive" : "dead"
+}
+
+/** Temporary files of `writeJson` (they hold tokens): `.auth.json.<pid>.<random>.tmp`. */
+const tempPattern = /^\.auth\.json\.(\d+)\.[0-9a-f]+\.tmp$/
+
+/**
+ * Removes the temporary files a killed writer left (they hold tokens). Runs under the
+ * lock, when no write of a live process is in flight; a file of a live pid is kept.
+ */
+const removeLeftovers = async (directory: string): Promise<void> => {
+  const names = await NodeFs.readdir(directory).catch(() => [] as Array<string>)
+  for (const name of names) {
+    const match = tempPattern.exec(name)
+    if (match !== null && !alive(Number(match[1]))) await NodeFs.rm(NodePath.join(directory, name), { force: true })
+  }
+}
+
 /**
  * Takes an exclusive cross-process lock, `<file>.lock`: `mkdir` is atomic on every
  * platform; the directory then gets an `owner` file with a random token. While held, a
  * fiber renews its time stamp every `stale / 3`.
- * A lock not renewed for `stale` (a dead owner) is broken atomically: renamed aside, then
- * removed only if it is still the stale one (else put back). Release removes the lock only
- * if it still holds our token. `held` says whether it still does.
+ * A lock whose owner died is broken atomically: renamed aside, then removed only if it is
+ * still the same one (else put back). The owner is dead when its pid is gone on this host,
+ * or, for another host's owner, when the lock was not renewed for `stale`; a live owner of
+ * this host is never broken (a stopped process would otherwise lose the lock, and the
+ * refresh token it may already have sent would be spent twice). Release removes the lock
+ * only if it still holds our token. `held` says whether it still does.
  */
 const acquireLock = (lockPath: string, options: LockOptions) => {
-  const timeout = Duration.toMillis(options.timeout ?? Duration.seconds(30))
   const stale = Duration.toMillis(options.stale ?? Duration.seconds(60))
-  const token = `${process.pid}.${NodeCrypto.randomBytes(12).toString("hex")}`
+  // Longer than the stale window, so an owner of another host that died is waited out.
+  const timeout = Duration.toMillis(options.timeout ?? Duration.millis(stale + 15_000))
+  const token = `${process.pid}.${NodeCrypto.randomBytes(12).toString("hex")}@${NodeOs.hostname()}`
   const take = async (): Promise<boolean> => {
     try {
       await NodeFs.mkdir(lockPath, { mode: 0o700 })
@@ -232,8 +275,10 @@ const acquireLock = (lockPath: string, options: LockOptions) => {
   }
   const breakIfStale = async (): Promise<void> => {
     const stat = await NodeFs.stat(lockPath).catch(() => undefined)
-    if (stat === undefined || Date.now() - stat.mtimeMs <= stale) return
+    if (stat === undefined) return
     const owner = await readOwner(lockPath)
+    const state = ownerState(owner)
+    if (state === "alive" || (state === "unknown" && Date.now() - stat.mtimeMs <= stale)) return
     const aside = `${lockPath}.${token}.stale`
     try {
       await NodeFs.rename(lockPath, aside)
@@ -247,9 +292,11 @@ const acquireLock = (lockPath: string, options: LockOptions) => {
       await NodeFs.rename(aside, lockPath).catch(() => NodeFs.rm(aside, { recursive: true, force: true }))
     }
   }
+  let lastOwner: string | undefined
   const attempt = Effect.tryPromise({
     try: async () => {
       if (await take()) return true
+      lastOwner = await readOwner(lockPath)
       await breakIfStale()
       return false
     },
@@ -263,7 +310,9 @@ const acquireLock = (lockPath: string, options: LockOptions) => {
         return Effect.fail(
           new TokenStoreError({
             path: lockPath,
-            detail: `another process has held the lock for over ${Math.round(timeout / 1000)} s; if none is running, remove the lock directory`
+            detail: `another process has held the lock for over ${Math.round(timeout / 1000)} s (${
+              lastOwner === undefined ? "owner unknown" : `owner ${lastOwner.split(".")[0]}${lastOwner.includes("@") ? ` on ${lastOwner.split("@")[1]}` : ""}`
+            }; a stopped or suspended process keeps it); if none is running, remove the lock directory`
           })
         )
       }
@@ -435,12 +484,14 @@ export const makeFile = (directory: string, options: FileOptions = {}): Service 
             catch: fail("could not create its directory")
           })
           const lock = yield* acquireLock(lockPath, options)
+          yield* Effect.promise(() => removeLeftovers(directory))
           const json = yield* readJson
           const [result, update] = yield* f(json === undefined ? undefined : tokensOf(json))
           if (update !== undefined) {
             if (!(yield* lock.held)) {
               return yield* new TokenStoreError({
                 path,
+                reason: "lock_lost",
                 detail: "the lock was broken by another process while held (was this process suspended?); nothing was written"
               })
             }

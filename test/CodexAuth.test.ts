@@ -1,9 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
+import { NodeHttpClient } from "@effect/platform-node"
 import { Duration, Effect, Redacted } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
-import { CodexAuth, Responses, TokenStore } from "../src/index.js"
+import { CodexAuth, CodexConfig, CodexError, Responses, TokenStore } from "../src/index.js"
 import { seed, tempHome } from "./helpers.js"
 
 const withHome = <A, E, R>(f: (dir: string) => Effect.Effect<A, E, R>, options: CodexEmulator.Options = {}) =>
@@ -176,4 +177,42 @@ describe("CodexAuth over auth.json, against the emulated issuer", () => {
         assert.include(error.message, "keyring")
       })
     ))
+})
+
+describe("a refresh whose lock was broken while held (hardening round 2)", () => {
+  it.scopedLive("finds auth.json rotated by the process that broke it: adopts the newer tokens instead of failing", () =>
+    Effect.gen(function*() {
+      const emulator = yield* CodexEmulator.make()
+      const expired = yield* emulator.issuer.issue(-60)
+      const newer = yield* emulator.issuer.issue(3600)
+      const tokens = (t: typeof expired) => ({
+        idToken: Redacted.make(t.idToken),
+        accessToken: Redacted.make(t.accessToken),
+        refreshToken: Redacted.make(t.refreshToken),
+        lastRefresh: new Date()
+      })
+      const inner = yield* TokenStore.makeMemory({ ...tokens(expired), accountId: undefined, apiKey: undefined })
+      // A store whose lock is broken while `f` runs: another process writes newer tokens, ours are not written.
+      const store: TokenStore.Service = {
+        location: "auth.json",
+        load: inner.load,
+        clear: inner.clear,
+        modify: (f) =>
+          Effect.flatMap(inner.load, (current) =>
+            Effect.zipRight(
+              f(current),
+              Effect.zipRight(
+                inner.modify(() => Effect.succeed([undefined, tokens(newer)] as const)),
+                Effect.fail(new CodexError.TokenStoreError({ path: "auth.json", detail: "lock broken", reason: "lock_lost" }))
+              )
+            ))
+      }
+      const auth = yield* CodexAuth.make().pipe(
+        Effect.provideService(TokenStore.TokenStore, store),
+        Effect.provide(CodexConfig.layer(emulator.config)),
+        Effect.provide(NodeHttpClient.layerUndici)
+      )
+      const credentials = yield* auth.credentials
+      assert.strictEqual(Redacted.value(credentials.accessToken), newer.accessToken)
+    }))
 })

@@ -12,6 +12,7 @@ import * as NodeCrypto from "node:crypto"
 import * as NodeFs from "node:fs/promises"
 import * as Http from "node:http"
 import * as NodeChild from "node:child_process"
+import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import * as NodeUtil from "node:util"
 import * as CodexEmulator from "../src/CodexEmulator.js"
@@ -221,6 +222,62 @@ describe("3. the auth.json lock (one process; two processes: crossProcess.test.t
         Effect.succeed([undefined, update] as const)
       ))
       assert.include(busy.message, "another process has held the lock")
+    })))
+})
+
+describe("3b. the lock on one host: a live owner keeps it, a dead one loses it at once (hardening round 2)", () => {
+  const update = { accessToken: Redacted.make("at-new"), refreshToken: Redacted.make("rt-new"), lastRefresh: new Date() }
+
+  /** A child process of this host, for the scope (killed at its end). */
+  const child = Effect.acquireRelease(
+    Effect.sync(() => NodeChild.spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" })),
+    (process) => Effect.sync(() => void process.kill("SIGKILL"))
+  )
+  const ownLock = (dir: string, pid: number, ageMillis: number) =>
+    Effect.promise(async () => {
+      const lock = NodePath.join(dir, "auth.json.lock")
+      await NodeFs.mkdir(lock)
+      await NodeFs.writeFile(NodePath.join(lock, "owner"), `${pid}.0123abcd@${NodeOs.hostname()}`)
+      const old = new Date(Date.now() - ageMillis)
+      await NodeFs.utimes(lock, old, old)
+      return lock
+    })
+
+  it.live("a stopped (SIGSTOP) owner of this host keeps its lock however stale: no refresh token is spent twice", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempHome
+      const holder = yield* child
+      holder.kill("SIGSTOP")
+      const lock = yield* ownLock(dir, holder.pid ?? 0, 60_000)
+      const store = TokenStore.makeFile(dir, { stale: "100 millis", timeout: "500 millis" })
+      const error = yield* Effect.flip(store.modify(() => Effect.succeed([undefined, update] as const)))
+      assert.strictEqual(error._tag, "TokenStoreError")
+      assert.include(error.message, `owner ${holder.pid}`)
+      assert.include(error.message, "suspended")
+      assert.strictEqual(
+        yield* Effect.promise(() => NodeFs.readFile(NodePath.join(lock, "owner"), "utf8")),
+        `${holder.pid}.0123abcd@${NodeOs.hostname()}`,
+        "the lock is still its owner's"
+      )
+      assert.notInclude(yield* Effect.promise(() => NodeFs.readdir(dir)), "auth.json", "nothing was written")
+    })))
+
+  it.live("after kill -9 of the holder, the next run takes the lock at once and removes the temporary file holding tokens", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempHome
+      const holder = yield* child
+      const pid = holder.pid ?? 0
+      yield* Effect.async<void>((resume) => {
+        holder.once("exit", () => resume(Effect.void))
+        holder.kill("SIGKILL")
+      })
+      yield* ownLock(dir, pid, 0) // fresh: the stale window (60 s by default) has not passed
+      const leftover = NodePath.join(dir, `.auth.json.${pid}.a1b2c3d4e5f6.tmp`)
+      yield* Effect.promise(() => NodeFs.writeFile(leftover, "{\"tokens\":{\"refresh_token\":\"rt-left-behind\"}}", { mode: 0o600 }))
+      const started = Date.now()
+      yield* TokenStore.makeFile(dir).modify(() => Effect.succeed([undefined, update] as const)).pipe(Effect.timeout("5 seconds"))
+      assert.isBelow(Date.now() - started, 2000, "no wait for the stale window")
+      assert.deepStrictEqual(yield* Effect.promise(() => NodeFs.readdir(dir)), ["auth.json"], "the lock released, the leftover removed")
     })))
 })
 
