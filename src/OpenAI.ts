@@ -60,7 +60,9 @@ import * as Responses from "./Responses.js"
 import type { EventOf, ResponseStreamEvent } from "./ResponseStreamEvent.js"
 import * as TokenStore from "./TokenStore.js"
 import * as Errors from "./internal/facade/errors.js"
+import * as Files from "./internal/facade/files.js"
 import * as Options from "./internal/facade/options.js"
+import * as Parse from "./internal/facade/parse.js"
 import { APIUserAbortError } from "./internal/facade/errors.js"
 
 // ---------------------------------------------------------------------------------------
@@ -149,6 +151,38 @@ export {
   RateLimitError,
   UnprocessableEntityError
 } from "./internal/facade/errors.js"
+
+export {
+  /**
+   * openai-node's `toFile(value, name?, options?)`: a web `File` from bytes, a `Blob`, a
+   * fetch `Response` or a stream, for `audio.transcriptions.create({ file })`.
+   *
+   * @since 0.1.0
+   * @category files
+   */
+  toFile
+} from "./internal/facade/files.js"
+
+/**
+ * @since 0.1.0
+ * @category files
+ */
+export type { FileInput, ToFileInput } from "./internal/facade/files.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type { ParsedResponse } from "./internal/facade/parse.js"
+
+/**
+ * The parameters of `audio.transcriptions.create`: `file` in any form openai-node or the
+ * seed takes (see {@link FileInput}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TranscriptionCreateParams = Omit<Audio.TranscriptionCreateParams, "file"> & { readonly file: Files.FileInput }
 
 /** What a rejected call rejects with: the typed failure itself, never a wrapper. */
 const toRejection = (cause: Cause.Cause<unknown>): unknown => {
@@ -757,19 +791,39 @@ export class ResponsesResource {
   create(params: Responses.CreateParams & { readonly stream?: false | undefined }, options?: RequestOptions): Promise<Response>
   create(params: Responses.CreateParams, options?: RequestOptions): Promise<Response | Stream<ResponseStreamEvent>>
   create(params: Responses.CreateParams, options?: RequestOptions): Promise<Response | Stream<ResponseStreamEvent>> {
-    const store = this.store
-    if (params.stream !== true) {
-      return this.engine.run(Responses.Responses, (responses) =>
-        store === undefined
-          ? responses.create(params)
-          : Effect.flatMap(ResponseStore.expand(store, params), ({ input, params }) =>
-            Effect.tap(responses.create(params), (response) => ResponseStore.keep(store, input, response))), options)
-    }
+    if (params.stream !== true) return this.engine.run(Responses.Responses, (responses) => this.collected(responses, params), options)
     const signal = options?.signal
     const open = (runtime: Runtime.Runtime<never>) =>
       Stream.open(runtime, streamWithPolicy(this.events(serviceOf(runtime, Responses.Responses), params), options), signal)
     const runtime = this.engine.current()
     return runtime instanceof Promise ? runtime.then(open) : open(runtime)
+  }
+
+  /**
+   * openai-node's `responses.parse`: a collected `create` whose `text.format` of type
+   * `json_schema` gives `output_parsed` (and `parsed` on each `output_text` part). A refusal
+   * rejects with `ModelRefusal`, a reply that is not JSON or does not fit the schema with
+   * `OutputMismatch`. A format with openai-node's `$parseRaw` (`zodTextFormat`) is parsed by it.
+   */
+  parse<T = unknown>(
+    params: Responses.CreateParams & { readonly stream?: false | undefined },
+    options?: RequestOptions
+  ): Promise<Parse.ParsedResponse<T>> {
+    return this.engine.run(
+      Responses.Responses,
+      (responses) =>
+        Effect.zipRight(Parse.check(params), Effect.flatMap(this.collected(responses, params), (response) => Parse.parse<T>(params, response))),
+      options
+    )
+  }
+
+  /** A collected `create`, through the `responseStore` when there is one. */
+  private collected(responses: Responses.Service, params: Responses.CreateParams) {
+    const store = this.store
+    return store === undefined
+      ? responses.create(params)
+      : Effect.flatMap(ResponseStore.expand(store, params), ({ input, params }) =>
+        Effect.tap(responses.create(params), (response) => ResponseStore.keep(store, input, response)))
   }
 
   /** openai-node's streaming helper: listeners, async iteration, `finalResponse()`, `abort()`. */
@@ -916,15 +970,26 @@ export class TranscriptionsResource {
 
   /** The plain text. */
   create(
-    params: Audio.TranscriptionCreateParams & { readonly response_format: "text" },
+    params: TranscriptionCreateParams & { readonly response_format: "text" },
     options?: RequestOptions
   ): Promise<string>
   /** `{ text, ... }`. */
-  create(params: Audio.TranscriptionCreateParams, options?: RequestOptions): Promise<Audio.Transcription>
-  create(params: Audio.TranscriptionCreateParams, options?: RequestOptions): Promise<Audio.Transcription | string> {
+  create(params: TranscriptionCreateParams, options?: RequestOptions): Promise<Audio.Transcription>
+  create(params: TranscriptionCreateParams, options?: RequestOptions): Promise<Audio.Transcription | string> {
     return this.engine.run(
       Audio.Audio,
-      (audio): Effect.Effect<Audio.Transcription | string, CodexError.CodexError> => audio.transcriptions.create(params),
+      (audio): Effect.Effect<Audio.Transcription | string, CodexError.CodexError> =>
+        Effect.flatMap(
+          Effect.tryPromise({
+            try: () => Files.toUploadable(params.file),
+            catch: (error) =>
+              new CodexError.InvalidParameter({
+                parameter: "file",
+                reason: error instanceof Files.FileInputError ? error.message : `could not be read: ${error instanceof Error ? error.message : String(error)}`
+              })
+          }),
+          (file) => audio.transcriptions.create({ ...params, file })
+        ),
       options
     )
   }
@@ -1066,6 +1131,8 @@ export class OpenAI implements AsyncDisposable {
   static readonly APIConnectionError = Errors.APIConnectionError
   static readonly APIConnectionTimeoutError = Errors.APIConnectionTimeoutError
   static readonly APIUserAbortError = Errors.APIUserAbortError
+  /** openai-node's `toFile` (also a module export). */
+  static readonly toFile = Files.toFile
 
   readonly responses: ResponsesResource
   readonly models: ModelsResource

@@ -595,8 +595,10 @@ export const createFromStream = (
 
 /**
  * The refusal text of a response's messages, if the model refused.
+ *
+ * @internal
  */
-const refusalOf = (response: Response): string | undefined => {
+export const refusalOf = (response: Response): string | undefined => {
   const refusals: Array<string> = []
   for (const item of response.output) {
     if (item.type !== "message" || !Array.isArray(item["content"])) continue

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Duration, Effect, Layer, ManagedRuntime, Redacted, Runtime, Stream as EffectStream } from "effect"
 import * as NodeChild from "node:child_process"
+import * as NodeFsSync from "node:fs"
 import * as NodeFs from "node:fs/promises"
 import * as Net from "node:net"
 import * as NodeOs from "node:os"
@@ -8,7 +9,7 @@ import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexClient, CodexError, Responses, TokenStore } from "../src/index.js"
 import type { OAuth, ResponseStreamEvent } from "../src/index.js"
-import OpenAI, { APIError, APIUserAbortError, CodexOpenAI, RateLimitError } from "../src/OpenAI.js"
+import OpenAI, { APIError, APIUserAbortError, CodexOpenAI, RateLimitError, toFile } from "../src/OpenAI.js"
 import { summarise } from "./fixtures/dropIn.js"
 
 /**
@@ -341,6 +342,88 @@ describe("OpenAI facade against the emulator", () => {
     assert.include(transcript, "audio.bin")
     const json = await client.audio.transcriptions.create({ file: new Uint8Array([1, 2, 3]), model: "m" })
     assert.include(json.text, "audio.bin")
+  }))
+
+  it("audio.transcriptions.create takes files as openai-node and the seed do; a bad one is refused before sending", withEnv(async ({ client, emulator, run }) => {
+    const wav = new Uint8Array([...new TextEncoder().encode("RIFF"), 36, 0, 0, 0, ...new TextEncoder().encode("WAVEfmt "), 1, 2, 3, 4])
+    const dir = await NodeFs.mkdtemp(NodePath.join(NodeOs.tmpdir(), "audio-"))
+    const path = NodePath.join(dir, "meeting.wav")
+    await NodeFs.writeFile(path, wav)
+    try {
+      const forms: Array<[string, unknown]> = [
+        ["fs.createReadStream", NodeFsSync.createReadStream(path)],
+        ["File", new File([wav], "file.wav", { type: "audio/wav" })],
+        ["fetch Response", new globalThis.Response(wav)],
+        ["toFile(Buffer)", await toFile(Buffer.from(wav), "buffer.wav")],
+        ["OpenAI.toFile(stream)", await OpenAI.toFile(NodeFsSync.createReadStream(path))],
+        ["{ name, data, type }", { name: "parts.wav", data: wav, type: "audio/wav" }],
+        ["the seed's tuple", ["tuple.wav", NodeFsSync.createReadStream(path), "audio/wav"]]
+      ]
+      const uploaded: Array<unknown> = []
+      for (const [, file] of forms) {
+        await run(emulator.reset)
+        const transcript = await client.audio.transcriptions.create({ file: file as never, model: "gpt-4o-mini-transcribe" })
+        assert.isString(transcript.text)
+        const [request] = await run(emulator.requests)
+        uploaded.push((request?.body as { file: unknown }).file)
+      }
+      assert.deepStrictEqual(uploaded, [
+        { name: "meeting.wav", type: "audio/wav", size: wav.length },
+        { name: "file.wav", type: "audio/wav", size: wav.length },
+        { name: "unknown_file.wav", type: "audio/wav", size: wav.length },
+        { name: "buffer.wav", type: "audio/wav", size: wav.length },
+        { name: "meeting.wav", type: "audio/wav", size: wav.length },
+        { name: "parts.wav", type: "audio/wav", size: wav.length },
+        { name: "tuple.wav", type: "audio/wav", size: wav.length }
+      ])
+      await run(emulator.reset)
+      const refused = await rejection(client.audio.transcriptions.create({ file: 42 as never, model: "gpt-4o-mini-transcribe" }))
+      assert.instanceOf(refused, OpenAI.BadRequestError)
+      assert.strictEqual((refused as { _tag?: string })._tag, "InvalidParameter")
+      assert.include(String(refused), "toFile")
+      assert.deepStrictEqual(await run(emulator.requests), [], "nothing was sent")
+    } finally {
+      await NodeFs.rm(dir, { recursive: true, force: true })
+    }
+  }))
+
+  it("responses.parse: a json_schema format gives output_parsed and parsed parts; a refusal or a misfit rejects, typed", withEnv(async ({ client, emulator, run }) => {
+    const format = {
+      type: "json_schema" as const,
+      name: "person",
+      strict: true,
+      schema: {
+        type: "object",
+        properties: { name: { type: "string" }, age: { type: "integer" } },
+        required: ["name", "age"],
+        additionalProperties: false
+      }
+    }
+    const response = await client.responses.parse<{ name: string; age: number }>({ input: "Extract: Bob is 42 years old.", text: { format } })
+    assert.isString(response.output_parsed?.name)
+    assert.isTrue(Number.isInteger(response.output_parsed?.age))
+    const message = response.output.find((item) => item.type === "message") as { content: Array<{ type: string; parsed?: unknown }> } | undefined
+    assert.deepStrictEqual(message?.content.find((part) => part.type === "output_text")?.parsed, response.output_parsed)
+
+    await run(emulator.script(
+      CodexEmulator.text("{\"name\":\"Bob\",\"age\":\"forty-two\"}"),
+      CodexEmulator.text("not json"),
+      CodexEmulator.refusal("I can't help with that.")
+    ))
+    const misfit = await rejection(client.responses.parse({ input: "x", text: { format } }))
+    assert.strictEqual((misfit as { _tag?: string })._tag, "OutputMismatch")
+    assert.instanceOf(misfit, OpenAI.OpenAIError)
+    assert.include(String(misfit), "$.age is not integer")
+    const notJson = await rejection(client.responses.parse({ input: "x", text: { format } }))
+    assert.strictEqual((notJson as { _tag?: string })._tag, "OutputMismatch")
+    const refused = await rejection(client.responses.parse({ input: "x", text: { format } }))
+    assert.strictEqual((refused as { _tag?: string; refusal?: string })._tag, "ModelRefusal")
+    assert.strictEqual((refused as { refusal?: string }).refusal, "I can't help with that.")
+
+    // openai-node's zodTextFormat attaches a non-enumerable $parseRaw: it parses the reply
+    const custom = Object.defineProperty({ ...format }, "$parseRaw", { value: (text: string) => ({ raw: text.length }), enumerable: false })
+    const viaParseRaw = await client.responses.parse({ input: "Extract: Bob is 42 years old.", text: { format: custom } })
+    assert.isNumber((viaParseRaw.output_parsed as { raw: number }).raw)
   }))
 
   it("codex: usage, tasks (+ turns, sibling turns), environments, memories, user system messages", withEnv(async ({ client }) => {
