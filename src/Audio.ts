@@ -29,7 +29,8 @@ import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { InvalidParameter } from "./CodexError.js"
-import { joinUrl, makeBackend, readBody, readDecoded, withDeadline } from "./internal/http.js"
+import { makeBackend, readBody, readDecoded, withDeadline } from "./internal/http.js"
+import { joinUrl } from "./internal/wire.js"
 import { checkFields } from "./internal/request.js"
 
 /**

@@ -26,7 +26,8 @@ import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { InvalidParameter } from "./CodexError.js"
-import { joinUrl, makeBackend, readDecoded, withDeadline } from "./internal/http.js"
+import { makeBackend, readDecoded, withDeadline } from "./internal/http.js"
+import { joinUrl } from "./internal/wire.js"
 import { checkFields } from "./internal/request.js"
 
 /**

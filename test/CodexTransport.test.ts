@@ -7,7 +7,8 @@ import * as Net from "node:net"
 import type * as Emulator from "../src/CodexEmulator.js"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexTransport, Responses } from "../src/index.js"
-import { joinUrl, makeBackend, readText } from "../src/internal/http.js"
+import { makeBackend, readText } from "../src/internal/http.js"
+import { joinUrl } from "../src/internal/wire.js"
 import { defaultTracer, withSpan } from "../src/internal/tracing.js"
 
 const services = Effect.all({ responses: Responses.Responses, emulator: CodexEmulator.CodexEmulator })

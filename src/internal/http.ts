@@ -18,6 +18,8 @@ import { fromHeaders, hasHeaders, RateLimits } from "../RateLimits.js"
 import { fromReply, replyMeta } from "./errors.js"
 import { formatBytes, isHeaderSafe, safeCause } from "./json.js"
 import { withRetries } from "./retry.js"
+import type { CappedText } from "./wire.js"
+import { maxErrorBodyBytes } from "./wire.js"
 import { Watchdog } from "./watchdog.js"
 
 /** A body other than JSON: SDP text, a multipart form. @internal */
@@ -64,12 +66,6 @@ export interface Call {
   readonly model?: string | undefined
 }
 
-/**
- * Joins a base and a path with exactly one `/` (§1).
- *
- * @internal
- */
-export const joinUrl = (base: string, path: string): string => `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
 
 /** The headers of §3 for a `chatgpt.com` route. @internal */
 export const authHeaders = (config: Config, credentials: Credentials): Record<string, string> => {
@@ -104,15 +100,6 @@ export const unsafeHeader = (headers: Readonly<Record<string, string | undefined
   return undefined
 }
 
-/** How much of an error body (or any reply read only for a message) is read: 64 KB. @internal */
-export const maxErrorBodyBytes = 64 * 1024
-
-/** The start of a reply body, and whether there was more. @internal */
-export interface CappedText {
-  readonly text: string
-  /** The body was longer than the cap; the rest was not read (the request is aborted). */
-  readonly truncated: boolean
-}
 
 /**
  * Reads a reply body up to `maxBytes`, then stops (the rest is never buffered). The one
