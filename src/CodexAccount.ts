@@ -1,5 +1,5 @@
 /**
- * The ChatGPT account around Codex (protocol §12, the seed's `client.codex`): usage and
+ * The ChatGPT account around Codex (protocol §12, the Python SDK's `client.codex`): usage and
  * rate-limit status (`/wham/usage`), Codex cloud tasks and their turns, environments,
  * memories and the user's custom instructions.
  *
@@ -109,7 +109,7 @@ export const Usage = Schema.Struct({
  * @category models
  */
 export type Usage = typeof Usage.Type & {
-  /** The payload as the backend sent it (the seed returns only this). */
+  /** The payload as the backend sent it (what the Python SDK returns). */
   readonly raw: JsonObject
 }
 

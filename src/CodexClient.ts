@@ -1,5 +1,5 @@
 /**
- * One service holding every endpoint group, in the seed SDK's shape
+ * One service holding every endpoint group, in the shape of the Python SDK this project re-creates
  * (`client.responses.create(...)`), and the live layer that builds the whole stack.
  *
  * @since 0.1.0
@@ -20,7 +20,7 @@ import * as Responses from "./Responses.js"
 import * as TokenStore from "./TokenStore.js"
 
 /**
- * Every endpoint group, in the seed SDK's shape: `client.responses.create(...)`,
+ * Every endpoint group, in the shape of the Python SDK this project re-creates: `client.responses.create(...)`,
  * `client.models.list()`, `client.realtime.calls.create(...)`, `client.embeddings.create(...)`,
  * `client.audio.transcriptions.create(...)`, `client.codex.usage()`.
  *

@@ -1081,7 +1081,7 @@ export interface AuthenticateOptions {
   /** Receives the device login's code and where to enter it (default: printed to stderr). */
   readonly onCode?: ((code: OAuth.DeviceCode) => void) | undefined
   /**
-   * Obtain a Platform API key too (the seed's `request_api_key`; stored as
+   * Obtain a Platform API key too (the Python SDK's `request_api_key`; stored as
    * `OPENAI_API_KEY`, used by `realtime.websocketHeaders`): after a browser or device
    * login, and for a login already stored that has none. Default: `true` for the browser
    * login (as the Codex CLI does), `false` otherwise. An account without a Platform

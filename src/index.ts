@@ -16,7 +16,7 @@
 export * as Audio from "./Audio.js"
 
 /**
- * Usage, cloud tasks, environments, memories, custom instructions (the seed's `client.codex`).
+ * Usage, cloud tasks, environments, memories, custom instructions (the Python SDK's `client.codex`).
  *
  * @since 0.1.0
  */

@@ -134,7 +134,7 @@ export class Issuer {
       }
       const fields = typeof body === "object" && body !== null ? (body as Json) : {}
       if (fields["grant_type"] !== "refresh_token") return oauthError(400, "unsupported_grant_type", "JSON bodies carry the refresh grant")
-      // Older clients (the seed's SDK 0.3) send `scope: "openid profile email"`; the real issuer accepts it.
+      // Older clients (the Python codex-backend-sdk 0.3) send `scope: "openid profile email"`; the real issuer accepts it.
       return this.refresh(String(fields["refresh_token"] ?? ""))
     }
     const form = new URLSearchParams(raw)

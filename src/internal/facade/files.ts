@@ -2,7 +2,7 @@
  * Files as openai-node takes them, for the Promise client: `toFile` with openai-node's
  * signature, and the forms `audio.transcriptions.create({ file })` accepts (a path, bytes,
  * a `File`/`Blob`, a fetch `Response`, an `fs.ReadStream` or any async iterable of bytes,
- * `{ name, data, type }`, and the seed's `[name, data, type]` tuple).
+ * `{ name, data, type }`, and the Python SDK's `[name, data, type]` tuple).
  *
  * @since 0.1.0
  */
@@ -39,7 +39,7 @@ export type ToFileInput =
 
 /**
  * The file forms `audio.transcriptions.create({ file })` takes: those of `toFile`, a path,
- * `{ name, data, type }`, and the seed's `[name, data, type]` tuple.
+ * `{ name, data, type }`, and the Python SDK's `[name, data, type]` tuple.
  *
  * @since 0.1.0
  */
