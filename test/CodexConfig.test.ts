@@ -87,3 +87,10 @@ describe("CodexConfig", () => {
       assert.isTrue(Duration.equals(fine.requestTimeout, Duration.seconds(3)))
     }))
 })
+
+describe("sdkVersion", () => {
+  it("is the package's version (the User-Agent names it)", () => {
+    const pkg = JSON.parse(NodeFs.readFileSync(NodePath.join(import.meta.dirname, "..", "package.json"), "utf8")) as { version: string }
+    assert.strictEqual(CodexConfig.sdkVersion, pkg.version, "bump src/CodexConfig.ts with package.json")
+  })
+})
