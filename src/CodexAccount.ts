@@ -175,6 +175,14 @@ export interface Service {
 export class CodexAccount extends Context.Tag("codex-backend-sdk/CodexAccount")<CodexAccount, Service>() {}
 
 /**
+ * `usage` without first taking the service from the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const usage = (): Effect.Effect<Usage, CodexError, CodexAccount> => Effect.flatMap(CodexAccount, (account) => account.usage())
+
+/**
  * An id as one path segment: encoded, and never a dot segment that would climb to another
  * route, nor a string with a lone surrogate (which `encodeURIComponent` cannot encode).
  */

@@ -186,6 +186,32 @@ export class PreflightRefused extends Schema.TaggedError<PreflightRefused>("code
  */
 export class Models extends Context.Tag("codex-backend-sdk/Models")<Models, Service>() {}
 
+/**
+ * `list` without first taking the service from the context: `Models.list()` needs `Models`.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const list = (): Effect.Effect<ModelList, CodexError, Models> => Effect.flatMap(Models, (models) => models.list())
+
+/**
+ * `retrieve` without first taking the service from the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const retrieve = (id: string): Effect.Effect<Model, CodexError, Models> =>
+  Effect.flatMap(Models, (models) => models.retrieve(id))
+
+/**
+ * `preflight` without first taking the service from the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const preflight = (options: PreflightOptions): Effect.Effect<Verdict, CodexError, Models> =>
+  Effect.flatMap(Models, (models) => models.preflight(options))
+
 interface Catalog {
   readonly list: ModelList
   readonly etag: string | undefined

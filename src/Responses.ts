@@ -275,6 +275,54 @@ export interface Service {
  */
 export class Responses extends Context.Tag("codex-backend-sdk/Responses")<Responses, Service>() {}
 
+/**
+ * `create` without first taking the service from the context (as `@effect/ai`'s
+ * `LanguageModel.generateText`): `Responses.create(params)` needs `Responses`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Responses } from "codex-backend-sdk"
+ *
+ * const answer = Effect.map(Responses.create({ input: "Say PONG." }), (response) => response.output_text)
+ * ```
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const create = (params: CreateParams): Effect.Effect<Response, CodexError, Responses> =>
+  Effect.flatMap(Responses, (responses) => responses.create(params))
+
+/**
+ * `stream` without first taking the service from the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const stream = (params: CreateParams): Stream.Stream<ResponseStreamEvent, CodexError, Responses> =>
+  Stream.unwrap(Effect.map(Responses, (responses) => responses.stream(params)))
+
+/**
+ * `compact` without first taking the service from the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const compact = (params: CompactParams): Effect.Effect<CompactedResponse, CodexError, Responses> =>
+  Effect.flatMap(Responses, (responses) => responses.compact(params))
+
+/**
+ * `parse` without first taking the service from the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const parse = <A, I, R>(
+  schema: Schema.Schema<A, I, R>,
+  params: ParseParams
+): Effect.Effect<ParsedResponse<A>, CodexError, Responses | R> =>
+  Effect.flatMap(Responses, (responses) => responses.parse(schema, params))
+
 const responsesEndpoint = "POST /responses"
 const compactEndpoint = "POST /responses/compact"
 

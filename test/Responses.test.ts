@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Deferred, Duration, Effect, Fiber, Stream, TestClock } from "effect"
-import { CodexConfig } from "../src/index.js"
+import { CodexAccount, CodexConfig, Models } from "../src/index.js"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { Response, Responses, ResponseStreamEvent } from "../src/index.js"
 import { inputTokens } from "../src/internal/emulator/context.js"
@@ -512,4 +512,20 @@ describe("Responses against the emulator", () => {
         "/backend-api/codex/responses/compact"
       ])
     }).pipe(withEmulator({ maxRetries: 0 }, { legacyCompaction: true })))
+})
+
+describe("accessors: the common calls without taking the service first", () => {
+  it.live("Responses.create / stream / compact, Models.list / retrieve, CodexAccount.usage", () =>
+    Effect.gen(function*() {
+      const response = yield* Responses.create({ input: "Say PONG." })
+      assert.strictEqual(response.output_text, "You said: Say PONG.")
+      const types = yield* Stream.runCollect(Stream.map(Responses.stream({ input: "hi" }), (event) => event.type))
+      assert.strictEqual(Chunk.unsafeLast(types), "response.completed")
+      const compacted = yield* Responses.compact({ input: [{ role: "user", content: "a long task" }] })
+      assert.isTrue(compacted.output.some((item) => item.type === "compaction"))
+      const models = yield* Models.list()
+      assert.include(models.data.map((m) => m.id), "gpt-5.4")
+      assert.strictEqual((yield* Models.retrieve("gpt-5.4")).id, "gpt-5.4")
+      assert.isString((yield* CodexAccount.usage()).plan_type)
+    }).pipe(Effect.provide(CodexEmulator.layerClient())))
 })
