@@ -1,3 +1,4 @@
+/** The public emulator module (`CodexEmulator`): its guards when left running (Host, redirects, body and record bounds, a log without tokens). Its backend rules: `emulatorRules.test.ts`. */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Http from "node:http"
