@@ -728,6 +728,62 @@ export type CodexError =
   | RealtimeUnavailable
 
 /**
+ * The brand every {@link CodexError} carries on its prototype, whichever module built it:
+ * {@link isCodexError} tests for it.
+ *
+ * @since 0.1.0
+ * @category symbols
+ */
+export const TypeId: unique symbol = Symbol.for("codex-backend-sdk/CodexError")
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export type TypeId = typeof TypeId
+
+for (
+  const ErrorClass of [
+    UnsupportedParameter,
+    InvalidParameter,
+    InvalidRequest,
+    ModelNotAvailable,
+    CyberPolicy,
+    InvalidImage,
+    RefreshFailed,
+    TokenStoreError,
+    LoginFailed,
+    AuthExpired,
+    PermissionDenied,
+    NotFound,
+    RateLimited,
+    ServerError,
+    UnexpectedStatus,
+    ContextWindowExceeded,
+    ResponseFailed,
+    ResponseIncomplete,
+    StreamInterrupted,
+    ApiKeyMissing,
+    RealtimeUnavailable,
+    TransportError,
+    Timeout,
+    DecodeError,
+    OutputMismatch,
+    ModelRefusal,
+    MaxStepsReached
+  ]
+) Object.defineProperty(ErrorClass.prototype, TypeId, { value: TypeId })
+
+/**
+ * Whether a value is one of the SDK's errors (any member of {@link CodexError}), e.g. in a
+ * `catch` of the Promise client or a `Cause` from elsewhere.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isCodexError = (u: unknown): u is CodexError => Predicate.hasProperty(u, TypeId)
+
+/**
  * Truncates a frame for {@link DecodeError} so no error carries a whole body, and scrubs
  * it: live tokens, `Bearer …`, token pairs and JWT-shaped strings a server echoed back
  * become `[redacted]` (scrubbed before the cut, so a token is never left half-visible).

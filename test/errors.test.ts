@@ -61,3 +61,14 @@ describe("backend error mapping (protocol §6)", () => {
     assert.isTrue(plain._tag === "ServerError" && plain.detail === "Bad Gateway" && CodexError.isRetryable(plain))
   })
 })
+
+describe("isCodexError", () => {
+  it("recognises every SDK error, and nothing else", () => {
+    assert.isTrue(CodexError.isCodexError(new CodexError.RateLimited({ kind: "usage_limit_reached", detail: "limit" })))
+    assert.isTrue(CodexError.isCodexError(new CodexError.InvalidParameter({ parameter: "file", reason: "missing" })))
+    assert.isTrue(CodexError.isCodexError(new CodexError.StreamInterrupted({ eventsReceived: 3 })))
+    assert.isFalse(CodexError.isCodexError(new Error("plain")))
+    assert.isFalse(CodexError.isCodexError({ _tag: "RateLimited", message: "look-alike" }))
+    assert.isFalse(CodexError.isCodexError(undefined))
+  })
+})
