@@ -29,7 +29,7 @@ import {
 } from "./CodexError.js"
 import { isCloudflarePage, replyMeta } from "./internal/errors.js"
 import { drain, stream as eventStream } from "./internal/eventReader.js"
-import type { Response as Reply } from "./internal/http.js"
+import type { BackendReply as Reply } from "./internal/http.js"
 import { makeBackend, readDecoded, readText, withDeadline } from "./internal/http.js"
 import { joinUrl, maxErrorBodyBytes } from "./internal/wire.js"
 import { defaultTracer, withSpan } from "./internal/tracing.js"

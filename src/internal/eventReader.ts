@@ -23,7 +23,7 @@ import type { ResponseStreamEvent } from "../ResponseStreamEvent.js"
 import { isTerminal } from "../ResponseStreamEvent.js"
 import { fromTerminalEvent, replyMeta } from "./errors.js"
 import { EventDecoder } from "./events.js"
-import type { Response } from "./http.js"
+import type { BackendReply } from "./http.js"
 import { safeCause } from "./json.js"
 
 /** @internal */
@@ -44,7 +44,7 @@ export class EventFeed {
   ended = false
   responseId: string | undefined = undefined
 
-  constructor(response: Pick<Response, "status" | "headers">, readonly options: ReadOptions) {
+  constructor(response: Pick<BackendReply, "status" | "headers">, readonly options: ReadOptions) {
     this.decoder = new EventDecoder(options.maxEventBytes)
     this.meta = replyMeta(response.status, response.headers)
   }
@@ -146,7 +146,7 @@ const maxTrailingBytes = 64 * 1024
  * back to the pool, and no error is made), up to {@link maxTrailingBytes} or one idle
  * timeout, after which the connection is closed.
  */
-const trailing = (response: Response, idleMillis: number): BodySink => {
+const trailing = (response: BackendReply, idleMillis: number): BodySink => {
   let size = 0
   const { reply, watchdog } = response
   const close = () => {
@@ -172,7 +172,7 @@ const trailing = (response: Response, idleMillis: number): BodySink => {
  * @internal
  */
 export const drain = (
-  response: Response,
+  response: BackendReply,
   options: ReadOptions,
   onEvents: (events: Array<ResponseStreamEvent>) => void
 ): Effect.Effect<void, CodexError> =>
@@ -245,7 +245,7 @@ const endOf = (feed: EventFeed): Effect.Effect<never, Option.Option<CodexError>>
  * @internal
  */
 export const stream = (
-  response: Response,
+  response: BackendReply,
   options: ReadOptions
 ): Stream.Stream<ResponseStreamEvent, CodexError> => {
     // Called once per reply (inside the effect that opened it): the state is built here,

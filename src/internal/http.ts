@@ -34,7 +34,7 @@ export interface Payload {
  *
  * @internal
  */
-export class Response {
+export class BackendReply {
   constructor(readonly reply: Reply, readonly watchdog: Watchdog) {}
   get status(): number {
     return this.reply.status
@@ -108,7 +108,7 @@ export const unsafeHeader = (headers: Readonly<Record<string, string | undefined
  *
  * @internal
  */
-export const readText = (response: Response, maxBytes: number): Effect.Effect<CappedText, StreamInterrupted> =>
+export const readText = (response: BackendReply, maxBytes: number): Effect.Effect<CappedText, StreamInterrupted> =>
   Effect.async<CappedText, StreamInterrupted>((resume) => {
     const { reply, watchdog } = response
     const chunks: Array<Uint8Array> = []
@@ -139,7 +139,7 @@ export const readText = (response: Response, maxBytes: number): Effect.Effect<Ca
  * @internal
  */
 export const readBody = (
-  response: Response,
+  response: BackendReply,
   maxBytes: number
 ): Effect.Effect<string, DecodeError | StreamInterrupted> =>
   Effect.flatMap(
@@ -180,13 +180,13 @@ export interface Backend {
    * Sends a call and returns its 2xx reply, after at most one credential recovery on 401
    * and `config.maxRetries` retries of retryable failures. The body is not read.
    */
-  readonly send: (call: Call) => Effect.Effect<Response, CodexError>
+  readonly send: (call: Call) => Effect.Effect<BackendReply, CodexError>
   /**
    * Notes a reply's rate-limit headers, and answers a 2xx with it and anything else with
    * its typed error (§6.2). For replies that did not come through `send` (a refused
    * WebSocket handshake, an error frame).
    */
-  readonly settle: (call: Call, credentials: Credentials, response: Response) => Effect.Effect<Response, CodexError>
+  readonly settle: (call: Call, credentials: Credentials, response: BackendReply) => Effect.Effect<BackendReply, CodexError>
 }
 
 /** @internal */
@@ -198,7 +198,7 @@ export const makeBackend = Effect.gen(function*() {
   const transport = yield* CodexTransport
 
   /** Reads a non-2xx reply into its typed error. */
-  const failure = (call: Call, response: Response): Effect.Effect<CodexError> =>
+  const failure = (call: Call, response: BackendReply): Effect.Effect<CodexError> =>
     Effect.flatMap(
       Effect.orElseSucceed(readText(response, maxErrorBodyBytes), () => ({ text: "", truncated: false })),
       ({ text: body }) =>
@@ -221,7 +221,7 @@ export const makeBackend = Effect.gen(function*() {
     return headers
   }
 
-  const execute = (call: Call, credentials: Credentials, timeout: Duration.Duration): Effect.Effect<Response, CodexError> => {
+  const execute = (call: Call, credentials: Credentials, timeout: Duration.Duration): Effect.Effect<BackendReply, CodexError> => {
     const headers: Record<string, string> = { ...signed(call, credentials), accept: call.accept, ...call.headers }
     const unsafe = unsafeHeader(headers)
     if (unsafe !== undefined) return Effect.fail(unsafe)
@@ -238,7 +238,7 @@ export const makeBackend = Effect.gen(function*() {
     // One `Effect.async` and one timer: the timer is handed on with the reply, and the
     // reader re-arms it for the idle timeout.
     return Effect.clockWith((clock) =>
-      Effect.async<Response, CodexError>((resume) => {
+      Effect.async<BackendReply, CodexError>((resume) => {
         const watchdog = new Watchdog(clock)
         let cancel: (() => void) | undefined = undefined
         watchdog.arm(millis, () => {
@@ -252,7 +252,7 @@ export const makeBackend = Effect.gen(function*() {
             // reply must be picked up within the same timeout: a caller interrupted in
             // between would otherwise leave the connection open.
             watchdog.arm(millis, () => reply.abort())
-            resume(Effect.succeed(new Response(reply, watchdog)))
+            resume(Effect.succeed(new BackendReply(reply, watchdog)))
           },
           (cause) => {
             watchdog.clear()
@@ -267,9 +267,9 @@ export const makeBackend = Effect.gen(function*() {
     )
   }
 
-  const once = (call: Call, timeout: Duration.Duration): Effect.Effect<Response, CodexError> =>
+  const once = (call: Call, timeout: Duration.Duration): Effect.Effect<BackendReply, CodexError> =>
     Effect.flatMap(auth.credentials, (credentials) =>
-      Effect.flatMap(execute(call, credentials, timeout), (first): Effect.Effect<Response, CodexError> => {
+      Effect.flatMap(execute(call, credentials, timeout), (first): Effect.Effect<BackendReply, CodexError> => {
         if (first.status !== 401) return settle(call, credentials, first)
         return Effect.flatMap(failure(call, first), (rejected) =>
           auth.recover(credentials).pipe(
@@ -280,7 +280,7 @@ export const makeBackend = Effect.gen(function*() {
       }))
 
   /** Notes the rate-limit headers; a 2xx reply is the answer, anything else its typed error. */
-  const settle = (call: Call, credentials: Credentials, response: Response): Effect.Effect<Response, CodexError> => {
+  const settle = (call: Call, credentials: Credentials, response: BackendReply): Effect.Effect<BackendReply, CodexError> => {
     const ok = response.status >= 200 && response.status < 300
     const result = ok ? Effect.succeed(response) : Effect.flip(failure(call, response))
     if (rateLimits === undefined || !hasHeaders(response.headers)) return result
@@ -307,12 +307,12 @@ export const makeBackend = Effect.gen(function*() {
  */
 export const readJson = (
   call: Pick<Call, "endpoint">,
-  response: Response,
+  response: BackendReply,
   maxBytes: number
 ): Effect.Effect<unknown, DecodeError | StreamInterrupted> =>
   Effect.flatMap(readBody(response, maxBytes), (text) => parseJson(call, response, text))
 
-const parseJson = (call: Pick<Call, "endpoint">, response: Response, text: string): Effect.Effect<unknown, DecodeError> =>
+const parseJson = (call: Pick<Call, "endpoint">, response: BackendReply, text: string): Effect.Effect<unknown, DecodeError> =>
   Effect.try({
     try: (): unknown => JSON.parse(text),
     catch: () =>
@@ -332,7 +332,7 @@ const parseJson = (call: Pick<Call, "endpoint">, response: Response, text: strin
  */
 export const readDecoded = <A, I>(
   call: Pick<Call, "endpoint">,
-  response: Response,
+  response: BackendReply,
   maxBytes: number,
   schema: Schema.Schema<A, I>
 ): Effect.Effect<A, DecodeError | StreamInterrupted> =>

@@ -31,7 +31,7 @@ import type { ResponseStreamEvent } from "../ResponseStreamEvent.js"
 import type { ReadOptions } from "./eventReader.js"
 import { EventFeed } from "./eventReader.js"
 import type { Backend, Call } from "./http.js"
-import { authHeaders, Response, unsafeHeader } from "./http.js"
+import { authHeaders, BackendReply, unsafeHeader } from "./http.js"
 import { isRecord, safeCause } from "./json.js"
 import { withRetries } from "./retry.js"
 import { Watchdog } from "./watchdog.js"
@@ -297,7 +297,7 @@ export const make = (options: SocketOptions) =>
     }
 
     /** One handshake: the connection, or the reply that refused it. */
-    const handshake = (session: string, credentials: Credentials): Effect.Effect<Connection | Response, CodexError> => {
+    const handshake = (session: string, credentials: Credentials): Effect.Effect<Connection | BackendReply, CodexError> => {
       const key = newKey()
       const headers: Record<string, string> = {
         ...authHeaders(config, credentials),
@@ -312,7 +312,7 @@ export const make = (options: SocketOptions) =>
       const unsafe = unsafeHeader(headers)
       if (unsafe !== undefined) return Effect.fail(unsafe)
       return Effect.clockWith((clock) =>
-        Effect.async<Connection | Response, CodexError>((resume) => {
+        Effect.async<Connection | BackendReply, CodexError>((resume) => {
           const watchdog = new Watchdog(clock)
           let settled = false
           const cancel = upgrade(
@@ -329,7 +329,7 @@ export const make = (options: SocketOptions) =>
             },
             (reply) => {
               settled = true
-              resume(Effect.succeed(new Response(reply, watchdog)))
+              resume(Effect.succeed(new BackendReply(reply, watchdog)))
             },
             (cause) => {
               watchdog.clear()
@@ -352,7 +352,7 @@ export const make = (options: SocketOptions) =>
     }
 
     /** A refused handshake: its typed error, or `FallBack` for a 426 or a 2xx that did not upgrade. */
-    const refused = (credentials: Credentials, reply: Response): Effect.Effect<never, CodexError | FallBack> => {
+    const refused = (credentials: Credentials, reply: BackendReply): Effect.Effect<never, CodexError | FallBack> => {
       if (reply.status === 426 || (reply.status >= 200 && reply.status < 300)) {
         reply.reply.abort()
         reply.watchdog.clear()
@@ -491,7 +491,7 @@ export const make = (options: SocketOptions) =>
           }
           giveBack(session, connection)
           return yield* Effect.flatMap(
-            backend.settle(call, connection.credentials, new Response(memoryReply(result.status, result.headers, result.body), new Watchdog(yield* Effect.clock))),
+            backend.settle(call, connection.credentials, new BackendReply(memoryReply(result.status, result.headers, result.body), new Watchdog(yield* Effect.clock))),
             () => Effect.fail(new StreamInterrupted({ eventsReceived: 0 }))
           )
         }
