@@ -36,6 +36,7 @@ import { joinUrl } from "./internal/wire.js"
 import { isRecord } from "./internal/json.js"
 import { compareVersions, fromWire } from "./internal/modelCatalog.js"
 import * as Preflight from "./internal/preflight.js"
+import * as ModelsEtag from "./internal/modelsEtag.js"
 import { RateLimits } from "./RateLimits.js"
 
 /**
@@ -108,11 +109,6 @@ export interface Service {
   readonly list: () => Effect.Effect<ModelList, CodexError>
   /** One model of the catalog; `NotFound` (naming the ids that exist) when there is none with this id. */
   readonly retrieve: (id: string) => Effect.Effect<Model, CodexError>
-  /**
-   * Tells the cache the `x-models-etag` a `/responses` reply carried: a different ETag
-   * makes the cached catalog stale, the same one renews it. `Responses` calls it.
-   */
-  readonly noteEtag: (etag: string) => Effect.Effect<void>
   /**
    * The model as the catalog already held says (stale or not), without fetching anything:
    * `undefined` before a catalog was fetched or when it has no such model. The `"auto"`
@@ -353,6 +349,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       })
     })
 
+    /** The `x-models-etag` of a reply: a different ETag makes the cached catalog stale, the same one renews it. */
     const noteEtag = (etag: string) =>
       Effect.gen(function*() {
         const key = yield* Effect.orElseSucceed(keyOf, () => undefined)
@@ -385,7 +382,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       return Preflight.verdict(options, data, plan, limits, now)
     })
 
-    return Models.of({ list, retrieve, noteEtag, cached, preflight })
+    return ModelsEtag.register(Models.of({ list, retrieve, cached, preflight }), noteEtag)
   })
 
 /**
@@ -401,7 +398,7 @@ export const layer: Layer.Layer<Models, never, CodexConfig | CodexAuth | CodexTr
 
 /**
  * A test double: each method answers from the given partial implementation; a method left
- * out dies with a message naming it (`noteEtag` defaults to doing nothing).
+ * out dies with a message naming it.
  *
  * @since 0.1.0
  * @category layers
@@ -412,7 +409,6 @@ export const layerTest = (impl: Partial<Service>): Layer.Layer<Models> =>
     Models.of({
       list: () => Effect.dieMessage("Models.list is not implemented by this test layer"),
       retrieve: () => Effect.dieMessage("Models.retrieve is not implemented by this test layer"),
-      noteEtag: () => Effect.void,
       cached: () => Effect.succeed(undefined),
       preflight: (options) =>
         Effect.flatMap(

@@ -36,6 +36,7 @@ import { defaultTracer, withSpan } from "./internal/tracing.js"
 import { withRetries } from "./internal/retry.js"
 import { compactBody, responsesBody } from "./internal/request.js"
 import * as ResponsesSocket from "./internal/responsesSocket.js"
+import * as ModelsEtag from "./internal/modelsEtag.js"
 import { Models } from "./Models.js"
 import * as RateLimits from "./RateLimits.js"
 import type { Response } from "./Response.js"
@@ -420,7 +421,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       (response) => {
         if (!(response.headers["content-type"] ?? "").includes("text/event-stream")) return notAnEventStream(response)
         const etag = response.headers["x-models-etag"]
-        return etag === undefined || models === undefined ? Effect.succeed(response) : Effect.as(models.noteEtag(etag), response)
+        return etag === undefined || models === undefined ? Effect.succeed(response) : Effect.as(ModelsEtag.note(models, etag), response)
       }
     )
 

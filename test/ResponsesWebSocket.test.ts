@@ -5,6 +5,7 @@ import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexConfig, Models, RateLimits, Responses } from "../src/index.js"
 import type { InputItem } from "../src/Responses.js"
+import * as ModelsEtag from "../src/internal/modelsEtag.js"
 import { seed, tempHome } from "./helpers.js"
 
 /**
@@ -232,7 +233,7 @@ describe("Responses over the WebSocket transport", () => {
       assert.strictEqual((yield* emulator.sockets).opened, 0, "the catalog held still says false")
       yield* emulator.reset
       yield* emulator.setModels({ models: catalog, etag: "\"catalog-2\"" })
-      yield* Effect.flatMap(Models.Models, (m) => m.noteEtag("\"stale\""))
+      yield* Effect.flatMap(Models.Models, (m) => ModelsEtag.note(m, "\"stale\""))
       yield* models.list()
       yield* responses.create({ input: "session", prompt_cache_key: "c" })
       yield* responses.create({ input: "session", prompt_cache_key: "c" }).pipe(CodexConfig.withCallPolicy({ transport: "sse" }))

@@ -32,6 +32,7 @@ import type { ReadOptions } from "./eventReader.js"
 import { EventFeed } from "./eventReader.js"
 import type { Backend, Call } from "./http.js"
 import { authHeaders, BackendReply, unsafeHeader } from "./http.js"
+import * as ModelsEtag from "./modelsEtag.js"
 import { isRecord, safeCause } from "./json.js"
 import { withRetries } from "./retry.js"
 import { Watchdog } from "./watchdog.js"
@@ -381,7 +382,7 @@ export const make = (options: SocketOptions) =>
       const turnState = connection.headers["x-codex-turn-state"]
       if (turnState !== undefined) turnStates.set(session, turnState)
       const etag = connection.headers["x-models-etag"]
-      return etag === undefined || models === undefined ? Effect.succeed(connection) : Effect.as(models.noteEtag(etag), connection)
+      return etag === undefined || models === undefined ? Effect.succeed(connection) : Effect.as(ModelsEtag.note(models, etag), connection)
     }
 
     /**
