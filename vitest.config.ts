@@ -23,8 +23,15 @@ const transportFree = [
 ]
 
 /** The third project runs only the files that exercise `/responses` end to end. */
-const webSocketFiles = ["Responses.test.ts", "realStreams.test.ts", "ResponsesWebSocket.test.ts", "Conversation.test.ts"]
-const webSocketFree = readdirSync("test").filter((f) => f.endsWith(".test.ts") && !webSocketFiles.includes(f)).map((f) => `test/${f}`)
+const webSocketFiles = [
+  "Responses.test.ts",
+  "realStreams.test.ts",
+  "ResponsesWebSocket.test.ts",
+  "Conversation.test.ts"
+]
+const webSocketFree = readdirSync("test").filter((f) => f.endsWith(".test.ts") && !webSocketFiles.includes(f)).map((
+  f
+) => `test/${f}`)
 
 export default defineConfig({
   test: {

@@ -91,12 +91,15 @@ const converse = async (url: string, transport: "sse" | "websocket"): Promise<Ru
     const output: Array<InputItem> = []
     let text = ""
     await runtime.runPromise(
-      Stream.runForEach(responses.stream({ input: [...history], prompt_cache_key: `bench-${transport}` }), (event) =>
-        Effect.sync(() => {
-          if (first === 0) first = performance.now() - start
-          if (event.type === "response.output_item.done") output.push(event.item)
-          if (event.type === "response.output_text.delta") text += event.delta
-        }))
+      Stream.runForEach(
+        responses.stream({ input: [...history], prompt_cache_key: `bench-${transport}` }),
+        (event) =>
+          Effect.sync(() => {
+            if (first === 0) first = performance.now() - start
+            if (event.type === "response.output_item.done") output.push(event.item)
+            if (event.type === "response.output_text.delta") text += event.delta
+          })
+      )
     )
     run.uploaded.push(count() - before)
     run.firstEvent.push(first)
@@ -131,7 +134,9 @@ export const conversationBench = async (rounds: number) => {
     }
     const sse = runs.sse[0] as Run
     const ws = runs.websocket[0] as Run
-    if (JSON.stringify(sse.answers) !== JSON.stringify(ws.answers)) throw new Error("the two transports gave different answers")
+    if (JSON.stringify(sse.answers) !== JSON.stringify(ws.answers)) {
+      throw new Error("the two transports gave different answers")
+    }
     const perTurn = (pick: (run: Run) => ReadonlyArray<number>, list: ReadonlyArray<Run>) =>
       Array.from({ length: turns }, (_, t) => median(list.map((run) => pick(run)[t] ?? 0)))
     const upSse = perTurn((r) => r.uploaded, runs.sse)
@@ -139,11 +144,19 @@ export const conversationBench = async (rounds: number) => {
     const ttfSse = perTurn((r) => r.firstEvent, runs.sse)
     const ttfWs = perTurn((r) => r.firstEvent, runs.websocket)
     const kb = (n: number) => (n / 1024).toFixed(1)
-    console.log(`\n20-turn conversation (history ≈ ${kb(sum(upSse.slice(-1)))} KB at the last turn over SSE), medians of ${rounds} rounds:\n`)
+    console.log(
+      `\n20-turn conversation (history ≈ ${
+        kb(sum(upSse.slice(-1)))
+      } KB at the last turn over SSE), medians of ${rounds} rounds:\n`
+    )
     console.log("| turn | uploaded SSE | uploaded WebSocket | first event SSE | first event WebSocket |")
     console.log("|---|---|---|---|---|")
     for (let t = 0; t < turns; t++) {
-      console.log(`| ${t + 1} | ${kb(upSse[t] ?? 0)} KB | ${kb(upWs[t] ?? 0)} KB | ${(ttfSse[t] ?? 0).toFixed(2)} ms | ${(ttfWs[t] ?? 0).toFixed(2)} ms |`)
+      console.log(
+        `| ${t + 1} | ${kb(upSse[t] ?? 0)} KB | ${kb(upWs[t] ?? 0)} KB | ${(ttfSse[t] ?? 0).toFixed(2)} ms | ${
+          (ttfWs[t] ?? 0).toFixed(2)
+        } ms |`
+      )
     }
     const cpuSse = median(runs.sse.map((r) => r.cpuMs))
     const cpuWs = median(runs.websocket.map((r) => r.cpuMs))
@@ -159,9 +172,15 @@ export const conversationBench = async (rounds: number) => {
       cpuRatio: cpuWs / cpuSse
     }
     console.log(
-      `\nuploaded: SSE ${kb(totals.uploadedSse)} KB, WebSocket ${kb(totals.uploadedWebSocket)} KB (${(100 * totals.uploadRatio).toFixed(1)} %; target ≤ 10 %)` +
-        `\nfirst event (median turn): SSE ${totals.firstEventSse.toFixed(2)} ms, WebSocket ${totals.firstEventWebSocket.toFixed(2)} ms (${totals.firstEventRatio.toFixed(2)} ×; target ≤ 1)` +
-        `\nclient CPU for the 20 turns: SSE ${cpuSse.toFixed(0)} ms, WebSocket ${cpuWs.toFixed(0)} ms (${totals.cpuRatio.toFixed(2)} ×)`
+      `\nuploaded: SSE ${kb(totals.uploadedSse)} KB, WebSocket ${kb(totals.uploadedWebSocket)} KB (${
+        (100 * totals.uploadRatio).toFixed(1)
+      } %; target ≤ 10 %)` +
+        `\nfirst event (median turn): SSE ${totals.firstEventSse.toFixed(2)} ms, WebSocket ${
+          totals.firstEventWebSocket.toFixed(2)
+        } ms (${totals.firstEventRatio.toFixed(2)} ×; target ≤ 1)` +
+        `\nclient CPU for the 20 turns: SSE ${cpuSse.toFixed(0)} ms, WebSocket ${cpuWs.toFixed(0)} ms (${
+          totals.cpuRatio.toFixed(2)
+        } ×)`
     )
     return { turns, messageBytes, rounds, perTurn: { upSse, upWs, ttfSse, ttfWs }, totals }
   } finally {

@@ -16,7 +16,13 @@ const answer = (n: number): Response => ({
   id: `resp_${n}`,
   object: "response",
   status: "completed",
-  output: [{ type: "message", id: `msg_${n}`, role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [] }] }],
+  output: [{
+    type: "message",
+    id: `msg_${n}`,
+    role: "assistant",
+    status: "completed",
+    content: [{ type: "output_text", text, annotations: [] }]
+  }],
   output_text: text,
   usage: { input_tokens: 300 * n, output_tokens: 256, total_tokens: 300 * n + 256 }
 })
@@ -37,7 +43,9 @@ export const conversationTurnsBench = async (runs: number) => {
   const samples: Array<number> = []
   try {
     for (let run = 0; run < runs; run++) {
-      const chat = await runtime.runPromise(Effect.flatMap(Conversation.Conversations, (c) => c.start({ compactAt: Number.MAX_SAFE_INTEGER })))
+      const chat = await runtime.runPromise(
+        Effect.flatMap(Conversation.Conversations, (c) => c.start({ compactAt: Number.MAX_SAFE_INTEGER }))
+      )
       for (let turn = 0; turn < turns; turn++) {
         const started = process.hrtime.bigint()
         await runtime.runPromise(chat.send(`turn ${turn}: ${text}`))
@@ -54,9 +62,16 @@ export const conversationTurnsBench = async (runs: number) => {
   }
   const baseline = median(samples)
   const at = (turn: number) => Math.round(median(perTurn[turn - 1] ?? []) * 10) / 10
-  const result = { turns, runs, microsecondsPerTurn: { 1: at(1), 25: at(25), 50: at(50) }, baseline: Math.round(baseline * 10) / 10 }
+  const result = {
+    turns,
+    runs,
+    microsecondsPerTurn: { 1: at(1), 25: at(25), 50: at(50) },
+    baseline: Math.round(baseline * 10) / 10
+  }
   console.log(
-    `\nConversation bookkeeping, µs per turn (median of ${runs} runs of ${turns} turns): turn 1 ${at(1)}, turn 25 ${at(25)}, turn 50 ${at(50)}` +
+    `\nConversation bookkeeping, µs per turn (median of ${runs} runs of ${turns} turns): turn 1 ${at(1)}, turn 25 ${
+      at(25)
+    }, turn 50 ${at(50)}` +
       ` (the double's create alone, through the same runtime: ${result.baseline})`
   )
   return result

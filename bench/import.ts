@@ -87,7 +87,9 @@ for (let round = 0; round < rounds; round++) {
   const entry: Partial<Record<Name, Sample>> = {}
   for (const name of order) entry[name] = contenders[name]()
   const { node, effect, sdk, help } = entry
-  if (node === undefined || effect === undefined || sdk === undefined || help === undefined) throw new Error("missing sample")
+  if (node === undefined || effect === undefined || sdk === undefined || help === undefined) {
+    throw new Error("missing sample")
+  }
   samples.push({ node, effect, sdk, help })
 }
 
@@ -118,7 +120,9 @@ const cell = (name: Name, pick: (s: Sample) => number | undefined) => {
     ? ms(value)
     : `${ms(value)} (${ratio(name, pick).toFixed(2)} ×; best ${best.toFixed(2)} ×)`
 }
-console.log(`${rounds} rounds, Node ${process.version}, ${NodeOs.cpus().length} cores, load ${NodeOs.loadavg()[0]?.toFixed(1)}`)
+console.log(
+  `${rounds} rounds, Node ${process.version}, ${NodeOs.cpus().length} cores, load ${NodeOs.loadavg()[0]?.toFixed(1)}`
+)
 console.log(`medians; ratio: median of the per-round ratios to import("effect"); best: fastest run over fastest run`)
 console.log(`${"".padEnd(30)}${measures.map(([label]) => label.padEnd(36)).join("")}`)
 for (const name of names) {
@@ -130,6 +134,10 @@ if (process.argv.includes("--markdown")) {
   const header = `| | ${measures.map(([label]) => label).join(" | ")} |`
   console.log(`\n${header}\n|---|${measures.map(() => "---").join("|")}|`)
   for (const name of names) {
-    console.log(`| ${labels[name].replace(/^(import\(".*"\)|codex-backend --help)$/, "`$1`")} | ${measures.map(([, pick]) => cell(name, pick) || "—").join(" | ")} |`)
+    console.log(
+      `| ${labels[name].replace(/^(import\(".*"\)|codex-backend --help)$/, "`$1`")} | ${
+        measures.map(([, pick]) => cell(name, pick) || "—").join(" | ")
+      } |`
+    )
   }
 }

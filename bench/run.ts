@@ -7,19 +7,19 @@
  *
  * Absolute times on a shared machine are noisy; the ratios are what to read.
  */
-import { Effect, Layer, ManagedRuntime, Stream } from "effect"
 import { NodeHttpClient } from "@effect/platform-node"
+import { Effect, Layer, ManagedRuntime, Stream } from "effect"
 import { mkdirSync, writeFileSync } from "node:fs"
 import OpenAI from "openai"
 import { request as undiciRequest } from "undici"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexAuth, CodexConfig, CodexTransport, Responses, ResponseStreamEvent } from "../src/index.js"
 import { CodexOpenAI } from "../src/OpenAI.js"
+import { conversationBench } from "./conversation.js"
+import { conversationTurnsBench } from "./conversationTurns.js"
 import { scenario, start } from "./server.js"
 import type { BenchServer, ScenarioName } from "./server.js"
 import { chart } from "./svg.js"
-import { conversationBench } from "./conversation.js"
-import { conversationTurnsBench } from "./conversationTurns.js"
 
 const gc = (globalThis as { gc?: () => void }).gc
 const quick = process.argv.includes("--quick")
@@ -47,7 +47,11 @@ const requestBody = JSON.stringify({
 // The raw loop: fetch + split on blank lines + JSON.parse.
 // ---------------------------------------------------------------------------------------
 
-const rawEvents = async (base: string, onEvent: (event: { type: string; delta?: string }) => void, signal?: AbortSignal) => {
+const rawEvents = async (
+  base: string,
+  onEvent: (event: { type: string; delta?: string }) => void,
+  signal?: AbortSignal
+) => {
   const response = await fetch(`${base}/responses`, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "text/event-stream", authorization: "Bearer x" },
@@ -72,7 +76,11 @@ const rawEvents = async (base: string, onEvent: (event: { type: string; delta?: 
 }
 
 /** The same loop over `undici.request`: the practical floor for an HTTP client in Node. */
-const undiciEvents = async (base: string, onEvent: (event: { type: string; delta?: string }) => void, signal?: AbortSignal) => {
+const undiciEvents = async (
+  base: string,
+  onEvent: (event: { type: string; delta?: string }) => void,
+  signal?: AbortSignal
+) => {
   const response = await undiciRequest(`${base}/responses`, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "text/event-stream", authorization: "Bearer x" },
@@ -231,7 +239,9 @@ const sdkContender = (server: BenchServer, transport: Transport) => {
     name: transport === "undici" ? "SDK (Effect, default transport)" : "SDK (Effect, layerHttpClient)",
     collect: (scenario) =>
       runtime(scenario).runPromise(
-        Effect.flatMap(Responses.Responses, (r) => r.create({ input: "bench" })).pipe(Effect.map((res) => res.output_text))
+        Effect.flatMap(Responses.Responses, (r) => r.create({ input: "bench" })).pipe(
+          Effect.map((res) => res.output_text)
+        )
       ),
     each: (scenario) =>
       runtime(scenario).runPromise(Effect.flatMap(Responses.Responses, (r) => {
@@ -444,14 +454,23 @@ const main = async () => {
   // 1. A 20,000-delta stream collected into a Response.
   {
     const measured = await timeInterleaved(contenders.map((c) => [c.name, () => c.collect("big")] as const), reps)
-    rows.push(ratioRow("20,000-delta stream, collected", "ms", "≤ 1.05 × fetch", measured, false, (r) => sdkRatio(r) <= 1.05))
+    rows.push(
+      ratioRow("20,000-delta stream, collected", "ms", "≤ 1.05 × fetch", measured, false, (r) => sdkRatio(r) <= 1.05)
+    )
   }
   // 2. The same stream consumed event by event: the SDK with `Stream.runForEach` (an
   // Effect per event), and with `Stream.runForEachChunk` (a plain loop over each event).
   {
     const measured = await timeInterleaved(contenders.map((c) => [c.name, () => c.each("big")] as const), reps)
     rows.push(
-      ratioRow("20,000-delta stream, event by event (SDK: Stream.runForEach)", "ms", "≤ 1.3 × fetch", measured, false, (r) => sdkRatio(r) <= 1.3)
+      ratioRow(
+        "20,000-delta stream, event by event (SDK: Stream.runForEach)",
+        "ms",
+        "≤ 1.3 × fetch",
+        measured,
+        false,
+        (r) => sdkRatio(r) <= 1.3
+      )
     )
     const chunked = await timeInterleaved(
       [
@@ -464,7 +483,14 @@ const main = async () => {
       reps
     )
     rows.push(
-      ratioRow("20,000-delta stream, event by event (SDK: Stream.runForEachChunk)", "ms", "≤ 1.1 × fetch", chunked, false, (r) => sdkRatio(r) <= 1.1)
+      ratioRow(
+        "20,000-delta stream, event by event (SDK: Stream.runForEachChunk)",
+        "ms",
+        "≤ 1.1 × fetch",
+        chunked,
+        false,
+        (r) => sdkRatio(r) <= 1.1
+      )
     )
   }
   // 3. Small responses at concurrency 16.
@@ -548,7 +574,9 @@ const main = async () => {
     })
     console.log(`| ${row.measure} | ${cells.join(" | ")} | ${row.target} | ${row.pass ? "meets" : "MISSES"} |`)
   }
-  console.log(`\nThe SDK's ratios (time: lower is better; req/s: higher is better) to the raw fetch loop, the raw undici loop and openai-node:\n`)
+  console.log(
+    `\nThe SDK's ratios (time: lower is better; req/s: higher is better) to the raw fetch loop, the raw undici loop and openai-node:\n`
+  )
   const sdks = [sdk.name, sdkHttp.name, facade.name]
   console.log(`| measure | ${sdks.map((n) => `${n}: × fetch / × undici / × openai-node`).join(" | ")} |`)
   console.log(`|---|${sdks.map(() => "---").join("|")}|`)
@@ -557,11 +585,15 @@ const main = async () => {
     const cells = sdks.map((n) =>
       row.values[n] === undefined
         ? "—"
-        : `${(row.ratios[n] ?? NaN).toFixed(2)} / ${(row.vsUndici?.[n] ?? NaN).toFixed(2)} / ${(row.vsOpenai?.[n] ?? NaN).toFixed(2)}`
+        : `${(row.ratios[n] ?? NaN).toFixed(2)} / ${(row.vsUndici?.[n] ?? NaN).toFixed(2)} / ${
+          (row.vsOpenai?.[n] ?? NaN).toFixed(2)
+        }`
     )
     console.log(`| ${row.measure} | ${cells.join(" | ")} |`)
   }
-  console.log(`\nThe Promise facade against the Effect path (its cost; target ≤ 1.10 × on the collected and small-request rows):`)
+  console.log(
+    `\nThe Promise facade against the Effect path (its cost; target ≤ 1.10 × on the collected and small-request rows):`
+  )
   for (const row of rows.slice(0, 4)) {
     const effect = row.values[sdk.name]
     const promise = row.values[facade.name]
@@ -571,7 +603,14 @@ const main = async () => {
   }
   const conversation = await conversationBench(quick ? 1 : 3)
   const conversationTurns = await conversationTurnsBench(quick ? 3 : 20)
-  const results = { date: new Date().toISOString(), node: process.versions.node, reps, rows, conversation, conversationTurns }
+  const results = {
+    date: new Date().toISOString(),
+    node: process.versions.node,
+    reps,
+    rows,
+    conversation,
+    conversationTurns
+  }
   writeResults("latest.json", results)
   writeFileSync(`${resultsDir}latest.svg`, chart(rows, names))
   console.log(`\nwrote bench/results/latest.json and latest.svg`)

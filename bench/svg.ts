@@ -34,7 +34,11 @@ export const chart = (rows: ReadonlyArray<ChartRow>, names: ReadonlyArray<string
       const w = Math.max(1, (v / max) * (width - left - labelRoom))
       const top = y + 8 + j * barHeight
       const label = ratioRow ? `${v.toFixed(2)} ×` : `${v.toFixed(2)} ${row.unit}`
-      parts.push(`<rect x="${left}" y="${top}" width="${w.toFixed(1)}" height="${barHeight - 3}" fill="${colors[names.indexOf(name) % colors.length]}"/>`)
+      parts.push(
+        `<rect x="${left}" y="${top}" width="${w.toFixed(1)}" height="${barHeight - 3}" fill="${
+          colors[names.indexOf(name) % colors.length]
+        }"/>`
+      )
       parts.push(`<text x="${left + w + 6}" y="${top + 11}">${escape(`${name}: ${label}`)}</text>`)
     })
     y += title + measured.length * barHeight + 18

@@ -4,11 +4,6 @@
  * Nothing here talks to chatgpt.com.
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Chunk, Console, Duration, Effect, Stream } from "effect"
-import * as NodeFs from "node:fs/promises"
-import * as NodeOs from "node:os"
-import * as NodePath from "node:path"
-import * as CodexEmulator from "codex-backend-sdk/CodexEmulator"
 import {
   Audio,
   Batch,
@@ -23,6 +18,11 @@ import {
   Responses,
   ResponseStreamEvent
 } from "codex-backend-sdk"
+import * as CodexEmulator from "codex-backend-sdk/CodexEmulator"
+import { Chunk, Console, Duration, Effect, Stream } from "effect"
+import * as NodeFs from "node:fs/promises"
+import * as NodeOs from "node:os"
+import * as NodePath from "node:path"
 
 const section = (title: string) => Console.log(`\n━━ ${title} ${"━".repeat(Math.max(0, 60 - title.length))}`)
 
@@ -40,10 +40,12 @@ const streaming = Effect.gen(function*() {
   let deltas = 0
   yield* responses.stream({ input: "Say 'hi' five times." }).pipe(
     Stream.filter(ResponseStreamEvent.is("response.output_text.delta")),
-    Stream.runForEach((event) => Effect.sync(() => {
-      deltas++
-      process.stdout.write(event.delta)
-    }))
+    Stream.runForEach((event) =>
+      Effect.sync(() => {
+        deltas++
+        process.stdout.write(event.delta)
+      })
+    )
   )
   yield* Console.log(`\n(${deltas} text deltas)`)
 })
@@ -132,7 +134,11 @@ const compaction = Effect.gen(function*() {
   const compacted = yield* responses.compact({ instructions: "Keep task-critical context.", input: history })
   const sent = (yield* emulator.requests).at(-1)
   yield* Console.log(`${sent?.method} ${sent?.path} with a final compaction_trigger item`)
-  yield* Console.log(`compacted ${history.length} items into ${compacted.output.length}: ${compacted.output.map((i) => i.type).join(", ")}`)
+  yield* Console.log(
+    `compacted ${history.length} items into ${compacted.output.length}: ${
+      compacted.output.map((i) => i.type).join(", ")
+    }`
+  )
   const next = yield* responses.create({ input: [...compacted.output, { role: "user", content: "Book it." }] })
   yield* Console.log(`next turn: ${next.output_text}`)
 })
@@ -153,7 +159,11 @@ const conversation = Effect.gen(function*() {
     yield* Console.log(`turn ${String(turn).padStart(2)}: ${answer.usage?.input_tokens} input tokens${note}`)
   }
   const history = yield* chat.history
-  yield* Console.log(`conversation ${chat.id}: ${history.length} items in its history (${history.filter((i) => i.type === "compaction").length} compaction item)`)
+  yield* Console.log(
+    `conversation ${chat.id}: ${history.length} items in its history (${
+      history.filter((i) => i.type === "compaction").length
+    } compaction item)`
+  )
 }).pipe(Effect.provide(Conversation.layer))
 
 const errors = Effect.gen(function*() {
@@ -168,8 +178,13 @@ const errors = Effect.gen(function*() {
 
   yield* emulator.script(CodexEmulator.usageLimit({ planType: "plus" }))
   yield* responses.create({ input: "x" }).pipe(
-    Effect.catchTag("RateLimited", (error) =>
-      Console.log(`[RateLimited/${error.kind}] resets at ${error.resetsAt?.toISOString()}, request id ${error.requestId}`))
+    Effect.catchTag(
+      "RateLimited",
+      (error) =>
+        Console.log(
+          `[RateLimited/${error.kind}] resets at ${error.resetsAt?.toISOString()}, request id ${error.requestId}`
+        )
+    )
   )
 
   yield* emulator.script(CodexEmulator.http(500, { error: { message: "high demand" } }))
@@ -183,7 +198,9 @@ const errors = Effect.gen(function*() {
   yield* emulator.script(CodexEmulator.sse(CodexEmulator.textEvents("lost in transit").slice(0, 6)))
   const cut = yield* Effect.flip(Stream.runDrain(responses.stream({ input: "a streamed call surfaces it" })))
   yield* Console.log(`[${cut._tag}] ${cut.message}`)
-  if (cut instanceof CodexError.StreamInterrupted) yield* Console.log("  (streamed calls are never replayed: every send is billable)")
+  if (cut instanceof CodexError.StreamInterrupted) {
+    yield* Console.log("  (streamed calls are never replayed: every send is billable)")
+  }
 })
 
 const models = Effect.gen(function*() {
@@ -192,10 +209,14 @@ const models = Effect.gen(function*() {
   const { data } = yield* catalog.list()
   for (const model of data) {
     const efforts = model.supported_reasoning_levels?.map((level) => level.effort).join("/") ?? "-"
-    yield* Console.log(`${model.id.padEnd(14)} ${String(model.context_window ?? "?").padStart(7)} tokens  reasoning ${efforts}`)
+    yield* Console.log(
+      `${model.id.padEnd(14)} ${String(model.context_window ?? "?").padStart(7)} tokens  reasoning ${efforts}`
+    )
   }
   const mini = yield* catalog.retrieve("gpt-5.4-mini")
-  yield* Console.log(`retrieve("gpt-5.4-mini"): plans ${mini.available_in_plans?.join(", ")} (from the cache, no request)`)
+  yield* Console.log(
+    `retrieve("gpt-5.4-mini"): plans ${mini.available_in_plans?.join(", ")} (from the cache, no request)`
+  )
 })
 
 const account = Effect.gen(function*() {
@@ -206,20 +227,30 @@ const account = Effect.gen(function*() {
   for (const window of windows) {
     if (window === null || window === undefined) continue
     const hours = Math.round((window.limit_window_seconds ?? 0) / 3600)
-    const resets = window.reset_at === null || window.reset_at === undefined ? "?" : new Date(window.reset_at * 1000).toISOString()
+    const resets = window.reset_at === null || window.reset_at === undefined
+      ? "?"
+      : new Date(window.reset_at * 1000).toISOString()
     yield* Console.log(`${usage.plan_type} plan, ${hours} h window: ${window.used_percent}% used, resets ${resets}`)
   }
   const tasks = yield* codex.tasks.list({ limit: 10 })
   const items = Array.isArray(tasks["items"]) ? tasks["items"] : []
-  yield* Console.log(`${items.length} cloud tasks; environments: ${(yield* codex.environments.list()).map((e) => e["label"]).join(", ")}`)
+  yield* Console.log(
+    `${items.length} cloud tasks; environments: ${(yield* codex.environments.list()).map((e) => e["label"]).join(", ")}`
+  )
 })
 
 const embeddingsAndAudio = Effect.gen(function*() {
   yield* section("Embeddings and transcription (api.openai.com, bearer only)")
   const embeddings = yield* Embeddings.Embeddings
-  const result = yield* embeddings.create({ model: "text-embedding-3-small", input: "Embed this sentence.", dimensions: 256 })
+  const result = yield* embeddings.create({
+    model: "text-embedding-3-small",
+    input: "Embed this sentence.",
+    dimensions: 256
+  })
   const vector = result.data[0]?.embedding ?? []
-  yield* Console.log(`embedding: ${vector.length} floats [${vector.slice(0, 3).map((x) => x.toFixed(4)).join(", ")}, …]`)
+  yield* Console.log(
+    `embedding: ${vector.length} floats [${vector.slice(0, 3).map((x) => x.toFixed(4)).join(", ")}, …]`
+  )
   const audio = yield* Audio.Audio
   const wav = new Uint8Array(44)
   wav.set([..."RIFF"].map((c) => c.charCodeAt(0)), 0)
@@ -227,8 +258,13 @@ const embeddingsAndAudio = Effect.gen(function*() {
   const transcription = yield* audio.transcriptions.create({ file: wav, model: "gpt-4o-mini-transcribe" })
   yield* Console.log(`transcription: ${transcription.text}`)
   const realtime = yield* Realtime.Realtime
-  const call = yield* realtime.calls.create({ sdp: "v=0\r\n", session: { type: "realtime", model: "gpt-realtime-1.5" } })
-  yield* Console.log(`realtime call ${call.callId}; WebSocket URL ${yield* realtime.websocketUrl({ model: "gpt-realtime-1.5" })}`)
+  const call = yield* realtime.calls.create({
+    sdp: "v=0\r\n",
+    session: { type: "realtime", model: "gpt-realtime-1.5" }
+  })
+  yield* Console.log(
+    `realtime call ${call.callId}; WebSocket URL ${yield* realtime.websocketUrl({ model: "gpt-realtime-1.5" })}`
+  )
 })
 
 const batch = Effect.gen(function*() {
@@ -254,16 +290,23 @@ const batch = Effect.gen(function*() {
         p.pausedUntil !== undefined && !paused
           ? Effect.zipRight(
             Effect.sync(() => void (paused = true)),
-            Console.log(`[${seconds()} s] usage limit met: every worker pauses until ${p.pausedUntil.toLocaleTimeString()} (${p.ok} done, ${p.inFlight} in flight)`)
+            Console.log(
+              `[${seconds()} s] usage limit met: every worker pauses until ${p.pausedUntil.toLocaleTimeString()} (${p.ok} done, ${p.inFlight} in flight)`
+            )
           )
           : p.pausedUntil === undefined && paused
-          ? Effect.zipRight(Effect.sync(() => void (paused = false)), Console.log(`[${seconds()} s] window reset: resuming`))
+          ? Effect.zipRight(
+            Effect.sync(() => void (paused = false)),
+            Console.log(`[${seconds()} s] window reset: resuming`)
+          )
           : Effect.void
     }
   ).pipe(Stream.runCollect)
   const ok = Chunk.filter(results, (r) => r.status === "ok").pipe(Chunk.size)
   const requests = (yield* emulator.requests).filter((r) => r.path.endsWith("/responses")).length
-  yield* Console.log(`[${seconds()} s] ${ok}/12 ok, none reported failed; the emulator answered ${requests} requests since the start of the demo`)
+  yield* Console.log(
+    `[${seconds()} s] ${ok}/12 ok, none reported failed; the emulator answered ${requests} requests since the start of the demo`
+  )
 })
 
 /** Signs in against the emulated issuer into a temporary CODEX_HOME, then survives token expiry. */
@@ -277,12 +320,17 @@ const auth = Effect.gen(function*() {
     const login = yield* OAuth.loginDevice({
       onCode: (code) => Console.log(`enter ${code.userCode} at ${code.verificationUrl} (the emulator approves it)`)
     })
-    yield* Console.log(`signed in as ${login.email}, account ${login.accountId}; ${NodePath.join(home, "auth.json")} written (mode 0600)`)
+    yield* Console.log(
+      `signed in as ${login.email}, account ${login.accountId}; ${NodePath.join(home, "auth.json")} written (mode 0600)`
+    )
     const emulator = yield* CodexEmulator.CodexEmulator
     const responses = yield* Responses.Responses
     yield* emulator.script(CodexEmulator.http(401, { error: { code: "token_expired", message: "expired" } }))
     const answer = yield* responses.create({ input: "still signed in?" })
-    yield* Console.log(`a 401 triggered one refresh (${yield* emulator.issuer.refreshRequests} refresh request), then: ${answer.output_text}`)
+    yield* Console.log(
+      `a 401 triggered one refresh (${yield* emulator.issuer
+        .refreshRequests} refresh request), then: ${answer.output_text}`
+    )
   }).pipe(Effect.provide(CodexEmulator.layerClient({ codexHome: home, deviceInterval: 0 })))
 }).pipe(Effect.scoped)
 
@@ -304,7 +352,9 @@ const program = Effect.gen(function*() {
   yield* batch
   yield* auth
   const requests = yield* emulator.requests
-  yield* Console.log(`\n${requests.length} HTTP requests reached the first emulator (the sign-in ran against a second one).`)
+  yield* Console.log(
+    `\n${requests.length} HTTP requests reached the first emulator (the sign-in ran against a second one).`
+  )
 })
 
 program.pipe(

@@ -33,9 +33,19 @@ interface Run {
   readonly stderr: string
 }
 
-const run = (command: string, args: ReadonlyArray<string>, env: Record<string, string>, cwd = root, timeoutMs = 60_000) =>
+const run = (
+  command: string,
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  cwd = root,
+  timeoutMs = 60_000
+) =>
   new Promise<Run>((resolve) => {
-    const child = ChildProcess.spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    const child = ChildProcess.spawn(command, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
@@ -60,8 +70,17 @@ const install = async () => {
   if (NodeFs.existsSync(codex)) return
   console.log(`installing @openai/codex@${codexCliVersion} into ${cache} (first run only)`)
   NodeFs.mkdirSync(cache, { recursive: true })
-  const npm = await run("npm", ["install", "--prefix", cache, "--no-save", "--no-audit", "--no-fund", `@openai/codex@${codexCliVersion}`], {}, cache, 300_000)
-  check(npm.code === 0 && NodeFs.existsSync(codex), `npm install @openai/codex@${codexCliVersion} failed:\n${npm.stderr}`)
+  const npm = await run(
+    "npm",
+    ["install", "--prefix", cache, "--no-save", "--no-audit", "--no-fund", `@openai/codex@${codexCliVersion}`],
+    {},
+    cache,
+    300_000
+  )
+  check(
+    npm.code === 0 && NodeFs.existsSync(codex),
+    `npm install @openai/codex@${codexCliVersion} failed:\n${npm.stderr}`
+  )
 }
 
 /** A log line of `codex-backend emulator --log`. */
@@ -93,7 +112,9 @@ const startEmulator = (dir: string, script: ReadonlyArray<unknown>) =>
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString()
       const env: Record<string, string> = {}
-      for (const match of out.matchAll(/^(?:export\s+)?(CODEX_[A-Z_]+)=["']?([^\s"']+)["']?$/gm)) env[match[1] ?? ""] = match[2] ?? ""
+      for (const match of out.matchAll(/^(?:export\s+)?(CODEX_[A-Z_]+)=["']?([^\s"']+)["']?$/gm)) {
+        env[match[1] ?? ""] = match[2] ?? ""
+      }
       const issuer = env["CODEX_AUTH_ISSUER"]
       if (issuer === undefined || env["CODEX_BASE_URL"] === undefined) return
       clearTimeout(timer)
@@ -104,7 +125,9 @@ const startEmulator = (dir: string, script: ReadonlyArray<unknown>) =>
         env,
         log: () =>
           NodeFs.existsSync(logFile)
-            ? NodeFs.readFileSync(logFile, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Entry)
+            ? NodeFs.readFileSync(logFile, "utf8").split("\n").filter((l) => l !== "").map((l) =>
+              JSON.parse(l) as Entry
+            )
             : [],
         stop: () => child.kill()
       })
@@ -141,17 +164,24 @@ const jsonEvents = (stdout: string): Array<Record<string, unknown>> =>
 const items = (stdout: string) =>
   jsonEvents(stdout).filter((e) => e["type"] === "item.completed").map((e) => e["item"] as Record<string, unknown>)
 
-const agentText = (stdout: string) => items(stdout).filter((i) => i["type"] === "agent_message").map((i) => String(i["text"])).join("\n")
+const agentText = (stdout: string) =>
+  items(stdout).filter((i) => i["type"] === "agent_message").map((i) => String(i["text"])).join("\n")
 
-const responsesRequests = (log: ReadonlyArray<Entry>) => log.filter((e) => e.method === "POST" && e.path.endsWith("/codex/responses"))
+const responsesRequests = (log: ReadonlyArray<Entry>) =>
+  log.filter((e) => e.method === "POST" && e.path.endsWith("/codex/responses"))
 
-const exec = (prompt: string) => (context: Context) => context.codex(["exec", "--json", "--skip-git-repo-check", prompt])
+const exec = (prompt: string) => (context: Context) =>
+  context.codex(["exec", "--json", "--skip-git-repo-check", prompt])
 
 /** An access token of the same account whose `exp` has passed (the emulator answers it with 401). */
 const expired = (token: string): string => {
   const [header, payload, signature] = token.split(".")
   const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString("utf8")) as Record<string, unknown>
-  return [header, Buffer.from(JSON.stringify({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 })).toString("base64url"), signature].join(".")
+  return [
+    header,
+    Buffer.from(JSON.stringify({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 })).toString("base64url"),
+    signature
+  ].join(".")
 }
 
 const scenarios: ReadonlyArray<Scenario> = [
@@ -160,7 +190,10 @@ const scenarios: ReadonlyArray<Scenario> = [
     script: [{ text: "Hello from the emulator." }],
     run: exec("Say hello."),
     assert: (result, { emulator }) => {
-      check(agentText(result.stdout) === "Hello from the emulator.", `the CLI printed ${JSON.stringify(agentText(result.stdout))}`)
+      check(
+        agentText(result.stdout) === "Hello from the emulator.",
+        `the CLI printed ${JSON.stringify(agentText(result.stdout))}`
+      )
       check(jsonEvents(result.stdout).some((e) => e["type"] === "turn.completed"), "no turn.completed")
       const [request] = responsesRequests(emulator.log())
       const body = request?.body as Record<string, unknown> | undefined
@@ -176,12 +209,18 @@ const scenarios: ReadonlyArray<Scenario> = [
     run: exec("Run echo conformance-tool-ok."),
     assert: (result, { emulator }) => {
       const command = items(result.stdout).find((i) => i["type"] === "command_execution")
-      check(String(command?.["aggregated_output"] ?? "").includes("conformance-tool-ok"), `no executed command in ${result.stdout}`)
+      check(
+        String(command?.["aggregated_output"] ?? "").includes("conformance-tool-ok"),
+        `no executed command in ${result.stdout}`
+      )
       check(agentText(result.stdout) === "The command printed conformance-tool-ok.", "the final answer")
       const [, second] = responsesRequests(emulator.log())
       const input = (second?.body as { input?: Array<Record<string, unknown>> } | undefined)?.input ?? []
       const output = input.find((i) => i["type"] === "function_call_output")
-      check(JSON.stringify(output?.["output"] ?? "").includes("conformance-tool-ok"), "the tool output went back to the backend")
+      check(
+        JSON.stringify(output?.["output"] ?? "").includes("conformance-tool-ok"),
+        "the tool output went back to the backend"
+      )
     }
   },
   {
@@ -198,11 +237,16 @@ const scenarios: ReadonlyArray<Scenario> = [
   },
   {
     name: "a 5xx the CLI retries",
-    script: [{ http: { status: 500, body: { error: { type: "server_error", message: "emulated outage" } } } }, { text: "Recovered after a 500." }],
+    script: [{ http: { status: 500, body: { error: { type: "server_error", message: "emulated outage" } } } }, {
+      text: "Recovered after a 500."
+    }],
     expectedErrors: ["500 /backend-api/codex/responses"],
     run: exec("Say hello."),
     assert: (result, { emulator }) => {
-      check(agentText(result.stdout) === "Recovered after a 500.", `the CLI printed ${JSON.stringify(agentText(result.stdout))}`)
+      check(
+        agentText(result.stdout) === "Recovered after a 500.",
+        `the CLI printed ${JSON.stringify(agentText(result.stdout))}`
+      )
       check(responsesRequests(emulator.log()).map((e) => e.status).join(",") === "500,200", "one 500, then the retry")
     }
   },
@@ -213,11 +257,17 @@ const scenarios: ReadonlyArray<Scenario> = [
       { text: "Both turns went over one WebSocket." }
     ],
     provider: ["supports_websockets = true"],
-    run: (context) => context.codex(["exec", "--json", "--skip-git-repo-check", "-m", "gpt-5.5", "Run echo conformance-ws-ok."]),
+    run: (context) =>
+      context.codex(["exec", "--json", "--skip-git-repo-check", "-m", "gpt-5.5", "Run echo conformance-ws-ok."]),
     assert: (result, { emulator }) => {
-      check(agentText(result.stdout) === "Both turns went over one WebSocket.", `the CLI printed ${JSON.stringify(agentText(result.stdout))}`)
+      check(
+        agentText(result.stdout) === "Both turns went over one WebSocket.",
+        `the CLI printed ${JSON.stringify(agentText(result.stdout))}`
+      )
       check(responsesRequests(emulator.log()).length === 0, "no /responses request over HTTP")
-      const frames = emulator.log().filter((e) => e.method === "GET" && e.path.endsWith("/codex/responses") && e.status === 101)
+      const frames = emulator.log().filter((e) =>
+        e.method === "GET" && e.path.endsWith("/codex/responses") && e.status === 101
+      )
       const bodies = frames.map((e) => e.body as Record<string, unknown>)
       check(bodies.length >= 2, `response.create messages over the socket: ${bodies.length}`)
       check(bodies.every((b) => b["model"] === "gpt-5.5"), "the model asked for")
@@ -225,14 +275,23 @@ const scenarios: ReadonlyArray<Scenario> = [
       const last = bodies[bodies.length - 1] ?? {}
       check(typeof last["previous_response_id"] === "string", "the last turn continues the previous response")
       const input = Array.isArray(last["input"]) ? (last["input"] as Array<Record<string, unknown>>) : []
-      check(input.some((i) => i["type"] === "function_call_output" && JSON.stringify(i["output"]).includes("conformance-ws-ok")), "the tool output went back over the socket")
+      check(
+        input.some((i) =>
+          i["type"] === "function_call_output" && JSON.stringify(i["output"]).includes("conformance-ws-ok")
+        ),
+        "the tool output went back over the socket"
+      )
     }
   },
   {
     name: "codex login status",
     script: [],
     run: (context) => context.codex(["login", "status"]),
-    assert: (result) => check(/Logged in using ChatGPT/.test(`${result.stdout}${result.stderr}`), `login status said:\n${result.stdout}${result.stderr}`)
+    assert: (result) =>
+      check(
+        /Logged in using ChatGPT/.test(`${result.stdout}${result.stderr}`),
+        `login status said:\n${result.stdout}${result.stderr}`
+      )
   },
   {
     name: "a refresh of an expired access token, then our SDK on the auth.json the CLI rotated",
@@ -246,14 +305,25 @@ const scenarios: ReadonlyArray<Scenario> = [
       return exec("Say hello.")(context)
     },
     assert: async (result, context) => {
-      check(agentText(result.stdout) === "Refreshed and answered.", `the CLI printed ${JSON.stringify(agentText(result.stdout))}`)
-      const refreshes = context.emulator.log().filter((e) => e.path === "/oauth/token" && JSON.stringify(e.body).includes("refresh_token"))
-      check(refreshes.length >= 1 && refreshes.every((e) => e.status === 200), "the CLI refreshed through the emulated issuer")
+      check(
+        agentText(result.stdout) === "Refreshed and answered.",
+        `the CLI printed ${JSON.stringify(agentText(result.stdout))}`
+      )
+      const refreshes = context.emulator.log().filter((e) =>
+        e.path === "/oauth/token" && JSON.stringify(e.body).includes("refresh_token")
+      )
+      check(
+        refreshes.length >= 1 && refreshes.every((e) => e.status === 200),
+        "the CLI refreshed through the emulated issuer"
+      )
       const ours = await run(process.execPath, [bin, "ask", "--model", "gpt-5.4", "still", "here?"], {
         ...context.emulator.env,
         CODEX_HOME: context.home
       })
-      check(ours.code === 0 && ours.stdout === "You said: still here?\n", `codex-backend ask after the CLI's refresh:\n${ours.stdout}${ours.stderr}`)
+      check(
+        ours.code === 0 && ours.stdout === "You said: still here?\n",
+        `codex-backend ask after the CLI's refresh:\n${ours.stdout}${ours.stderr}`
+      )
     }
   }
 ]
@@ -267,7 +337,10 @@ const noSurprises = (scenario: Scenario, result: Run, log: ReadonlyArray<Entry>)
   const unexpected = log.filter((e) =>
     e.status >= 400 && !(scenario.expectedErrors ?? []).some((allowed) => `${e.status} ${e.path}`.startsWith(allowed))
   )
-  check(unexpected.length === 0, `statuses the scenario did not ask for:\n${unexpected.map((e) => `${e.status} ${e.method} ${e.path}`).join("\n")}`)
+  check(
+    unexpected.length === 0,
+    `statuses the scenario did not ask for:\n${unexpected.map((e) => `${e.status} ${e.method} ${e.path}`).join("\n")}`
+  )
 }
 
 const runScenario = async (scenario: Scenario) => {
@@ -304,10 +377,18 @@ const runScenario = async (scenario: Scenario) => {
       work,
       emulator,
       codex: (args, extra = {}) =>
-        run(codex, args, { CODEX_HOME: home, CODEX_REFRESH_TOKEN_URL_OVERRIDE: `${emulator.url}/oauth/token`, RUST_LOG: "warn", ...extra }, work)
+        run(codex, args, {
+          CODEX_HOME: home,
+          CODEX_REFRESH_TOKEN_URL_OVERRIDE: `${emulator.url}/oauth/token`,
+          RUST_LOG: "warn",
+          ...extra
+        }, work)
     }
     const result = await scenario.run(context)
-    check(result.code === (scenario.exitCode ?? 0), `the CLI exited with ${result.code}:\n${result.stdout}\n${result.stderr}`)
+    check(
+      result.code === (scenario.exitCode ?? 0),
+      `the CLI exited with ${result.code}:\n${result.stdout}\n${result.stderr}`
+    )
     await scenario.assert(result, context)
     noSurprises(scenario, result, emulator.log().slice(signedIn))
   } finally {

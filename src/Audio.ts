@@ -21,7 +21,6 @@
  *
  * @since 0.1.0
  */
-import type { CodexTransport } from "./CodexTransport.js"
 import { Context, Effect, Layer, Schema } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
@@ -29,9 +28,10 @@ import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { InvalidParameter } from "./CodexError.js"
+import type { CodexTransport } from "./CodexTransport.js"
 import { makeBackend, readBody, readDecoded, withDeadline } from "./internal/http.js"
-import { joinUrl } from "./internal/wire.js"
 import { checkFields } from "./internal/request.js"
+import { joinUrl } from "./internal/wire.js"
 
 /**
  * An audio file: its bytes, a path on disk, a web `File`/`Blob`, or its parts.
@@ -139,7 +139,9 @@ const toBlob = (file: Uploadable): Effect.Effect<{ readonly blob: Blob; readonly
     } else if (file instanceof Uint8Array || file instanceof Blob) {
       data = file
       if (typeof File !== "undefined" && file instanceof File && file.name !== "") name = file.name
-    } else if (typeof file === "object" && file !== null && (file.data instanceof Uint8Array || file.data instanceof Blob)) {
+    } else if (
+      typeof file === "object" && file !== null && (file.data instanceof Uint8Array || file.data instanceof Blob)
+    ) {
       data = file.data
       name = file.name
       type = file.type
@@ -147,7 +149,9 @@ const toBlob = (file: Uploadable): Effect.Effect<{ readonly blob: Blob; readonly
       return yield* invalidFile("must be bytes (Uint8Array), a path, a File/Blob, or { name, data, type }")
     }
     if (type === undefined && data instanceof Blob && data.type !== "") type = data.type
-    const head = data instanceof Blob ? new Uint8Array(yield* Effect.promise(() => data.slice(0, 16).arrayBuffer())) : data
+    const head = data instanceof Blob
+      ? new Uint8Array(yield* Effect.promise(() => data.slice(0, 16).arrayBuffer()))
+      : data
     const size = data instanceof Blob ? data.size : data.byteLength
     if (size === 0) return yield* invalidFile("is empty")
     const sniffed = sniff(head)
@@ -170,7 +174,9 @@ const toBlob = (file: Uploadable): Effect.Effect<{ readonly blob: Blob; readonly
 export const shaped = (
   run: (params: TranscriptionCreateParams) => Effect.Effect<string | Transcription, CodexError>
 ): Service["transcriptions"]["create"] => {
-  function create(params: TranscriptionCreateParams & { readonly response_format: "text" }): Effect.Effect<string, CodexError>
+  function create(
+    params: TranscriptionCreateParams & { readonly response_format: "text" }
+  ): Effect.Effect<string, CodexError>
   function create(params: TranscriptionCreateParams): Effect.Effect<Transcription, CodexError>
   function create(params: TranscriptionCreateParams): Effect.Effect<string | Transcription, CodexError> {
     return Effect.map(run(params), (answer) =>
@@ -195,7 +201,10 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
   const send = Effect.fn("Audio.transcriptions.create")(function*(params: TranscriptionCreateParams) {
     const checked = yield* checkFields(params, fields, endpoint, config.parameterPolicy)
     if (typeof checked["model"] !== "string" || checked["model"] === "") {
-      return yield* new InvalidParameter({ parameter: "model", reason: "name a transcription model, e.g. gpt-4o-mini-transcribe" })
+      return yield* new InvalidParameter({
+        parameter: "model",
+        reason: "name a transcription model, e.g. gpt-4o-mini-transcribe"
+      })
     }
     const format = checked["response_format"] ?? "json"
     if (format !== "json" && format !== "text") {
@@ -228,7 +237,14 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     const encoded = new Response(form)
     const multipart = new Uint8Array(yield* Effect.promise(() => encoded.arrayBuffer()))
     const payload = { contentType: encoded.headers.get("content-type") ?? "multipart/form-data", body: multipart }
-    const call = { endpoint, url, method: "POST", accept: format === "text" ? "text/plain" : "application/json", host: "api", payload } as const
+    const call = {
+      endpoint,
+      url,
+      method: "POST",
+      accept: format === "text" ? "text/plain" : "application/json",
+      host: "api",
+      payload
+    } as const
     const response = yield* backend.send(call)
     if (format === "text") return yield* readBody(response, config.maxEventBytes)
     return yield* readDecoded(call, response, config.maxEventBytes, Transcription)

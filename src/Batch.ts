@@ -27,7 +27,22 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Duration, Effect, Exit, Fiber, Option, Predicate, Queue, Ref, Schedule, Schema, Stream, Take } from "effect"
+import {
+  Cause,
+  Clock,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Option,
+  Predicate,
+  Queue,
+  Ref,
+  Schedule,
+  Schema,
+  Stream,
+  Take
+} from "effect"
 import * as NodeFs from "node:fs"
 import type { CodexError } from "./CodexError.js"
 import { isRetryable } from "./CodexError.js"
@@ -141,7 +156,9 @@ export class BatchStopped extends Schema.TaggedError<BatchStopped>("codex-backen
 }) {
   override get message() {
     return `The batch stopped: ${this.reason}. ${this.remaining.length} request(s) left${
-      this.remaining.length === 0 ? "" : `: ${this.remaining.slice(0, 10).join(", ")}${this.remaining.length > 10 ? ", …" : ""}`
+      this.remaining.length === 0
+        ? ""
+        : `: ${this.remaining.slice(0, 10).join(", ")}${this.remaining.length > 10 ? ", …" : ""}`
     }.`
   }
 }
@@ -207,9 +224,19 @@ const engine = (
     const limits = Option.getOrUndefined(yield* Effect.serviceOption(RateLimits))
     const retry = options.retry ?? defaultRetry
     const drainTimeout = Duration.decode(drain)
-    const progress = yield* Ref.make<Progress>({ ok: 0, failed: 0, inFlight: 0, skipped: 0, tokens: 0, pausedUntil: undefined })
+    const progress = yield* Ref.make<Progress>({
+      ok: 0,
+      failed: 0,
+      inFlight: 0,
+      skipped: 0,
+      tokens: 0,
+      pausedUntil: undefined
+    })
     const report = (f: (p: Progress) => Progress) =>
-      Effect.flatMap(Ref.updateAndGet(progress, f), (p) => (options.onProgress === undefined ? Effect.void : options.onProgress(p)))
+      Effect.flatMap(
+        Ref.updateAndGet(progress, f),
+        (p) => (options.onProgress === undefined ? Effect.void : options.onProgress(p))
+      )
     /** The job resumes at this time (epoch ms); 0 when it is not paused. */
     const resumeAt = yield* Ref.make(0)
     const stopped = yield* Ref.make<string | undefined>(undefined)
@@ -225,15 +252,20 @@ const engine = (
         const now = yield* Clock.currentTimeMillis
         const known = limits === undefined ? undefined : exhaustedUntil(yield* limits.latest, now)
         if (known !== undefined && options.failFast) {
-          return yield* Ref.update(stopped, (reason) => reason ?? `the usage limit is reached until ${known.toISOString()}`)
+          return yield* Ref.update(stopped, (reason) =>
+            reason ?? `the usage limit is reached until ${known.toISOString()}`)
         }
         const until = Math.max(yield* Ref.get(resumeAt), known?.getTime() ?? 0)
         if (until <= now) {
-          if ((yield* Ref.get(progress)).pausedUntil !== undefined) yield* report((p) => ({ ...p, pausedUntil: undefined }))
+          if ((yield* Ref.get(progress)).pausedUntil !== undefined) {
+            yield* report((p) => ({ ...p, pausedUntil: undefined }))
+          }
           return
         }
         const paused = (yield* Ref.get(progress)).pausedUntil
-        if (paused?.getTime() !== until) yield* report((p) => ({ ...p, pausedUntil: new Date(until) }))
+        if (paused?.getTime() !== until) {
+          yield* report((p) => ({ ...p, pausedUntil: new Date(until) }))
+        }
         yield* Clock.sleep(Duration.millis(until - now))
       }
     })
@@ -260,7 +292,9 @@ const engine = (
           Effect.onInterrupt(() =>
             Fiber.await(fiber).pipe(
               Effect.timeout(drainTimeout),
-              Effect.catchAll(() => Fiber.interrupt(fiber))
+              Effect.catchAll(() =>
+                Fiber.interrupt(fiber)
+              )
             )
           ),
           Effect.ensuring(report((p) => ({ ...p, inFlight: p.inFlight - 1 })))
@@ -321,7 +355,10 @@ const engine = (
         Effect.catchAll((error) =>
           Effect.gen(function*() {
             const result = yield* fail(id, error)
-            if (options.failFast) yield* Ref.update(stopped, (reason) => reason ?? `${id} failed: ${error.message}`)
+            if (options.failFast) {
+              yield* Ref.update(stopped, (reason) =>
+                reason ?? `${id} failed: ${error.message}`)
+            }
             return { _tag: "Result", result } as const
           })
         )
@@ -330,7 +367,10 @@ const engine = (
 
     /** Items arriving after the job stopped are only counted as left. */
     const item = (request: BatchRequest): Effect.Effect<Outcome> =>
-      Effect.flatMap(Ref.get(stopped), (reason) => (reason === undefined ? process(request) : Effect.succeed({ _tag: "Left", id: request.id })))
+      Effect.flatMap(
+        Ref.get(stopped),
+        (reason) => (reason === undefined ? process(request) : Effect.succeed({ _tag: "Left", id: request.id }))
+      )
 
     /**
      * Runs every request through `concurrency` workers that pull from a bounded queue (an
@@ -344,7 +384,10 @@ const engine = (
     ) =>
       Effect.gen(function*() {
         const workers = Math.max(1, options.concurrency ?? 4)
-        const queue = yield* Effect.acquireRelease(Queue.bounded<Option.Option<BatchRequest>>(workers * 2), Queue.shutdown)
+        const queue = yield* Effect.acquireRelease(
+          Queue.bounded<Option.Option<BatchRequest>>(workers * 2),
+          Queue.shutdown
+        )
         // After a stop, a finite input (a file) is read on so every id left is listed; any
         // other stream is not pulled again. The end markers go in whatever happens, so a
         // failing input ends the workers and its error surfaces.
@@ -352,12 +395,19 @@ const engine = (
         // is a failure caught here instead.)
         const producer = Stream.runForEach(requests, (request) =>
           Effect.flatMap(Ref.get(stopped), (reason): Effect.Effect<void, E | StopPulling> =>
-            reason !== undefined && afterStop === "stop" ? Effect.fail(stopPulling) : Queue.offer(queue, Option.some(request)))).pipe(
-            Effect.catchIf((error): error is StopPulling => error === stopPulling, () => Effect.void),
+            reason !== undefined && afterStop === "stop"
+              ? Effect.fail(stopPulling)
+              : Queue.offer(queue, Option.some(request)))).pipe(
+            Effect.catchIf((error): error is StopPulling =>
+              error === stopPulling, () =>
+              Effect.void),
             Effect.ensuring(Queue.offerAll(queue, Array.from({ length: workers }, () => Option.none<BatchRequest>())))
           )
-        const worker: Effect.Effect<void> = Effect.flatMap(Queue.take(queue), (next) =>
-          Option.isNone(next) ? Effect.void : Effect.zipRight(Effect.flatMap(item(next.value), onOutcome), worker))
+        const worker: Effect.Effect<void> = Effect.flatMap(
+          Queue.take(queue),
+          (next) =>
+            Option.isNone(next) ? Effect.void : Effect.zipRight(Effect.flatMap(item(next.value), onOutcome), worker)
+        )
         const fiber = yield* Effect.fork(producer)
         yield* Effect.all(Array.from({ length: workers }, () => worker), { concurrency: "unbounded", discard: true })
         yield* Fiber.join(fiber)
@@ -386,7 +436,9 @@ export const run = <E, R>(
     )
     const left: Array<string> = []
     yield* job.pool(requests, (outcome) =>
-      outcome._tag === "Left" ? Effect.sync(() => void left.push(outcome.id)) : Queue.offer(out, Take.of(outcome.result)), "stop").pipe(
+      outcome._tag === "Left"
+        ? Effect.sync(() => void left.push(outcome.id))
+        : Queue.offer(out, Take.of(outcome.result)), "stop").pipe(
         Effect.zipRight(Ref.get(job.stopped)),
         Effect.matchCauseEffect({
           onFailure: (cause) => Queue.offer(out, Take.failCause(cause)),
@@ -421,10 +473,12 @@ export interface Summary {
  * @since 0.1.0
  * @category errors
  */
-export class BatchFileError extends Schema.TaggedError<BatchFileError>("codex-backend-sdk/BatchFileError")("BatchFileError", {
-  path: Schema.String,
-  detail: Schema.String
-}) {
+export class BatchFileError
+  extends Schema.TaggedError<BatchFileError>("codex-backend-sdk/BatchFileError")("BatchFileError", {
+    path: Schema.String,
+    detail: Schema.String
+  })
+{
   override get message() {
     return `${this.path}: ${this.detail}`
   }
@@ -490,12 +544,15 @@ const checkFiles = (input: string, output: string) =>
   Effect.try({
     try: () => {
       const out = NodeFs.lstatSync(output, { throwIfNoEntry: false })
-      if (out !== undefined && out.isSymbolicLink()) throw new Error("the output is a symbolic link; refusing to write through it")
+      if (out !== undefined && out.isSymbolicLink()) {
+        throw new Error("the output is a symbolic link; refusing to write through it")
+      }
       if (out !== undefined && !out.isFile()) throw new Error("the output is not a regular file")
       const into = NodeFs.statSync(input, { throwIfNoEntry: false })
       if (into !== undefined && !into.isFile()) throw new Error(`the input ${input} is not a regular file`)
     },
-    catch: (cause) => new BatchFileError({ path: output, detail: cause instanceof Error ? cause.message : String(cause) })
+    catch: (cause) =>
+      new BatchFileError({ path: output, detail: cause instanceof Error ? cause.message : String(cause) })
   })
 
 /** The ids a previous run answered `ok` (the latest line for an id wins). */
@@ -556,7 +613,8 @@ export const runFile = (
         }
         if (last[0] !== 10) NodeFs.appendFileSync(output, "\n")
       },
-      catch: (cause) => new BatchFileError({ path: output, detail: cause instanceof Error ? cause.message : String(cause) })
+      catch: (cause) =>
+        new BatchFileError({ path: output, detail: cause instanceof Error ? cause.message : String(cause) })
     })
     const file = yield* Effect.acquireRelease(
       Effect.try({
@@ -568,7 +626,8 @@ export const runFile = (
           NodeFs.fchmodSync(fd, 0o600)
           return fd
         },
-        catch: (cause) => new BatchFileError({ path: output, detail: cause instanceof Error ? cause.message : String(cause) })
+        catch: (cause) =>
+          new BatchFileError({ path: output, detail: cause instanceof Error ? cause.message : String(cause) })
       }),
       (fd) => Effect.sync(() => NodeFs.closeSync(fd))
     )
@@ -590,7 +649,9 @@ export const runFile = (
       Stream.filterMapEffect(([text, index]): Option.Option<Effect.Effect<Option.Option<BatchRequest>>> => {
         const line = index + 1
         if (text === overlong) {
-          return Option.some(lineError(line, `line ${line}`, `line ${line} is longer than ${maxLineChars / 1024 / 1024} Mi characters`))
+          return Option.some(
+            lineError(line, `line ${line}`, `line ${line} is longer than ${maxLineChars / 1024 / 1024} Mi characters`)
+          )
         }
         if (text.trim() === "") return Option.none()
         let record: unknown
@@ -605,7 +666,9 @@ export const runFile = (
         const id = record["id"]
         const first = seen.get(id)
         if (first !== undefined) {
-          return Option.some(lineError(line, id, `duplicate id ${JSON.stringify(id)} on line ${line} (first on line ${first})`))
+          return Option.some(
+            lineError(line, id, `duplicate id ${JSON.stringify(id)} on line ${line} (first on line ${first})`)
+          )
         }
         seen.set(id, line)
         if (done.has(id)) {
@@ -616,7 +679,8 @@ export const runFile = (
       }),
       Stream.filterMap((request) => request)
     )
-    yield* job.pool(requests, (outcome) => Effect.sync(() => (outcome._tag === "Left" ? void left.push(outcome.id) : undefined)), "drain")
+    yield* job.pool(requests, (outcome) =>
+      Effect.sync(() => (outcome._tag === "Left" ? void left.push(outcome.id) : undefined)), "drain")
     const { failed, ok, skipped, tokens } = yield* job.progress
     return { ok, failed, skipped, tokens, remaining: left, stopReason: yield* Ref.get(job.stopped) }
   }).pipe(Effect.scoped, Effect.withSpan("Batch.runFile"))

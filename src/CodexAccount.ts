@@ -21,17 +21,17 @@
  *
  * @since 0.1.0
  */
-import type { CodexTransport } from "./CodexTransport.js"
 import { Context, Effect, Layer, Schema } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { DecodeError, InvalidParameter } from "./CodexError.js"
+import type { CodexTransport } from "./CodexTransport.js"
 import { replyMeta } from "./internal/errors.js"
 import { makeBackend, readJson, withDeadline } from "./internal/http.js"
-import { joinUrl } from "./internal/wire.js"
 import { isRecord } from "./internal/json.js"
 import { decodeLenient } from "./internal/lenient.js"
+import { joinUrl } from "./internal/wire.js"
 
 const Extra = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
@@ -180,7 +180,8 @@ export class CodexAccount extends Context.Tag("codex-backend-sdk/CodexAccount")<
  * @since 0.1.0
  * @category accessors
  */
-export const usage = (): Effect.Effect<Usage, CodexError, CodexAccount> => Effect.flatMap(CodexAccount, (account) => account.usage())
+export const usage = (): Effect.Effect<Usage, CodexError, CodexAccount> =>
+  Effect.flatMap(CodexAccount, (account) => account.usage())
 
 /**
  * An id as one path segment: encoded, and never a dot segment that would climb to another
@@ -209,7 +210,9 @@ const listQuery = (params: TaskListParams): Effect.Effect<string, InvalidParamet
   for (const key of ["cursor", "task_filter", "environment_id"] as const) {
     const value = params[key]
     if (value === undefined) continue
-    if (typeof value !== "string") return Effect.fail(new InvalidParameter({ parameter: key, reason: "must be a string" }))
+    if (typeof value !== "string") {
+      return Effect.fail(new InvalidParameter({ parameter: key, reason: "must be a string" }))
+    }
     query.set(key, value)
   }
   const text = query.toString()
@@ -229,7 +232,12 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
 
   /** GETs a route of `{chatgpt}`; `route` names it in errors (no ids, no query). */
   const get = (route: string, path: string) => {
-    const call = { endpoint: `GET ${route}`, url: joinUrl(base, path), method: "GET", accept: "application/json" } as const
+    const call = {
+      endpoint: `GET ${route}`,
+      url: joinUrl(base, path),
+      method: "GET",
+      accept: "application/json"
+    } as const
     return Effect.gen(function*() {
       const response = yield* backend.send(call)
       const json = yield* readJson(call, response, config.maxEventBytes)
@@ -241,17 +249,29 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     new DecodeError({ reason: `${endpoint} answered with something other than ${expected}`, ...meta })
 
   const object = (route: string, path: string) =>
-    Effect.flatMap(get(route, path), ({ endpoint, json, meta }) =>
-      isRecord(json) ? Effect.succeed<JsonObject>(json) : Effect.fail(unexpected(endpoint, meta, "a JSON object")))
+    Effect.flatMap(
+      get(route, path),
+      ({ endpoint, json, meta }) =>
+        isRecord(json) ? Effect.succeed<JsonObject>(json) : Effect.fail(unexpected(endpoint, meta, "a JSON object"))
+    )
 
   const usage = Effect.fn("CodexAccount.usage")(function*() {
-    const call = { endpoint: "GET /wham/usage", url: joinUrl(base, "wham/usage"), method: "GET", accept: "application/json" } as const
+    const call = {
+      endpoint: "GET /wham/usage",
+      url: joinUrl(base, "wham/usage"),
+      method: "GET",
+      accept: "application/json"
+    } as const
     const response = yield* backend.send(call)
     const json = yield* readJson(call, response, config.maxEventBytes)
-    if (!isRecord(json)) return yield* unexpected(call.endpoint, replyMeta(response.status, response.headers), "a JSON object")
+    if (!isRecord(json)) {
+      return yield* unexpected(call.endpoint, replyMeta(response.status, response.headers), "a JSON object")
+    }
     const { dropped, value } = decodeLenient(Usage, json)
     if (dropped.length > 0) {
-      yield* Effect.logWarning(`${call.endpoint}: left out of the typed view (unexpected type or shape; see raw): ${dropped.join(", ")}`)
+      yield* Effect.logWarning(
+        `${call.endpoint}: left out of the typed view (unexpected type or shape; see raw): ${dropped.join(", ")}`
+      )
     }
     return { ...value, raw: json }
   }, withDeadline(config, "GET /wham/usage"))
@@ -325,7 +345,8 @@ export interface TestImplementation {
   readonly userSystemMessages?: Partial<Service["userSystemMessages"]>
 }
 
-const notImplemented = (name: string) => () => Effect.dieMessage(`CodexAccount.${name} is not implemented by this test layer`)
+const notImplemented = (name: string) => () =>
+  Effect.dieMessage(`CodexAccount.${name} is not implemented by this test layer`)
 
 /**
  * A test double: each method answers from the given implementation; a method left out
@@ -349,6 +370,8 @@ export const layerTest = (impl: TestImplementation): Layer.Layer<CodexAccount> =
       },
       environments: { list: impl.environments?.list ?? notImplemented("environments.list") },
       memories: { list: impl.memories?.list ?? notImplemented("memories.list") },
-      userSystemMessages: { retrieve: impl.userSystemMessages?.retrieve ?? notImplemented("userSystemMessages.retrieve") }
+      userSystemMessages: {
+        retrieve: impl.userSystemMessages?.retrieve ?? notImplemented("userSystemMessages.retrieve")
+      }
     })
   )

@@ -19,9 +19,9 @@ import { Clock, Context, Duration, Effect, Layer, Redacted, Ref } from "effect"
 import { CodexConfig } from "./CodexConfig.js"
 import type { AuthError } from "./CodexError.js"
 import { AuthExpired } from "./CodexError.js"
+import * as Jwt from "./internal/jwt.js"
 import { withRetries } from "./internal/retry.js"
 import { registerSecret, scrub } from "./internal/scrub.js"
-import * as Jwt from "./internal/jwt.js"
 import * as Token from "./internal/tokenEndpoint.js"
 import type { StoredTokens, TokenUpdate } from "./TokenStore.js"
 import { TokenStore } from "./TokenStore.js"
@@ -77,8 +77,12 @@ export const makeCredentials = (options: {
   readonly idToken?: string | Redacted.Redacted<string> | undefined
   readonly accountId?: string | null | undefined
 }): Credentials => {
-  const accessToken = Redacted.isRedacted(options.accessToken) ? options.accessToken : Redacted.make(options.accessToken)
-  const idToken = options.idToken === undefined || Redacted.isRedacted(options.idToken) ? options.idToken : Redacted.make(options.idToken)
+  const accessToken = Redacted.isRedacted(options.accessToken)
+    ? options.accessToken
+    : Redacted.make(options.accessToken)
+  const idToken = options.idToken === undefined || Redacted.isRedacted(options.idToken)
+    ? options.idToken
+    : Redacted.make(options.idToken)
   // Live tokens are scrubbed from any server text kept in an error or a log.
   registerSecret(Redacted.value(accessToken), accessToken)
   if (idToken !== undefined) registerSecret(Redacted.value(idToken), idToken)
@@ -150,7 +154,11 @@ const derive = (tokens: StoredTokens) => {
   let entry = derived.get(tokens)
   if (entry === undefined) {
     entry = {
-      credentials: makeCredentials({ accessToken: tokens.accessToken, idToken: tokens.idToken, accountId: tokens.accountId }),
+      credentials: makeCredentials({
+        accessToken: tokens.accessToken,
+        idToken: tokens.idToken,
+        accountId: tokens.accountId
+      }),
       exp: Jwt.expiresAt(Jwt.decodeClaims(Redacted.value(tokens.accessToken)))
     }
     derived.set(tokens, entry)
@@ -179,12 +187,17 @@ export const make = (
     const maxAge = Duration.toMillis(options.maxTokenAge ?? Duration.days(8))
     const current = yield* Ref.make<StoredTokens | undefined>(undefined)
     /** A permanent refresh failure, remembered for the refresh token that caused it. */
-    const failed = yield* Ref.make<{ readonly refreshToken: string; readonly error: AuthExpired } | undefined>(undefined)
+    const failed = yield* Ref.make<{ readonly refreshToken: string; readonly error: AuthExpired } | undefined>(
+      undefined
+    )
     const inProcess = yield* Effect.makeSemaphore(1)
 
     const adopt = (tokens: StoredTokens) => Effect.as(Ref.set(current, tokens), tokens)
 
-    const load = Effect.flatMap(store.load, (tokens) => (tokens === undefined ? Effect.fail(missing(store.location)) : adopt(tokens)))
+    const load = Effect.flatMap(
+      store.load,
+      (tokens) => (tokens === undefined ? Effect.fail(missing(store.location)) : adopt(tokens))
+    )
 
     const isStale = (tokens: StoredTokens, now: number): boolean => {
       const exp = derive(tokens).exp
@@ -230,7 +243,9 @@ export const make = (
               })
             }
             const outcome = yield* Effect.either(
-              Token.refresh(config, stored.refreshToken, refreshTimeout).pipe(Effect.provideService(HttpClient.HttpClient, http))
+              Token.refresh(config, stored.refreshToken, refreshTimeout).pipe(
+                Effect.provideService(HttpClient.HttpClient, http)
+              )
             )
             const now = new Date(yield* Clock.currentTimeMillis)
             if (outcome._tag === "Left") {
@@ -365,7 +380,8 @@ export const make = (
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<CodexAuth, never, TokenStore | CodexConfig | HttpClient.HttpClient> => Layer.effect(CodexAuth, make(options))
+): Layer.Layer<CodexAuth, never, TokenStore | CodexConfig | HttpClient.HttpClient> =>
+  Layer.effect(CodexAuth, make(options))
 
 /**
  * A test double: fixed credentials (a fake token by default), recovery as given.

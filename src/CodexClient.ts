@@ -4,7 +4,6 @@
  *
  * @since 0.1.0
  */
-import * as Undici from "./internal/undici.js"
 import type { ConfigError } from "effect"
 import { Context, Effect, Layer } from "effect"
 import * as Audio from "./Audio.js"
@@ -13,6 +12,7 @@ import * as CodexAuth from "./CodexAuth.js"
 import * as CodexConfig from "./CodexConfig.js"
 import * as CodexTransport from "./CodexTransport.js"
 import * as Embeddings from "./Embeddings.js"
+import * as Undici from "./internal/undici.js"
 import * as Models from "./Models.js"
 import * as RateLimits from "./RateLimits.js"
 import * as Realtime from "./Realtime.js"
@@ -52,7 +52,12 @@ export class CodexClient extends Context.Tag("codex-backend-sdk/CodexClient")<Co
 export const make: Effect.Effect<
   Service,
   never,
-  Responses.Responses | Models.Models | Realtime.Realtime | Embeddings.Embeddings | Audio.Audio | CodexAccount.CodexAccount
+  | Responses.Responses
+  | Models.Models
+  | Realtime.Realtime
+  | Embeddings.Embeddings
+  | Audio.Audio
+  | CodexAccount.CodexAccount
 > = Effect.map(
   Effect.all({
     responses: Responses.Responses,

@@ -10,10 +10,10 @@
 import { Config, ConfigError, Context, Duration, Effect, Either, FiberRef, Layer } from "effect"
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
-import { InvalidParameter } from "./CodexError.js"
 import * as NodeFs from "node:fs"
 import * as Os from "node:os"
 import * as NodePath from "node:path"
+import { InvalidParameter } from "./CodexError.js"
 
 /**
  * What to do with a request parameter the backend is known to reject.
@@ -207,12 +207,20 @@ export const sdkVersion = "0.1.0"
  * @category utils
  */
 export const isLoopbackHost = (hostname: string): boolean =>
-  hostname === "localhost" || hostname === "[::1]" || hostname === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  hostname === "localhost" || hostname === "[::1]" || hostname === "::1" ||
+  /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
 
 const invalid = (path: string, message: string) => ConfigError.InvalidData([path], message)
 
 /** The options that take a `Duration`. */
-const durationOptions = ["requestTimeout", "streamIdleTimeout", "retryBaseDelay", "retryMaxDelay", "modelsCacheTtl", "requestDeadline"] as const
+const durationOptions = [
+  "requestTimeout",
+  "streamIdleTimeout",
+  "retryBaseDelay",
+  "retryMaxDelay",
+  "modelsCacheTtl",
+  "requestDeadline"
+] as const
 
 /**
  * Why a value given for a `Duration` option is not one (plain JavaScript may pass `3000`
@@ -221,7 +229,9 @@ const durationOptions = ["requestTimeout", "streamIdleTimeout", "retryBaseDelay"
 const notADuration = (value: unknown): string | undefined =>
   value === undefined || Duration.isDuration(value)
     ? undefined
-    : `must be a Duration (e.g. Duration.seconds(3) or Duration.millis(3000)), got ${typeof value === "string" ? JSON.stringify(value) : String(value)}`
+    : `must be a Duration (e.g. Duration.seconds(3) or Duration.millis(3000)), got ${
+      typeof value === "string" ? JSON.stringify(value) : String(value)
+    }`
 
 /** The base URL, and whether it is plain http off loopback (allowed only by `allowInsecureHttp`). */
 const baseUrl = (
@@ -282,8 +292,16 @@ const resolve = (overrides: Options, fallback: Options): Effect.Effect<Service, 
     const allowInsecureHttp = pick("allowInsecureHttp") ?? false
     const urls = {
       codexBaseUrl: yield* baseUrl("codexBaseUrl", pick("codexBaseUrl") ?? defaults.codexBaseUrl, allowInsecureHttp),
-      chatgptBaseUrl: yield* baseUrl("chatgptBaseUrl", pick("chatgptBaseUrl") ?? defaults.chatgptBaseUrl, allowInsecureHttp),
-      openaiBaseUrl: yield* baseUrl("openaiBaseUrl", pick("openaiBaseUrl") ?? defaults.openaiBaseUrl, allowInsecureHttp),
+      chatgptBaseUrl: yield* baseUrl(
+        "chatgptBaseUrl",
+        pick("chatgptBaseUrl") ?? defaults.chatgptBaseUrl,
+        allowInsecureHttp
+      ),
+      openaiBaseUrl: yield* baseUrl(
+        "openaiBaseUrl",
+        pick("openaiBaseUrl") ?? defaults.openaiBaseUrl,
+        allowInsecureHttp
+      ),
       authIssuer: yield* baseUrl("authIssuer", pick("authIssuer") ?? defaults.authIssuer, allowInsecureHttp)
     }
     const insecure = Object.entries(urls).filter(([, url]) => url.insecure).map(([name]) => name)
@@ -302,11 +320,15 @@ const resolve = (overrides: Options, fallback: Options): Effect.Effect<Service, 
     }
     const maxEventBytes = pick("maxEventBytes")
     if (maxEventBytes !== undefined && !(Number.isInteger(maxEventBytes) && maxEventBytes >= 1024)) {
-      return yield* Effect.fail(invalid("maxEventBytes", `maxEventBytes must be a whole number >= 1024, got ${maxEventBytes}`))
+      return yield* Effect.fail(
+        invalid("maxEventBytes", `maxEventBytes must be a whole number >= 1024, got ${maxEventBytes}`)
+      )
     }
     const transport = pick("transport")
     if (transport !== undefined && !transports.includes(transport)) {
-      return yield* Effect.fail(invalid("transport", `transport must be "sse", "websocket" or "auto", got ${JSON.stringify(transport)}`))
+      return yield* Effect.fail(
+        invalid("transport", `transport must be "sse", "websocket" or "auto", got ${JSON.stringify(transport)}`)
+      )
     }
     for (const key of ["maxRetries", "maxStreamRetries"] as const) {
       const value = pick(key)
@@ -462,7 +484,10 @@ export const currentCallPolicy: FiberRef.FiberRef<CallPolicy> = globalValue(
  * @category getters
  */
 export const withCurrentCallPolicy = (config: Service): Effect.Effect<Service> =>
-  Effect.map(FiberRef.get(currentCallPolicy), (policy) => (Object.keys(policy).length === 0 ? config : { ...config, ...policy }))
+  Effect.map(
+    FiberRef.get(currentCallPolicy),
+    (policy) => (Object.keys(policy).length === 0 ? config : { ...config, ...policy })
+  )
 
 /**
  * Runs an effect with other retries or another headers timeout for every backend call it
@@ -509,7 +534,12 @@ export const checkCallPolicy = (policy: CallPolicy): Effect.Effect<CallPolicy, I
     if (problem !== undefined) return Effect.fail(new InvalidParameter({ parameter: key, reason: problem }))
   }
   if (policy.transport !== undefined && !transports.includes(policy.transport)) {
-    return Effect.fail(new InvalidParameter({ parameter: "transport", reason: `must be "sse", "websocket" or "auto", got ${JSON.stringify(policy.transport)}` }))
+    return Effect.fail(
+      new InvalidParameter({
+        parameter: "transport",
+        reason: `must be "sse", "websocket" or "auto", got ${JSON.stringify(policy.transport)}`
+      })
+    )
   }
   return Effect.succeed(Object.fromEntries(Object.entries(policy).filter(([, v]) => v !== undefined)))
 }

@@ -30,39 +30,39 @@
  *
  * @since 0.1.0
  */
-import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import type * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import type * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type { ConfigError } from "effect"
 import { Chunk, Context, Effect, Layer, Ref, Stream } from "effect"
+import * as Http from "node:http"
 import * as CodexAuth from "./CodexAuth.js"
 import * as CodexClient from "./CodexClient.js"
 import * as CodexConfig from "./CodexConfig.js"
 import * as CodexTransport from "./CodexTransport.js"
-import * as Events from "./internal/emulator/events.js"
-import type { IssuerOptions, IssuerReply } from "./internal/emulator/issuer.js"
-import { Issuer, jwt, redactIssuerBody } from "./internal/emulator/issuer.js"
 import * as Api from "./internal/emulator/api.js"
+import * as ClientRoutes from "./internal/emulator/clientRoutes.js"
+import { withinContext } from "./internal/emulator/context.js"
+import * as Events from "./internal/emulator/events.js"
 import type { UploadedFile } from "./internal/emulator/incoming.js"
 import { decodeBody, isUploadedFile, parseBody } from "./internal/emulator/incoming.js"
+import type { IssuerOptions, IssuerReply } from "./internal/emulator/issuer.js"
+import { Issuer, jwt, redactIssuerBody } from "./internal/emulator/issuer.js"
 import * as Catalog from "./internal/emulator/models.js"
-import * as ClientRoutes from "./internal/emulator/clientRoutes.js"
-import { breach, detail } from "./internal/emulator/rules.js"
-import * as Http from "node:http"
 import * as Realtime from "./internal/emulator/realtime.js"
 import * as Replies from "./internal/emulator/replies.js"
-import * as Wham from "./internal/emulator/wham.js"
-import { withinContext } from "./internal/emulator/context.js"
 import { compacted, compactionReply, defaultReply, isCompactionRequest } from "./internal/emulator/responses.js"
+import { breach, detail } from "./internal/emulator/rules.js"
 import * as WebSocket from "./internal/emulator/websocket.js"
+import * as Wham from "./internal/emulator/wham.js"
+import { isRecord } from "./internal/json.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
 import * as TokenStore from "./TokenStore.js"
-import { isRecord } from "./internal/json.js"
 
 /**
  * A frame of an SSE reply: an event object (sent as `event: <type>` + `data: <json>`) or
@@ -193,7 +193,9 @@ export interface Service {
    * Replaces the `/models` catalog (wire objects, each with a `slug`) and its ETag, which
    * every `/responses` reply then carries as `x-models-etag`.
    */
-  readonly setModels: (options: { readonly models?: ReadonlyArray<Record<string, unknown>>; readonly etag: string }) => Effect.Effect<void>
+  readonly setModels: (
+    options: { readonly models?: ReadonlyArray<Record<string, unknown>>; readonly etag: string }
+  ) => Effect.Effect<void>
   /** Every request received so far. */
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
   /** How many SSE connections (and WebSocket responses) were closed by the client before the server finished them. */
@@ -208,7 +210,9 @@ export interface Service {
   /** The emulated OAuth issuer (at `url`): counters, and tokens for seeding a store. */
   readonly issuer: {
     /** Issues a valid token set (its refresh token is live); `ttlSeconds` sets the access token's lifetime. */
-    readonly issue: (ttlSeconds?: number) => Effect.Effect<{ readonly idToken: string; readonly accessToken: string; readonly refreshToken: string }>
+    readonly issue: (
+      ttlSeconds?: number
+    ) => Effect.Effect<{ readonly idToken: string; readonly accessToken: string; readonly refreshToken: string }>
     /** Refresh-grant requests received. */
     readonly refreshRequests: Effect.Effect<number>
     /** Revoke requests received. */
@@ -460,11 +464,18 @@ export const make = (options: Options = {}) =>
 
     const send = (reply: Reply, request: HttpServerRequest.HttpServerRequest) => {
       if (reply._tag === "Http") {
-        return HttpServerResponse.text(reply.body, { status: reply.status, headers: reply.headers, contentType: reply.headers["content-type"] ?? "application/json" })
+        return HttpServerResponse.text(reply.body, {
+          status: reply.status,
+          headers: reply.headers,
+          contentType: reply.headers["content-type"] ?? "application/json"
+        })
       }
       const pieces = reply.chunkSize === undefined
         ? reply.frames.map((frame) => encoder.encode(frameText(frame, reply.lineEnding)))
-        : splitBytes(encoder.encode(reply.frames.map((frame) => frameText(frame, reply.lineEnding)).join("")), reply.chunkSize)
+        : splitBytes(
+          encoder.encode(reply.frames.map((frame) => frameText(frame, reply.lineEnding)).join("")),
+          reply.chunkSize
+        )
       const nodeResponse = NodeHttpServerRequest.toServerResponse(request)
       nodeResponse.once("close", () => {
         if (!nodeResponse.writableEnded) Effect.runSync(Ref.update(aborted, (n) => n + 1))
@@ -490,14 +501,23 @@ export const make = (options: Options = {}) =>
 
     /** Sends a reply and reports it to `onRequest`. */
     const logged = (request: HttpServerRequest.HttpServerRequest, body: unknown, reply: Reply) => {
-      options.onRequest?.({ method: request.method, path: request.url, status: reply._tag === "Http" ? reply.status : 200, body })
+      options.onRequest?.({
+        method: request.method,
+        path: request.url,
+        status: reply._tag === "Http" ? reply.status : 200,
+        body
+      })
       return send(reply, request)
     }
 
     /** A body over `maxBodyBytes`: 413, recorded without it. */
     const tooLarge = (request: HttpServerRequest.HttpServerRequest) => {
       keep({ method: request.method, path: request.url, headers: request.headers, body: undefined }, 0)
-      return logged(request, undefined, http(413, { detail: `The request body is larger than the emulator's ${maxBody} bytes` }))
+      return logged(
+        request,
+        undefined,
+        http(413, { detail: `The request body is larger than the emulator's ${maxBody} bytes` })
+      )
     }
 
     /** A route the emulator does not serve: 404 with a JSON body naming it. */
@@ -505,7 +525,11 @@ export const make = (options: Options = {}) =>
       const request = yield* HttpServerRequest.HttpServerRequest
       const path = request.url.split("?")[0] ?? request.url
       yield* record({ method: request.method, path: request.url, headers: request.headers, body: undefined })
-      return logged(request, undefined, http(404, { detail: `Not Found: ${request.method} ${path} is not a route of the emulator` }))
+      return logged(
+        request,
+        undefined,
+        http(404, { detail: `Not Found: ${request.method} ${path} is not a route of the emulator` })
+      )
     })
 
     /** Bearer on every backend route; the account header on the chatgpt.com ones (§3, §11). */
@@ -514,7 +538,13 @@ export const make = (options: Options = {}) =>
       const authorization = headers["authorization"] ?? ""
       const token = authorization.startsWith("Bearer ") ? authorization.slice(7) : ""
       if (!acceptToken(token)) {
-        return http(401, { error: { type: "invalid_request_error", code: "token_expired", message: "Provided authentication token is expired. Please try signing in again." } }, {
+        return http(401, {
+          error: {
+            type: "invalid_request_error",
+            code: "token_expired",
+            message: "Provided authentication token is expired. Please try signing in again."
+          }
+        }, {
           "x-request-id": "req_emulated_401"
         })
       }
@@ -541,7 +571,9 @@ export const make = (options: Options = {}) =>
         if (raw === undefined) return tooLarge(request)
         const contentType = request.headers["content-type"] ?? ""
         const bytes = decodeBody(raw, request.headers["content-encoding"] ?? "")
-        const body = "unsupported" in bytes ? "<undecodable body>" : yield* Effect.promise(() => parseBody(bytes, contentType))
+        const body = "unsupported" in bytes
+          ? "<undecodable body>"
+          : yield* Effect.promise(() => parseBody(bytes, contentType))
         yield* record({ method: request.method, path: request.url, headers: request.headers, body }, raw.byteLength)
         const answered = (reply: Reply) => logged(request, body, reply)
         if ("unsupported" in bytes) return answered(http(415, { detail: bytes.unsupported }))
@@ -550,7 +582,7 @@ export const make = (options: Options = {}) =>
           body,
           contentType,
           query: new URL(request.url, url).searchParams,
-          params: (yield* HttpRouter.params)
+          params: yield* HttpRouter.params
         }
         const rejected = unauthorized(request.headers, host) ?? validate(incoming)
         if (rejected !== undefined) return answered(rejected)
@@ -570,17 +602,21 @@ export const make = (options: Options = {}) =>
         "chatgpt",
         ({ body }) =>
           !isRecord(body) ? detail("Request body must be a JSON object") : route === "compact"
-          ? http(200, compacted(body))
-          : isCompactionRequest(body)
-          ? compactionReply(body)
-          : withinContext(body, catalog, defaultReply),
+            ? http(200, compacted(body))
+            : isCompactionRequest(body)
+            ? compactionReply(body)
+            : withinContext(body, catalog, defaultReply),
         ({ body }) =>
           route === "compact" && options.legacyCompaction !== true
-            ? http(404, { detail: "Not Found: POST /responses/compact is retired; compact with a compaction_trigger item on /responses" })
+            ? http(404, {
+              detail:
+                "Not Found: POST /responses/compact is retired; compact with a compaction_trigger item on /responses"
+            })
             : breach(route, body, served())
       )
 
-    const found = (value: unknown, what: string): Reply => value === undefined ? http(404, { detail: `${what} not found` }) : http(200, value)
+    const found = (value: unknown, what: string): Reply =>
+      value === undefined ? http(404, { detail: `${what} not found` }) : http(200, value)
 
     const taskRoute = (answer: (params: Readonly<Record<string, string | undefined>>) => Reply) =>
       serve("tasks", "chatgpt", ({ params }) => answer(params))
@@ -591,19 +627,30 @@ export const make = (options: Options = {}) =>
         : HttpServerResponse.unsafeJson(reply.body, { status: reply.status, headers: { ...reply.headers } })
 
     /** An issuer route: recorded, scriptable (`token`), answered by the issuer. */
-    const issuerRoute = (answer: (request: HttpServerRequest.HttpServerRequest, raw: string) => IssuerReply, route?: Route) =>
+    const issuerRoute = (
+      answer: (request: HttpServerRequest.HttpServerRequest, raw: string) => IssuerReply,
+      route?: Route
+    ) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
         const bytes = yield* readCapped(request, maxBody)
         if (bytes === undefined) return tooLarge(request)
         const raw = new TextDecoder().decode(bytes)
-        yield* record({ method: request.method, path: request.url, headers: request.headers, body: raw }, bytes.byteLength)
+        yield* record(
+          { method: request.method, path: request.url, headers: request.headers, body: raw },
+          bytes.byteLength
+        )
         if (route !== undefined) {
           const scripted = yield* next(route)
           if (scripted !== undefined) return logged(request, redactIssuerBody(raw), scripted)
         }
         const reply = answer(request, raw)
-        options.onRequest?.({ method: request.method, path: request.url, status: reply.status, body: redactIssuerBody(raw) })
+        options.onRequest?.({
+          method: request.method,
+          path: request.url,
+          status: reply.status,
+          body: redactIssuerBody(raw)
+        })
         return fromIssuer(reply)
       })
 
@@ -617,7 +664,10 @@ export const make = (options: Options = {}) =>
         serve(
           "models",
           "chatgpt",
-          ({ query }) => http(200, { models: Catalog.forClient(catalog, query.get("client_version") ?? "0.0.0") }, { etag: modelsEtag }),
+          ({ query }) =>
+            http(200, { models: Catalog.forClient(catalog, query.get("client_version") ?? "0.0.0") }, {
+              etag: modelsEtag
+            }),
           ({ query }) =>
             /^\d+\.\d+\.\d+$/.test(query.get("client_version") ?? "")
               ? undefined
@@ -646,13 +696,17 @@ export const make = (options: Options = {}) =>
         "/v1/embeddings",
         serve("embeddings", "api", ({ body }) => {
           const result = isRecord(body) ? Api.embeddings(body) : "the body must be a JSON object"
-          return typeof result === "string" ? http(400, { error: { type: "invalid_request_error", message: result } }) : http(200, result)
+          return typeof result === "string"
+            ? http(400, { error: { type: "invalid_request_error", message: result } })
+            : http(200, result)
         })
       ),
       HttpRouter.post(
         "/v1/audio/transcriptions",
         serve("transcriptions", "api", ({ body }) => {
-          const file: UploadedFile = isRecord(body) && isUploadedFile(body["file"]) ? body["file"] : { name: "?", type: "?", size: 0 }
+          const file: UploadedFile = isRecord(body) && isUploadedFile(body["file"])
+            ? body["file"]
+            : { name: "?", type: "?", size: 0 }
           const text = Api.transcript(file)
           if (isRecord(body) && body["stream"] === "true") return sse(Api.transcriptEvents(text))
           return isRecord(body) && body["response_format"] === "text" ? http(200, text) : http(200, { text })
@@ -660,38 +714,87 @@ export const make = (options: Options = {}) =>
           if (!contentType.startsWith("multipart/form-data") || !isRecord(body)) {
             return http(400, { error: { type: "invalid_request_error", message: "Expected multipart/form-data" } })
           }
-          if (!isUploadedFile(body["file"])) return http(400, { error: { type: "invalid_request_error", message: "'file' is required", param: "file" } })
-          if (typeof body["model"] !== "string") return http(400, { error: { type: "invalid_request_error", message: "'model' is required", param: "model" } })
+          if (!isUploadedFile(body["file"])) {
+            return http(400, { error: { type: "invalid_request_error", message: "'file' is required", param: "file" } })
+          }
+          if (typeof body["model"] !== "string") {
+            return http(400, {
+              error: { type: "invalid_request_error", message: "'model' is required", param: "model" }
+            })
+          }
           const format = body["response_format"]
           return format === undefined || format === "json" || format === "text"
             ? undefined
-            : http(400, { error: { type: "invalid_request_error", message: `response_format '${String(format)}' is not supported`, param: "response_format" } })
+            : http(400, {
+              error: {
+                type: "invalid_request_error",
+                message: `response_format '${String(format)}' is not supported`,
+                param: "response_format"
+              }
+            })
         })
       ),
       HttpRouter.get("/backend-api/wham/usage", serve("usage", "chatgpt", () => http(200, Wham.usage(Date.now())))),
-      HttpRouter.get("/backend-api/wham/tasks/list", serve("tasks", "chatgpt", ({ query }) => http(200, Wham.taskList(query)))),
-      HttpRouter.get("/backend-api/wham/tasks/:taskId", taskRoute((p) => found(Wham.taskDetail(p["taskId"] ?? ""), "Task"))),
-      HttpRouter.get("/backend-api/wham/tasks/:taskId/turns", taskRoute((p) => found(Wham.taskTurns(p["taskId"] ?? ""), "Task"))),
+      HttpRouter.get(
+        "/backend-api/wham/tasks/list",
+        serve("tasks", "chatgpt", ({ query }) => http(200, Wham.taskList(query)))
+      ),
+      HttpRouter.get(
+        "/backend-api/wham/tasks/:taskId",
+        taskRoute((p) => found(Wham.taskDetail(p["taskId"] ?? ""), "Task"))
+      ),
+      HttpRouter.get(
+        "/backend-api/wham/tasks/:taskId/turns",
+        taskRoute((p) => found(Wham.taskTurns(p["taskId"] ?? ""), "Task"))
+      ),
       HttpRouter.get(
         "/backend-api/wham/tasks/:taskId/turns/:turnId/sibling_turns",
         taskRoute((p) => found(Wham.siblingTurns(p["taskId"] ?? "", p["turnId"] ?? ""), "Turn"))
       ),
-      HttpRouter.get("/backend-api/wham/environments", serve("environments", "chatgpt", () => http(200, Wham.environments))),
+      HttpRouter.get(
+        "/backend-api/wham/environments",
+        serve("environments", "chatgpt", () => http(200, Wham.environments))
+      ),
       HttpRouter.get("/backend-api/memories", serve("memories", "chatgpt", () => http(200, Wham.memories))),
-      HttpRouter.get("/backend-api/user_system_messages", serve("userSystemMessages", "chatgpt", () => http(200, Wham.userSystemMessages)))
+      HttpRouter.get(
+        "/backend-api/user_system_messages",
+        serve("userSystemMessages", "chatgpt", () => http(200, Wham.userSystemMessages))
+      )
     ).pipe(
       // The routes a Codex CLI turn touches (§12.4).
-      HttpRouter.get("/backend-api/wham/accounts/check", serve("client", "chatgpt", ({ headers }) => http(200, ClientRoutes.accountsCheck(headers["chatgpt-account-id"] ?? "", planOf(headers["authorization"] ?? ""))))),
-      HttpRouter.get("/backend-api/wham/settings/user", serve("client", "chatgpt", () => http(200, ClientRoutes.userSettings))),
-      HttpRouter.get("/backend-api/ps/plugins/installed", serve("client", "chatgpt", () => http(200, ClientRoutes.noPlugins))),
-      HttpRouter.get("/backend-api/ps/plugins/suggested/codex", serve("client", "chatgpt", () => http(200, ClientRoutes.noPlugins))),
-      HttpRouter.post("/backend-api/ps/mcp", serve("client", "open", ({ body }) => {
-        const answer = ClientRoutes.mcp(body)
-        return answer === undefined ? http(202, "") : http(200, answer)
-      })),
+      HttpRouter.get(
+        "/backend-api/wham/accounts/check",
+        serve("client", "chatgpt", ({ headers }) =>
+          http(
+            200,
+            ClientRoutes.accountsCheck(headers["chatgpt-account-id"] ?? "", planOf(headers["authorization"] ?? ""))
+          ))
+      ),
+      HttpRouter.get(
+        "/backend-api/wham/settings/user",
+        serve("client", "chatgpt", () => http(200, ClientRoutes.userSettings))
+      ),
+      HttpRouter.get(
+        "/backend-api/ps/plugins/installed",
+        serve("client", "chatgpt", () => http(200, ClientRoutes.noPlugins))
+      ),
+      HttpRouter.get(
+        "/backend-api/ps/plugins/suggested/codex",
+        serve("client", "chatgpt", () => http(200, ClientRoutes.noPlugins))
+      ),
+      HttpRouter.post(
+        "/backend-api/ps/mcp",
+        serve("client", "open", ({ body }) => {
+          const answer = ClientRoutes.mcp(body)
+          return answer === undefined ? http(202, "") : http(200, answer)
+        })
+      ),
       HttpRouter.post("/backend-api/codex/analytics-events/events", serve("client", "chatgpt", () => http(202, "")))
     ).pipe(
-      HttpRouter.get("/oauth/authorize", issuerRoute((request) => issuer.authorize(new URL(request.url, url).searchParams))),
+      HttpRouter.get(
+        "/oauth/authorize",
+        issuerRoute((request) => issuer.authorize(new URL(request.url, url).searchParams))
+      ),
       HttpRouter.post(
         "/oauth/token",
         issuerRoute((request, raw) => issuer.token(request.headers["content-type"] ?? "", raw), "token")
@@ -711,7 +814,8 @@ export const make = (options: Options = {}) =>
     const webSocket = WebSocket.serve(nodeServer, url, {
       refuse: (headers) =>
         (hosts.has((headers["host"] ?? "").toLowerCase()) ? undefined : http(421, misdirected)) ??
-          unauthorized(headers, "chatgpt") ?? Effect.runSync(nextIf("responses", (reply) => reply._tag === "Http" && reply.status >= 400)),
+          unauthorized(headers, "chatgpt") ?? Effect.runSync(nextIf("responses", (reply) =>
+            reply._tag === "Http" && reply.status >= 400)),
       answer: (body) =>
         breach("responses", body, served()) ?? Effect.runSync(next("responses")) ??
           (isCompactionRequest(body) ? compactionReply(body) : withinContext(body, catalog, defaultReply)),
@@ -734,7 +838,8 @@ export const make = (options: Options = {}) =>
         authIssuer: url
       },
       script: (...replies) => Ref.update(scripts, (all) => ({ ...all, responses: [...all.responses, ...replies] })),
-      scriptRoute: (route, ...replies) => Ref.update(scripts, (all) => ({ ...all, [route]: [...all[route], ...replies] })),
+      scriptRoute: (route, ...replies) =>
+        Ref.update(scripts, (all) => ({ ...all, [route]: [...all[route], ...replies] })),
       setModels: (options) =>
         Effect.sync(() => {
           catalog = options.models ?? catalog
@@ -773,7 +878,9 @@ export const make = (options: Options = {}) =>
  */
 const loopbackHosts = (port: number) => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
 
-const misdirected = { detail: "Misdirected request: the emulator answers only Host 127.0.0.1, localhost or [::1] with its port" }
+const misdirected = {
+  detail: "Misdirected request: the emulator answers only Host 127.0.0.1, localhost or [::1] with its port"
+}
 
 /** The body of a request, at most `max` bytes; `undefined` when it is larger (not kept). */
 const readCapped = (request: HttpServerRequest.HttpServerRequest, max: number) =>

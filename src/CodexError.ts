@@ -9,9 +9,9 @@
  * @since 0.1.0
  */
 import { Duration, Predicate, Schema } from "effect"
-import type { Response } from "./Response.js"
-import type { RateLimitSnapshot } from "./RateLimits.js"
 import { scrub } from "./internal/scrub.js"
+import type { RateLimitSnapshot } from "./RateLimits.js"
+import type { Response } from "./Response.js"
 
 const responseSchema = Schema.declare((u: unknown): u is Response => Predicate.isRecord(u), {
   identifier: "Response"
@@ -110,9 +110,9 @@ export class ModelNotAvailable extends Schema.TaggedError<ModelNotAvailable>("co
   { model: Schema.optional(Schema.String), detail: Schema.String, ...ReplyFields }
 ) {
   override get message() {
-    return `${this.model === undefined ? "The model" : `The model "${this.model}"`} is not available to this ChatGPT account: ${this.detail}${
-      suffix(this)
-    }`
+    return `${
+      this.model === undefined ? "The model" : `The model "${this.model}"`
+    } is not available to this ChatGPT account: ${this.detail}${suffix(this)}`
   }
 }
 
@@ -557,12 +557,16 @@ export class ApiKeyMissing extends Schema.TaggedError<ApiKeyMissing>("codex-back
  * @since 0.1.0
  * @category errors
  */
-export class RealtimeUnavailable extends Schema.TaggedError<RealtimeUnavailable>("codex-backend-sdk/RealtimeUnavailable")(
-  "RealtimeUnavailable",
-  { detail: Schema.String, ...ReplyFields }
-) {
+export class RealtimeUnavailable
+  extends Schema.TaggedError<RealtimeUnavailable>("codex-backend-sdk/RealtimeUnavailable")(
+    "RealtimeUnavailable",
+    { detail: Schema.String, ...ReplyFields }
+  )
+{
   override get message() {
-    return `Realtime calls are not available to this account (the backend has no /realtime/calls for it): ${this.detail}${suffix(this)}`
+    return `Realtime calls are not available to this account (the backend has no /realtime/calls for it): ${this.detail}${
+      suffix(this)
+    }`
   }
 }
 

@@ -52,7 +52,9 @@ const moduleName = "CodexLanguageModel"
  * @since 0.1.0
  * @category models
  */
-export interface ConfigOptions extends Partial<Omit<CreateParams, "input" | "tools" | "tool_choice" | "stream" | "text">> {
+export interface ConfigOptions
+  extends Partial<Omit<CreateParams, "input" | "tools" | "tool_choice" | "stream" | "text">>
+{
   readonly text?: { readonly verbosity?: "low" | "medium" | "high" }
   readonly strict?: boolean
 }
@@ -89,7 +91,8 @@ export const withConfigOverride: {
   <A, E, R>(self: Effect.Effect<A, E, R>, overrides: ConfigOptions): Effect.Effect<A, E, R> =>
     Effect.flatMap(
       Effect.serviceOption(Config),
-      (current) => Effect.provideService(self, Config, { ...(current._tag === "Some" ? current.value : {}), ...overrides })
+      (current) =>
+        Effect.provideService(self, Config, { ...(current._tag === "Some" ? current.value : {}), ...overrides })
     )
 )
 
@@ -160,10 +163,17 @@ const prepareInput = (prompt: Prompt.Prompt): Effect.Effect<PreparedInput, AiErr
             if (part.type === "text") content.push({ type: "input_text", text: part.text })
             else if (part.mediaType.startsWith("image/")) {
               const detail = codexOptions(part.options)["imageDetail"]
-              content.push({ type: "input_image", image_url: imageUrl(part), ...(typeof detail === "string" ? { detail } : {}) })
+              content.push({
+                type: "input_image",
+                image_url: imageUrl(part),
+                ...(typeof detail === "string" ? { detail } : {})
+              })
             } else {
               return Effect.fail(
-                malformedInput("prepareInput", `the Codex backend takes images only; got a file of type ${part.mediaType}`)
+                malformedInput(
+                  "prepareInput",
+                  `the Codex backend takes images only; got a file of type ${part.mediaType}`
+                )
               )
             }
           }
@@ -190,7 +200,11 @@ const prepareInput = (prompt: Prompt.Prompt): Effect.Effect<PreparedInput, AiErr
                 if (existing !== undefined) {
                   if (part.text !== "") existing.summary.push({ type: "summary_text", text: part.text })
                 } else if (typeof encrypted === "string") {
-                  const item = { type: "reasoning", summary: part.text === "" ? [] : [{ type: "summary_text" as const, text: part.text }], encrypted_content: encrypted }
+                  const item = {
+                    type: "reasoning",
+                    summary: part.text === "" ? [] : [{ type: "summary_text" as const, text: part.text }],
+                    encrypted_content: encrypted
+                  }
                   if (itemId !== undefined) reasoning.set(itemId, item)
                   input.push(item)
                 }
@@ -198,7 +212,12 @@ const prepareInput = (prompt: Prompt.Prompt): Effect.Effect<PreparedInput, AiErr
               }
               case "tool-call":
                 if (!part.providerExecuted) {
-                  input.push({ type: "function_call", call_id: part.id, name: part.name, arguments: JSON.stringify(part.params ?? {}) })
+                  input.push({
+                    type: "function_call",
+                    call_id: part.id,
+                    name: part.name,
+                    arguments: JSON.stringify(part.params ?? {})
+                  })
                 }
                 break
               default:
@@ -230,14 +249,20 @@ interface PreparedTools {
   readonly normalizers: ReadonlyMap<string, (params: unknown) => unknown>
 }
 
-const prepareTools = (options: LanguageModel.ProviderOptions, strict: boolean): Effect.Effect<PreparedTools, AiError.AiError> =>
+const prepareTools = (
+  options: LanguageModel.ProviderOptions,
+  strict: boolean
+): Effect.Effect<PreparedTools, AiError.AiError> =>
   Effect.gen(function*() {
     if (options.tools.length === 0) return { tools: [], toolChoice: undefined, normalizers: new Map() }
     const tools: Array<PreparedTools["tools"][number]> = []
     const normalizers = new Map<string, (params: unknown) => unknown>()
     for (const tool of options.tools) {
       if (!Tool.isUserDefined(tool)) {
-        return yield* malformedInput("prepareTools", `provider-defined tools are not supported by the Codex provider (${tool.name})`)
+        return yield* malformedInput(
+          "prepareTools",
+          `provider-defined tools are not supported by the Codex provider (${tool.name})`
+        )
       }
       const schema = Schema.make(tool.parametersSchema.ast)
       const output = yield* Effect.mapError(
@@ -298,7 +323,9 @@ const makeRequest = (
       const schema = Schema.make(options.responseFormat.schema.ast)
       // `@effect/ai` names an unnamed object "generateObject"; the schema's identifier is a better name.
       const objectName = options.responseFormat.objectName
-      const name = objectName === "generateObject" ? StructuredOutput.nameOf(schema) ?? objectName : sanitizeName(objectName)
+      const name = objectName === "generateObject"
+        ? StructuredOutput.nameOf(schema) ?? objectName
+        : sanitizeName(objectName)
       format = yield* Effect.mapError(
         StructuredOutput.make(schema, { name, strict: strict ?? true }),
         toAiError("prepareResponseFormat")
@@ -331,8 +358,12 @@ const usageOf = (usage: Usage | null | undefined): AiResponse.FinishPartEncoded[
   inputTokens: usage?.input_tokens,
   outputTokens: usage?.output_tokens,
   totalTokens: usage?.total_tokens,
-  ...(usage?.output_tokens_details?.reasoning_tokens === undefined ? {} : { reasoningTokens: usage.output_tokens_details.reasoning_tokens }),
-  ...(usage?.input_tokens_details?.cached_tokens === undefined ? {} : { cachedInputTokens: usage.input_tokens_details.cached_tokens })
+  ...(usage?.output_tokens_details?.reasoning_tokens === undefined
+    ? {}
+    : { reasoningTokens: usage.output_tokens_details.reasoning_tokens }),
+  ...(usage?.input_tokens_details?.cached_tokens === undefined
+    ? {}
+    : { cachedInputTokens: usage.input_tokens_details.cached_tokens })
 })
 
 const finishReason = (
@@ -410,12 +441,18 @@ const makeParts = (
             if (part.type === "output_text" && typeof part["text"] === "string") {
               if (prepared.normalizeObject !== undefined) {
                 // One text part holding the whole normalised object (it may span several parts).
-                if (!structuredPlaced) parts.push({ type: "text", text: prepared.normalizeObject(response.output_text) })
+                if (!structuredPlaced) {
+                  parts.push({ type: "text", text: prepared.normalizeObject(response.output_text) })
+                }
                 structuredPlaced = true
               } else parts.push({ type: "text", text: part["text"], metadata: { codex: { itemId: item["id"] } } })
             } else if (part.type === "refusal") {
               state.refused = true
-              parts.push({ type: "text", text: "", metadata: { codex: { itemId: item["id"], refusal: part["refusal"] } } })
+              parts.push({
+                type: "text",
+                text: "",
+                metadata: { codex: { itemId: item["id"], refusal: part["refusal"] } }
+              })
             }
           }
           break
@@ -506,8 +543,13 @@ const streamMapper = (prepared: Prepared) => {
             if (content.some((part) => part.type === "refusal")) state.refused = true
             if (!texts.has(id)) {
               // Only the final item arrived: its text in one delta.
-              const text = content.map((part) => (part.type === "output_text" && typeof part["text"] === "string" ? part["text"] : "")).join("")
-              parts.push({ type: "text-start", id }, ...(text === "" ? [] : [{ type: "text-delta" as const, id, delta: text }]))
+              const text = content.map((
+                part
+              ) => (part.type === "output_text" && typeof part["text"] === "string" ? part["text"] : "")).join("")
+              parts.push(
+                { type: "text-start", id },
+                ...(text === "" ? [] : [{ type: "text-delta" as const, id, delta: text }])
+              )
             }
             texts.delete(id)
             parts.push({ type: "text-end", id })

@@ -124,7 +124,10 @@ export class CodexTransport extends Context.Tag("codex-backend-sdk/CodexTranspor
 /** How much of a body is kept before anything reads it, before the connection is paused. */
 const pendingWindow = 64 * 1024
 
-const readHeaders = (rawHeaders: ReadonlyArray<Buffer | string>, headers: Record<string, string>): Record<string, string> => {
+const readHeaders = (
+  rawHeaders: ReadonlyArray<Buffer | string>,
+  headers: Record<string, string>
+): Record<string, string> => {
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = String(rawHeaders[i]).toLowerCase()
     const value = String(rawHeaders[i + 1])
@@ -294,47 +297,50 @@ export const makeUndici = (dispatcher: Dispatcher): Service => {
     }
     return url
   }
-  return { send: (request, onReply, onError) => {
-    const exchange = new UndiciExchange(onReply, onError)
-    let url: { readonly origin: string; readonly path: string }
-    try {
-      url = parse(request.url)
-    } catch (error) {
-      onError(error)
-      return () => {}
+  return {
+    send: (request, onReply, onError) => {
+      const exchange = new UndiciExchange(onReply, onError)
+      let url: { readonly origin: string; readonly path: string }
+      try {
+        url = parse(request.url)
+      } catch (error) {
+        onError(error)
+        return () => {}
+      }
+      try {
+        dispatcher.dispatch({
+          origin: url.origin,
+          path: url.path,
+          method: request.method,
+          headers: request.headers,
+          body: request.body ?? null,
+          headersTimeout: 0,
+          bodyTimeout: 0
+        }, exchange)
+      } catch (error) {
+        onError(error)
+      }
+      return exchange.cancel
+    },
+    upgrade: (request, onUpgrade, onReply, onError) => {
+      const exchange = new UndiciUpgrade(onUpgrade, onReply, onError)
+      try {
+        const url = parse(request.url)
+        dispatcher.dispatch({
+          origin: url.origin,
+          path: url.path,
+          method: "GET",
+          headers: request.headers,
+          upgrade: request.protocol,
+          headersTimeout: 0,
+          bodyTimeout: 0
+        }, exchange)
+      } catch (error) {
+        onError(error)
+      }
+      return exchange.cancel
     }
-    try {
-      dispatcher.dispatch({
-        origin: url.origin,
-        path: url.path,
-        method: request.method,
-        headers: request.headers,
-        body: request.body ?? null,
-        headersTimeout: 0,
-        bodyTimeout: 0
-      }, exchange)
-    } catch (error) {
-      onError(error)
-    }
-    return exchange.cancel
-  }, upgrade: (request, onUpgrade, onReply, onError) => {
-    const exchange = new UndiciUpgrade(onUpgrade, onReply, onError)
-    try {
-      const url = parse(request.url)
-      dispatcher.dispatch({
-        origin: url.origin,
-        path: url.path,
-        method: "GET",
-        headers: request.headers,
-        upgrade: request.protocol,
-        headersTimeout: 0,
-        bodyTimeout: 0
-      }, exchange)
-    } catch (error) {
-      onError(error)
-    }
-    return exchange.cancel
-  } }
+  }
 }
 
 const proxyVariables = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"]
@@ -346,15 +352,16 @@ const proxyVariables = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"
  * plain connection error it fails the attempt, and the SDK's retry policy, with its
  * backoff, decides whether to try again.
  */
-const failingTunnel = (connect: buildConnector.connector): buildConnector.connector =>
-  (options, callback) =>
-    connect(options, (error, socket) => {
-      if (error !== null && (error as { code?: unknown }).code === "UND_ERR_SOCKET") {
-        const failed = new Error(`the proxy closed the connection while opening a tunnel: ${error.message}`, { cause: error })
-        return callback(Object.assign(failed, { code: "ECONNRESET" }), null)
-      }
-      return callback(error, socket as never)
-    })
+const failingTunnel = (connect: buildConnector.connector): buildConnector.connector => (options, callback) =>
+  connect(options, (error, socket) => {
+    if (error !== null && (error as { code?: unknown }).code === "UND_ERR_SOCKET") {
+      const failed = new Error(`the proxy closed the connection while opening a tunnel: ${error.message}`, {
+        cause: error
+      })
+      return callback(Object.assign(failed, { code: "ECONNRESET" }), null)
+    }
+    return callback(error, socket as never)
+  })
 
 /**
  * The default dispatcher: an undici `EnvHttpProxyAgent` (a plain `Agent` unless
@@ -378,7 +385,10 @@ export const makeDispatcher: Effect.Effect<Dispatcher, never, Scope.Scope> = Eff
       httpsProxy: proxy,
       factory: (origin: string | URL, poolOptions: Pool.Options) => {
         const connect = poolOptions.connect
-        return new undici.Pool(origin, typeof connect === "function" ? { ...poolOptions, connect: failingTunnel(connect) } : poolOptions)
+        return new undici.Pool(
+          origin,
+          typeof connect === "function" ? { ...poolOptions, connect: failingTunnel(connect) } : poolOptions
+        )
       }
     })
   }),
@@ -418,7 +428,10 @@ class HttpClientExchange implements Reply {
 
   constructor(private readonly runtime: Runtime.Runtime<never>, private readonly scope: Scope.CloseableScope) {}
 
-  started(response: HttpClientResponse.HttpClientResponse, pull: Effect.Effect<ReadonlyArray<Uint8Array>, Option.Option<unknown>>): void {
+  started(
+    response: HttpClientResponse.HttpClientResponse,
+    pull: Effect.Effect<ReadonlyArray<Uint8Array>, Option.Option<unknown>>
+  ): void {
     this.status = response.status
     this.headers = response.headers
     this.pull = pull

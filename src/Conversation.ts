@@ -55,7 +55,10 @@ declare global {
  * @category models
  */
 export interface StartOptions extends
-  Pick<CreateParams, "model" | "instructions" | "tools" | "tool_choice" | "parallel_tool_calls" | "reasoning" | "text" | "service_tier">
+  Pick<
+    CreateParams,
+    "model" | "instructions" | "tools" | "tool_choice" | "parallel_tool_calls" | "reasoning" | "text" | "service_tier"
+  >
 {
   /** The conversation id: the `prompt_cache_key` and `session_id` of its requests. Default: a random UUID. */
   readonly id?: string
@@ -116,12 +119,16 @@ export interface Compaction {
  * @since 0.1.0
  * @category errors
  */
-export class StoreError extends Schema.TaggedError<StoreError>("codex-backend-sdk/Conversation/StoreError")("StoreError", {
-  operation: Schema.String,
-  cause: Schema.optional(Schema.Unknown)
-}) {
+export class StoreError
+  extends Schema.TaggedError<StoreError>("codex-backend-sdk/Conversation/StoreError")("StoreError", {
+    operation: Schema.String,
+    cause: Schema.optional(Schema.Unknown)
+  })
+{
   override get message() {
-    return `The conversation store failed to ${this.operation}${this.cause instanceof Error ? `: ${this.cause.message}` : ""}`
+    return `The conversation store failed to ${this.operation}${
+      this.cause instanceof Error ? `: ${this.cause.message}` : ""
+    }`
   }
 }
 
@@ -191,7 +198,10 @@ const validId = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
 const checkId = (id: string): Effect.Effect<void, InvalidParameter> =>
   validId.test(id)
     ? Effect.void
-    : new InvalidParameter({ parameter: "id", reason: "a conversation id is 1 to 128 letters, digits, '_', '-' or '.'" })
+    : new InvalidParameter({
+      parameter: "id",
+      reason: "a conversation id is 1 to 128 letters, digits, '_', '-' or '.'"
+    })
 
 /** The instruction of the local summary turn, when the remote compaction failed. */
 const summaryInstructions =
@@ -204,16 +214,22 @@ const keptMessage = (item: InputItem): boolean =>
 /** A context-length failure: in the stream (§6.3) or a 400 naming it. */
 const isContextLength = (error: ConversationError): boolean =>
   error._tag === "ContextWindowExceeded" ||
-  (error._tag === "InvalidRequest" && (error.code === "context_length_exceeded" || /context (length|window)/i.test(error.detail)))
+  (error._tag === "InvalidRequest" &&
+    (error.code === "context_length_exceeded" || /context (length|window)/i.test(error.detail)))
 
 /** The event that reports a context-length failure (`Responses.stream` emits it, then fails). */
 const isContextLengthEvent = (event: ResponseStreamEvent): boolean => {
-  const record = event as { readonly type: string; readonly response?: { readonly error?: { readonly code?: unknown } | null }; readonly code?: unknown }
+  const record = event as {
+    readonly type: string
+    readonly response?: { readonly error?: { readonly code?: unknown } | null }
+    readonly code?: unknown
+  }
   return (record.type === "response.failed" && record.response?.error?.code === "context_length_exceeded") ||
     (record.type === "error" && record.code === "context_length_exceeded")
 }
 
-const storeError = (failure: Store.StoreFailure) => new StoreError({ operation: failure.operation, cause: failure.cause })
+const storeError = (failure: Store.StoreFailure) =>
+  new StoreError({ operation: failure.operation, cause: failure.cause })
 
 /**
  * Builds the service over a store. `Responses` is required; `Models` (for the compaction
@@ -236,9 +252,12 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
       if (models === undefined) return Effect.succeed(undefined)
       return models.retrieve(options.model).pipe(
         Effect.map((model) =>
-          model.auto_compact_token_limit ?? (model.context_window === undefined ? undefined : Math.floor(model.context_window * 0.9))
+          model.auto_compact_token_limit ??
+            (model.context_window === undefined ? undefined : Math.floor(model.context_window * 0.9))
         ),
-        Effect.catchAll((error) => Effect.as(Effect.logDebug(`No compaction limit for ${options.model}: ${error.message}`), undefined))
+        Effect.catchAll((error) =>
+          Effect.as(Effect.logDebug(`No compaction limit for ${options.model}: ${error.message}`), undefined)
+        )
       )
     }
 
@@ -293,7 +312,9 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
               Effect.catchAll((error) => {
                 via = "local"
                 return Effect.zipRight(
-                  Effect.logWarning(`Conversation ${id}: remote compaction failed (${error.message}); summarising locally`),
+                  Effect.logWarning(
+                    `Conversation ${id}: remote compaction failed (${error.message}); summarising locally`
+                  ),
                   summarise
                 )
               })
@@ -320,7 +341,9 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
         /** Compacts first when this turn would reach the limit. */
         const beforeTurn = (added: ReadonlyArray<InputItem>) =>
           Effect.flatMap(limit, (at) =>
-            at !== undefined && history.length > 0 && tokens + estimateTokens(added) >= at ? Effect.asVoid(compactNow("limit")) : Effect.void)
+            at !== undefined && history.length > 0 && tokens + estimateTokens(added) >= at
+              ? Effect.asVoid(compactNow("limit"))
+              : Effect.void)
 
         /** Appends a completed turn: persisted first, then in memory. O(new items). */
         const commit = (added: ReadonlyArray<InputItem>, response: Response) =>
@@ -331,7 +354,9 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
             for (const item of items) history.push(item)
             usage = response.usage ?? undefined
             // What this request took, plus its output (as received: the WebSocket session replays it with its ids).
-            tokens = usage === undefined ? tokens + estimateTokens(items) : usage.input_tokens + estimateTokens(response.output)
+            tokens = usage === undefined
+              ? tokens + estimateTokens(items)
+              : usage.input_tokens + estimateTokens(response.output)
             return response
           })
 
@@ -342,14 +367,21 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
               Effect.zipRight(Effect.suspend(() => responses.create(params(added, turn)))),
               Effect.catchIf(
                 isContextLength,
-                () => Effect.zipRight(compactNow("context_length"), Effect.suspend(() => responses.create(params(added, turn))))
+                () =>
+                  Effect.zipRight(
+                    compactNow("context_length"),
+                    Effect.suspend(() => responses.create(params(added, turn)))
+                  )
               ),
               Effect.flatMap((response) => commit(added, response))
             )
           }).pipe(lock.withPermits(1), withSpan("Conversation.send"))
 
         /** One streamed attempt; the history is committed only after the stream's completed end. */
-        const attempt = (added: ReadonlyArray<InputItem>, retry: boolean): Stream.Stream<ResponseStreamEvent, ConversationError> =>
+        const attempt = (
+          added: ReadonlyArray<InputItem>,
+          retry: boolean
+        ): Stream.Stream<ResponseStreamEvent, ConversationError> =>
           Stream.suspend(() => {
             const collector = ResponseCollector.make()
             const events = responses.stream(params(added)).pipe(Stream.map((event) => {
@@ -357,10 +389,17 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
               return event
             }))
             const committed = Stream.drain(Stream.fromEffect(
-              Effect.flatMap(Effect.flatMap(Clock.currentTimeMillis, (now) => collector.result(now)), (response) => commit(added, response))
+              Effect.flatMap(Effect.flatMap(Clock.currentTimeMillis, (now) => collector.result(now)), (response) =>
+                commit(added, response))
             ))
-            if (!retry) return Stream.concat(events, committed)
-            return Stream.concat(Stream.filter(events, (event) => !isContextLengthEvent(event)), committed).pipe(
+            if (!retry) {
+              return Stream.concat(events, committed)
+            }
+            return Stream.concat(
+              Stream.filter(events, (event) =>
+                !isContextLengthEvent(event)),
+              committed
+            ).pipe(
               Stream.catchAll((error) =>
                 isContextLength(error)
                   ? Stream.unwrap(Effect.as(compactNow("context_length"), attempt(added, false)))
@@ -410,7 +449,10 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
         const id = given ?? crypto.randomUUID()
         yield* checkId(id)
         if (live.has(id) || (yield* Effect.mapError(store.load(id), storeError)) !== undefined) {
-          return yield* new InvalidParameter({ parameter: "id", reason: `conversation ${id} already exists; resume it instead` })
+          return yield* new InvalidParameter({
+            parameter: "id",
+            reason: `conversation ${id} already exists; resume it instead`
+          })
         }
         yield* append(id, { kind: "start", settings: options, history })
         return yield* open(id, options, { history, usage })
@@ -486,5 +528,7 @@ export const layerStore: Layer.Layer<Conversations, never, Responses | KeyValueS
  * @since 0.1.0
  * @category layers
  */
-export const layerFileSystem = (directory: string): Layer.Layer<Conversations, never, Responses | FileSystem.FileSystem> =>
+export const layerFileSystem = (
+  directory: string
+): Layer.Layer<Conversations, never, Responses | FileSystem.FileSystem> =>
   Layer.effect(Conversations, Effect.flatMap(FileSystem.FileSystem, (fs) => makeWith(Store.fileSystem(fs, directory))))

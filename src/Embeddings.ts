@@ -20,15 +20,15 @@
  *
  * @since 0.1.0
  */
-import type { CodexTransport } from "./CodexTransport.js"
 import { Context, Effect, Layer, Schema } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { InvalidParameter } from "./CodexError.js"
+import type { CodexTransport } from "./CodexTransport.js"
 import { makeBackend, readDecoded, withDeadline } from "./internal/http.js"
-import { joinUrl } from "./internal/wire.js"
 import { checkFields } from "./internal/request.js"
+import { joinUrl } from "./internal/wire.js"
 
 /**
  * @since 0.1.0
@@ -78,7 +78,9 @@ export interface CreateEmbeddingResponse<V = ReadonlyArray<number>> {
  */
 export interface Service {
   readonly create: {
-    (params: CreateParams & { readonly encoding_format: "base64" }): Effect.Effect<CreateEmbeddingResponse<string>, CodexError>
+    (
+      params: CreateParams & { readonly encoding_format: "base64" }
+    ): Effect.Effect<CreateEmbeddingResponse<string>, CodexError>
     (params: CreateParams): Effect.Effect<CreateEmbeddingResponse<ReadonlyArray<number>>, CodexError>
   }
 }
@@ -103,7 +105,9 @@ const fields: ReadonlySet<string> = new Set(["model", "input", "dimensions", "en
 export type LooseResponse = CreateEmbeddingResponse<ReadonlyArray<number> | string> | typeof Wire.Type
 
 const Wire = Schema.Struct({
-  data: Schema.Array(Schema.Struct({ index: Schema.Number, embedding: Schema.Union(Schema.Array(Schema.Number), Schema.String) })),
+  data: Schema.Array(
+    Schema.Struct({ index: Schema.Number, embedding: Schema.Union(Schema.Array(Schema.Number), Schema.String) })
+  ),
   model: Schema.String,
   usage: Schema.optional(Schema.Struct({ prompt_tokens: Schema.Number, total_tokens: Schema.Number }))
 })
@@ -111,11 +115,20 @@ const Wire = Schema.Struct({
 const isTokens = (u: unknown): boolean => Array.isArray(u) && u.length > 0 && u.every((x) => Number.isInteger(x))
 
 const checkInput = (input: unknown): InvalidParameter | undefined => {
-  if (typeof input === "string") return input === "" ? new InvalidParameter({ parameter: "input", reason: "is empty" }) : undefined
-  if (!Array.isArray(input) || input.length === 0) {
-    return new InvalidParameter({ parameter: "input", reason: "must be a non-empty string, array of strings, or token arrays" })
+  if (typeof input === "string") {
+    return input === ""
+      ? new InvalidParameter({ parameter: "input", reason: "is empty" })
+      : undefined
   }
-  if (input.every((x) => typeof x === "string" && x !== "") || isTokens(input) || input.every(isTokens)) return undefined
+  if (!Array.isArray(input) || input.length === 0) {
+    return new InvalidParameter({
+      parameter: "input",
+      reason: "must be a non-empty string, array of strings, or token arrays"
+    })
+  }
+  if (input.every((x) => typeof x === "string" && x !== "") || isTokens(input) || input.every(isTokens)) {
+    return undefined
+  }
   return new InvalidParameter({
     parameter: "input",
     reason: "must be a non-empty string, a list of non-empty strings, a token array, or a list of token arrays"
@@ -137,7 +150,10 @@ const encodeBase64 = (vector: ReadonlyArray<number>): string => {
   return bytes.toString("base64")
 }
 
-const toResponse = <V>(loose: LooseResponse, vector: (embedding: ReadonlyArray<number> | string) => V): CreateEmbeddingResponse<V> => ({
+const toResponse = <V>(
+  loose: LooseResponse,
+  vector: (embedding: ReadonlyArray<number> | string) => V
+): CreateEmbeddingResponse<V> => ({
   object: "list",
   data: loose.data.map((item) => ({ object: "embedding", index: item.index, embedding: vector(item.embedding) })),
   model: loose.model,
@@ -180,12 +196,17 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
   const request = Effect.fn("Embeddings.create")(function*(params: CreateParams) {
     const body = yield* checkFields(params, fields, endpoint, config.parameterPolicy)
     if (typeof body["model"] !== "string" || body["model"] === "") {
-      return yield* new InvalidParameter({ parameter: "model", reason: "name an embedding model, e.g. text-embedding-3-small" })
+      return yield* new InvalidParameter({
+        parameter: "model",
+        reason: "name an embedding model, e.g. text-embedding-3-small"
+      })
     }
     const badInput = checkInput(body["input"])
     if (badInput !== undefined) return yield* badInput
     const dimensions = body["dimensions"]
-    if (dimensions !== undefined && !(Number.isInteger(dimensions) && typeof dimensions === "number" && dimensions > 0)) {
+    if (
+      dimensions !== undefined && !(Number.isInteger(dimensions) && typeof dimensions === "number" && dimensions > 0)
+    ) {
       return yield* new InvalidParameter({ parameter: "dimensions", reason: "must be a whole number > 0" })
     }
     const format = body["encoding_format"]
@@ -195,7 +216,14 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     if (body["user"] !== undefined && typeof body["user"] !== "string") {
       return yield* new InvalidParameter({ parameter: "user", reason: "must be a string" })
     }
-    const call = { endpoint, url, method: "POST", accept: "application/json", host: "api", body: { ...body, encoding_format: format ?? "base64" } } as const
+    const call = {
+      endpoint,
+      url,
+      method: "POST",
+      accept: "application/json",
+      host: "api",
+      body: { ...body, encoding_format: format ?? "base64" }
+    } as const
     const response = yield* backend.send(call)
     return yield* readDecoded(call, response, config.maxEventBytes, Wire)
   }, withDeadline(config, endpoint))
@@ -236,6 +264,8 @@ export const layerTest = (impl: TestImplementation): Layer.Layer<Embeddings> =>
   Layer.succeed(
     Embeddings,
     Embeddings.of({
-      create: shaped(impl.create ?? (() => Effect.dieMessage("Embeddings.create is not implemented by this test layer")))
+      create: shaped(
+        impl.create ?? (() => Effect.dieMessage("Embeddings.create is not implemented by this test layer"))
+      )
     })
   )

@@ -22,7 +22,6 @@
  *
  * @since 0.1.0
  */
-import type { CodexTransport } from "./CodexTransport.js"
 import type { Scope } from "effect"
 import { Clock, Context, Deferred, Duration, Effect, Layer, Option, Schema } from "effect"
 import { CodexAccount } from "./CodexAccount.js"
@@ -30,13 +29,14 @@ import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { DecodeError, NotFound } from "./CodexError.js"
+import type { CodexTransport } from "./CodexTransport.js"
 import { replyMeta } from "./internal/errors.js"
 import { makeBackend, readJson, withDeadline } from "./internal/http.js"
-import { joinUrl } from "./internal/wire.js"
 import { isRecord } from "./internal/json.js"
 import { compareVersions, fromWire } from "./internal/modelCatalog.js"
-import * as Preflight from "./internal/preflight.js"
 import * as ModelsEtag from "./internal/modelsEtag.js"
+import * as Preflight from "./internal/preflight.js"
+import { joinUrl } from "./internal/wire.js"
 import { RateLimits } from "./RateLimits.js"
 
 /**
@@ -154,7 +154,13 @@ export type Verdict =
   | {
     readonly _tag: "Refused"
     readonly model: string
-    readonly reason: "unknown_model" | "not_in_plan" | "reasoning_effort" | "reasoning_summary" | "verbosity" | "usage_limit"
+    readonly reason:
+      | "unknown_model"
+      | "not_in_plan"
+      | "reasoning_effort"
+      | "reasoning_summary"
+      | "verbosity"
+      | "usage_limit"
     readonly detail: string
     readonly resetsAt?: Date
   }
@@ -165,12 +171,21 @@ export type Verdict =
  * @since 0.1.0
  * @category errors
  */
-export class PreflightRefused extends Schema.TaggedError<PreflightRefused>("codex-backend-sdk/PreflightRefused")("PreflightRefused", {
-  model: Schema.String,
-  reason: Schema.Literal("unknown_model", "not_in_plan", "reasoning_effort", "reasoning_summary", "verbosity", "usage_limit"),
-  detail: Schema.String,
-  resetsAt: Schema.optional(Schema.DateFromSelf)
-}) {
+export class PreflightRefused
+  extends Schema.TaggedError<PreflightRefused>("codex-backend-sdk/PreflightRefused")("PreflightRefused", {
+    model: Schema.String,
+    reason: Schema.Literal(
+      "unknown_model",
+      "not_in_plan",
+      "reasoning_effort",
+      "reasoning_summary",
+      "verbosity",
+      "usage_limit"
+    ),
+    detail: Schema.String,
+    resetsAt: Schema.optional(Schema.DateFromSelf)
+  })
+{
   override get message() {
     return `Preflight refused ${this.model} (${this.reason}): ${this.detail}. Nothing was sent.`
   }
@@ -188,7 +203,8 @@ export class Models extends Context.Tag("codex-backend-sdk/Models")<Models, Serv
  * @since 0.1.0
  * @category accessors
  */
-export const list = (): Effect.Effect<ModelList, CodexError, Models> => Effect.flatMap(Models, (models) => models.list())
+export const list = (): Effect.Effect<ModelList, CodexError, Models> =>
+  Effect.flatMap(Models, (models) => models.list())
 
 /**
  * `retrieve` without first taking the service from the context.
@@ -233,8 +249,8 @@ const retryStaleAfter = 30_000
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | CodexTransport | Scope.Scope> =
-  Effect.gen(function*() {
+export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | CodexTransport | Scope.Scope> = Effect.gen(
+  function*() {
     const backend = yield* makeBackend
     const config = backend.config
     const auth = backend.auth
@@ -247,7 +263,10 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     /** Models for newer clients are named once per service, not on every refetch. */
     let warnedNewer = false
 
-    const keyOf = Effect.map(auth.credentials, (credentials) => `${credentials.accountId ?? ""}\u0000${config.clientVersion}`)
+    const keyOf = Effect.map(
+      auth.credentials,
+      (credentials) => `${credentials.accountId ?? ""}\u0000${config.clientVersion}`
+    )
 
     const fetchCatalog = Effect.gen(function*() {
       const call = { endpoint, url, method: "GET", accept: "application/json" } as const
@@ -263,7 +282,9 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       const data: Array<Model> = []
       for (const item of list) {
         const model = isRecord(item) ? fromWire(item) : undefined
-        if (model !== undefined) data.push(model)
+        if (model !== undefined) {
+          data.push(model)
+        }
       }
       const newer = data.filter((model) => {
         const minimal = model.raw["minimal_client_version"]
@@ -272,7 +293,9 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       if (newer.length > 0 && !warnedNewer) {
         warnedNewer = true
         yield* Effect.logWarning(
-          `/models lists ${newer.map((m) => m.id).join(", ")} for clients newer than ${config.clientVersion}; raise clientVersion (CODEX_CLIENT_VERSION) to use them`
+          `/models lists ${
+            newer.map((m) => m.id).join(", ")
+          } for clients newer than ${config.clientVersion}; raise clientVersion (CODEX_CLIENT_VERSION) to use them`
         )
       }
       const catalog: Catalog = { list: { object: "list", data }, etag: response.headers["etag"] }
@@ -304,7 +327,12 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
           }
           // Serve the stale catalog at once for a while, then try again: callers do not
           // each wait for a failing refetch.
-          entries.set(key, { catalog: kept, fresh: now - ttl + Math.min(ttl, retryStaleAfter), stale: false, inflight: undefined })
+          entries.set(key, {
+            catalog: kept,
+            fresh: now - ttl + Math.min(ttl, retryStaleAfter),
+            stale: false,
+            inflight: undefined
+          })
           yield* Effect.logWarning(
             `Models: fetching the catalog failed; serving the one fetched ${
               Duration.format(Duration.millis(now - (current?.fresh ?? now)))
@@ -371,19 +399,25 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
 
     const preflight = Effect.fn("Models.preflight")(function*(options: PreflightOptions) {
       const { data } = yield* list()
-      const plan = Option.match(yield* Effect.option(auth.credentials), { onNone: () => undefined, onSome: (c) => c.planType })
+      const plan = Option.match(yield* Effect.option(auth.credentials), {
+        onNone: () => undefined,
+        onSome: (c) => c.planType
+      })
       const now = yield* Clock.currentTimeMillis
       // The last snapshot a reply carried; before any, the account's usage (a failure of that
       // call only leaves the windows unchecked).
       const latest = rateLimits === undefined ? undefined : yield* rateLimits.latest
       const limits = latest ?? (account === undefined
         ? undefined
-        : Option.getOrUndefined(yield* Effect.option(Effect.map(account.usage(), (usage) => Preflight.fromUsage(usage, now)))))
+        : Option.getOrUndefined(
+          yield* Effect.option(Effect.map(account.usage(), (usage) => Preflight.fromUsage(usage, now)))
+        ))
       return Preflight.verdict(options, data, plan, limits, now)
     })
 
     return ModelsEtag.register(Models.of({ list, retrieve, cached, preflight }), noteEtag)
-  })
+  }
+)
 
 /**
  * The live service; `CodexClient.layer` provides what it needs.
@@ -413,7 +447,8 @@ export const layerTest = (impl: Partial<Service>): Layer.Layer<Models> =>
       preflight: (options) =>
         Effect.flatMap(
           impl.list?.() ?? Effect.dieMessage("Models.preflight needs Models.list in this test layer"),
-          ({ data }) => Effect.map(Clock.currentTimeMillis, (now) => Preflight.verdict(options, data, undefined, undefined, now))
+          ({ data }) =>
+            Effect.map(Clock.currentTimeMillis, (now) => Preflight.verdict(options, data, undefined, undefined, now))
         ),
       ...impl
     })

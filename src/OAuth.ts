@@ -18,12 +18,12 @@ import { CodexConfig } from "./CodexConfig.js"
 import type { Service as Config } from "./CodexConfig.js"
 import type { RefreshFailed, TokenStoreError } from "./CodexError.js"
 import { InvalidParameter, LoginFailed } from "./CodexError.js"
-import { joinUrl } from "./internal/wire.js"
-import * as Jwt from "./internal/jwt.js"
-import * as Token from "./internal/tokenEndpoint.js"
-import { TokenStore } from "./TokenStore.js"
 import { isRecord } from "./internal/json.js"
+import * as Jwt from "./internal/jwt.js"
 import { scrub } from "./internal/scrub.js"
+import * as Token from "./internal/tokenEndpoint.js"
+import { joinUrl } from "./internal/wire.js"
+import { TokenStore } from "./TokenStore.js"
 
 /**
  * The scopes the Codex CLI asks for (§2.1).
@@ -134,7 +134,11 @@ export interface LoginResult {
   readonly apiKey: boolean
 }
 
-type Issued = { readonly idToken: Redacted.Redacted<string>; readonly accessToken: Redacted.Redacted<string>; readonly refreshToken: Redacted.Redacted<string> }
+type Issued = {
+  readonly idToken: Redacted.Redacted<string>
+  readonly accessToken: Redacted.Redacted<string>
+  readonly refreshToken: Redacted.Redacted<string>
+}
 
 /** Checks the workspace (§2.2 step 5), runs the API-key exchange, and persists. */
 const finish = (
@@ -156,14 +160,16 @@ const finish = (
     const store = yield* TokenStore
     const now = new Date(yield* Clock.currentTimeMillis)
     yield* store.modify(() =>
-      Effect.succeed([undefined, {
-        idToken: issued.idToken,
-        accessToken: issued.accessToken,
-        refreshToken: issued.refreshToken,
-        accountId,
-        apiKey: apiKey ?? null,
-        lastRefresh: now
-      }] as const)
+      Effect.succeed(
+        [undefined, {
+          idToken: issued.idToken,
+          accessToken: issued.accessToken,
+          refreshToken: issued.refreshToken,
+          accountId,
+          apiKey: apiKey ?? null,
+          lastRefresh: now
+        }] as const
+      )
     )
     return { accountId, email: id.email, planType: access.planType ?? id.planType, apiKey: apiKey !== undefined }
   })
@@ -202,14 +208,18 @@ export interface LoginOptions {
 type Check = (value: unknown) => string | undefined
 
 const isPort: Check = (v) =>
-  typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65535 ? undefined : "must be an integer from 0 to 65535"
+  typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65535
+    ? undefined
+    : "must be an integer from 0 to 65535"
 const isDuration: Check = (v) =>
   (typeof v === "number" && (Number.isNaN(v) || v < 0)) || Duration.decodeUnknown(v)._tag === "None"
     ? "must be a non-negative duration (milliseconds, or a DurationInput such as \"5 minutes\")"
     : undefined
 const isBoolean: Check = (v) => (typeof v === "boolean" ? undefined : "must be true or false")
 const isFunction: Check = (v) => (typeof v === "function" ? undefined : "must be a function")
-const isWorkspace: Check = (v) => (typeof v === "string" && v.trim() !== "" ? undefined : "must be a non-empty account id")
+const isWorkspace: Check = (
+  v
+) => (typeof v === "string" && v.trim() !== "" ? undefined : "must be a non-empty account id")
 
 const shown = (value: unknown): string => {
   try {
@@ -231,9 +241,11 @@ const validate = (options: object, checks: Record<string, Check>): Effect.Effect
   return Effect.void
 }
 
-
 const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "\"" ? "&quot;" : "&#39;"))
+  text.replace(
+    /[&<>"']/g,
+    (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "\"" ? "&quot;" : "&#39;")
+  )
 
 /** A callback page: everything it shows is escaped (the texts may come from the issuer or the URL). */
 const page = (title: string, body: string) =>
@@ -291,8 +303,7 @@ const portOf = (server: Http.Server): number | undefined => {
   return typeof address === "object" && address !== null ? address.port : undefined
 }
 
-const closeServer = (server: Http.Server) =>
-  Effect.promise(() => new Promise<void>((r) => server.close(() => r())))
+const closeServer = (server: Http.Server) => Effect.promise(() => new Promise<void>((r) => server.close(() => r())))
 
 /**
  * Binds the callback server to 127.0.0.1 and to `::1` when the machine has IPv6 loopback
@@ -305,7 +316,7 @@ const bind = (makeServer: () => Http.Server, port: number, cancelExisting: boole
     if (cancelExisting) {
       yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/cancel`).then(() => undefined, () => undefined))
     }
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0;; attempt++) {
       const server = makeServer()
       const bound = yield* Effect.either(listen(server, port, "127.0.0.1"))
       let busy: string
@@ -319,7 +330,8 @@ const bind = (makeServer: () => Http.Server, port: number, cancelExisting: boole
         yield* closeServer(server)
         // An ephemeral port that happens to be taken on ::1: pick another.
         if (port === 0 && attempt < 10) continue
-        busy = `Port [::1]:${boundPort} is already in use by another process, which would receive the sign-in callback (EADDRINUSE).`
+        busy =
+          `Port [::1]:${boundPort} is already in use by another process, which would receive the sign-in callback (EADDRINUSE).`
       } else {
         busy = `Port 127.0.0.1:${port} is already in use (${bound.left.code ?? "error"}).`
         if (bound.left.code !== "EADDRINUSE") return yield* new LoginFailed({ reason: "port_in_use", detail: busy })
@@ -359,7 +371,11 @@ const bind = (makeServer: () => Http.Server, port: number, cancelExisting: boole
  */
 export const login = (
   options: LoginOptions = {}
-): Effect.Effect<LoginResult, LoginFailed | InvalidParameter | TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> =>
+): Effect.Effect<
+  LoginResult,
+  LoginFailed | InvalidParameter | TokenStoreError,
+  TokenStore | CodexConfig | HttpClient.HttpClient
+> =>
   Effect.gen(function*() {
     yield* validate(options, {
       port: isPort,
@@ -375,7 +391,10 @@ export const login = (
     const runtime = yield* Effect.runtime<never>()
     const port = options.port ?? 1455
     const pkce = makePkce()
-    const outcome = yield* Deferred.make<{ readonly code: string; readonly respond: Http.ServerResponse; readonly redirectUri: string }, LoginFailed>()
+    const outcome = yield* Deferred.make<
+      { readonly code: string; readonly respond: Http.ServerResponse; readonly redirectUri: string },
+      LoginFailed
+    >()
     const succeeded = yield* Deferred.make<void>()
     let redirectUri = ""
 
@@ -414,7 +433,9 @@ export const login = (
           const code = url.searchParams.get("code")
           if (code === null || code === "") {
             end(400, page("Sign-in failed", "The callback carried no authorization code."))
-            return fail(new LoginFailed({ reason: "missing_authorization_code", detail: "the callback carried no code" }))
+            return fail(
+              new LoginFailed({ reason: "missing_authorization_code", detail: "the callback carried no code" })
+            )
           }
           Runtime.runSync(runtime)(Deferred.succeed(outcome, { code, respond: response, redirectUri }))
           return
@@ -438,10 +459,12 @@ export const login = (
       bind(() => Http.createServer(handler), port, options.cancelExisting === true),
       (servers) =>
         Effect.promise(() =>
-          Promise.all(servers.map((s) => new Promise<void>((r) => {
-            s.closeAllConnections()
-            s.close(() => r())
-          })))
+          Promise.all(servers.map((s) =>
+            new Promise<void>((r) => {
+              s.closeAllConnections()
+              s.close(() => r())
+            })
+          ))
         )
     )
     boundPort = (servers[0] === undefined ? undefined : portOf(servers[0])) ?? port
@@ -462,11 +485,18 @@ export const login = (
     const callback = yield* Deferred.await(outcome).pipe(
       Effect.timeoutFail({
         duration: timeout,
-        onTimeout: () => new LoginFailed({ reason: "timed_out", detail: `no sign-in within ${Duration.format(timeout)}` })
+        onTimeout: () =>
+          new LoginFailed({ reason: "timed_out", detail: `no sign-in within ${Duration.format(timeout)}` })
       })
     )
-    const result = yield* Token.exchangeCode(config, { code: callback.code, redirectUri: callback.redirectUri, codeVerifier: pkce.verifier }).pipe(
-      Effect.flatMap((issued) => finish(config, issued, { workspaceId: options.workspaceId, requestApiKey: options.requestApiKey !== false })),
+    const result = yield* Token.exchangeCode(config, {
+      code: callback.code,
+      redirectUri: callback.redirectUri,
+      codeVerifier: pkce.verifier
+    }).pipe(
+      Effect.flatMap((issued) =>
+        finish(config, issued, { workspaceId: options.workspaceId, requestApiKey: options.requestApiKey !== false })
+      ),
       Effect.tapError((error) =>
         Effect.sync(() => {
           callback.respond.writeHead(200, pageHeaders)
@@ -519,9 +549,18 @@ export interface LoginDeviceOptions {
  */
 export const loginDevice = (
   options: LoginDeviceOptions = {}
-): Effect.Effect<LoginResult, LoginFailed | InvalidParameter | TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> =>
+): Effect.Effect<
+  LoginResult,
+  LoginFailed | InvalidParameter | TokenStoreError,
+  TokenStore | CodexConfig | HttpClient.HttpClient
+> =>
   Effect.gen(function*() {
-    yield* validate(options, { onCode: isFunction, timeout: isDuration, workspaceId: isWorkspace, requestApiKey: isBoolean })
+    yield* validate(options, {
+      onCode: isFunction,
+      timeout: isDuration,
+      workspaceId: isWorkspace,
+      requestApiKey: isBoolean
+    })
     const config = yield* CodexConfig
     const deviceError = (detail: string, status?: number) =>
       new LoginFailed({ reason: "device_auth_failed", detail, ...(status === undefined ? {} : { status }) })
@@ -534,9 +573,13 @@ export const loginDevice = (
       ),
       transport
     )
-    if (start.status === 404) return yield* new LoginFailed({ reason: "device_auth_disabled", detail: "HTTP 404", status: 404 })
+    if (start.status === 404) {
+      return yield* new LoginFailed({ reason: "device_auth_disabled", detail: "HTTP 404", status: 404 })
+    }
     const body = start.json
-    const deviceAuthId = isRecord(body) && typeof body["device_auth_id"] === "string" ? body["device_auth_id"] : undefined
+    const deviceAuthId = isRecord(body) && typeof body["device_auth_id"] === "string"
+      ? body["device_auth_id"]
+      : undefined
     const userCodeRaw = isRecord(body) ? body["user_code"] ?? body["usercode"] : undefined
     const userCode = typeof userCodeRaw === "string" ? userCodeRaw : undefined
     if (start.status >= 300 || deviceAuthId === undefined || userCode === undefined) {
@@ -547,37 +590,49 @@ export const loginDevice = (
     let interval = Duration.seconds(Math.max(1, Number.isFinite(intervalRaw) ? intervalRaw : 5))
     const code = { userCode, verificationUrl: joinUrl(config.authIssuer, "codex/device") }
     yield* (options.onCode ?? ((c: DeviceCode) =>
-      Effect.sync(() => console.error(`Open ${c.verificationUrl} and enter the code ${c.userCode} (it expires in 15 minutes).`))))(code)
+      Effect.sync(() =>
+        console.error(`Open ${c.verificationUrl} and enter the code ${c.userCode} (it expires in 15 minutes).`)
+      )))(code)
 
-    const poll: Effect.Effect<{ code: string; verifier: string }, LoginFailed, HttpClient.HttpClient> = Effect.gen(function*() {
-      const reply = yield* Effect.mapError(
-        Token.send(
-          HttpClientRequest.post(joinUrl(config.authIssuer, "api/accounts/deviceauth/token")).pipe(
-            HttpClientRequest.bodyUnsafeJson({ device_auth_id: deviceAuthId, user_code: userCode })
-          )
-        ),
-        transport
-      )
-      if (reply.status >= 300 && Token.errorCode(reply.json) === "slow_down") {
-        interval = Duration.sum(interval, Duration.seconds(5))
-        yield* Effect.sleep(interval)
-        return yield* poll
+    const poll: Effect.Effect<{ code: string; verifier: string }, LoginFailed, HttpClient.HttpClient> = Effect.gen(
+      function*() {
+        const reply = yield* Effect.mapError(
+          Token.send(
+            HttpClientRequest.post(joinUrl(config.authIssuer, "api/accounts/deviceauth/token")).pipe(
+              HttpClientRequest.bodyUnsafeJson({ device_auth_id: deviceAuthId, user_code: userCode })
+            )
+          ),
+          transport
+        )
+        if (reply.status >= 300 && Token.errorCode(reply.json) === "slow_down") {
+          interval = Duration.sum(interval, Duration.seconds(5))
+          yield* Effect.sleep(interval)
+          return yield* poll
+        }
+        if (reply.status === 403 || reply.status === 404) {
+          yield* Effect.sleep(interval)
+          return yield* poll
+        }
+        const json = reply.json
+        const authorizationCode = isRecord(json) && typeof json["authorization_code"] === "string"
+          ? json["authorization_code"]
+          : undefined
+        const verifier = isRecord(json) && typeof json["code_verifier"] === "string" ? json["code_verifier"] : undefined
+        if (
+          reply.status >= 300 || authorizationCode === undefined || verifier === undefined || !isRecord(json) ||
+          typeof json["code_challenge"] !== "string"
+        ) {
+          return yield* deviceError(Token.errorText(json, reply.body), reply.status)
+        }
+        return { code: authorizationCode, verifier }
       }
-      if (reply.status === 403 || reply.status === 404) {
-        yield* Effect.sleep(interval)
-        return yield* poll
-      }
-      const json = reply.json
-      const authorizationCode = isRecord(json) && typeof json["authorization_code"] === "string" ? json["authorization_code"] : undefined
-      const verifier = isRecord(json) && typeof json["code_verifier"] === "string" ? json["code_verifier"] : undefined
-      if (reply.status >= 300 || authorizationCode === undefined || verifier === undefined || !isRecord(json) || typeof json["code_challenge"] !== "string") {
-        return yield* deviceError(Token.errorText(json, reply.body), reply.status)
-      }
-      return { code: authorizationCode, verifier }
-    })
+    )
 
     const timeout = Duration.decode(options.timeout ?? Duration.minutes(15))
-    const approved = yield* Effect.zipRight(Effect.suspend(() => Effect.sleep(interval)), poll).pipe(
+    const approved = yield* Effect.zipRight(
+      Effect.suspend(() => Effect.sleep(interval)),
+      poll
+    ).pipe(
       Effect.timeoutFail({
         duration: timeout,
         onTimeout: () => new LoginFailed({ reason: "timed_out", detail: "device auth timed out after 15 minutes" })
@@ -588,7 +643,10 @@ export const loginDevice = (
       redirectUri: joinUrl(config.authIssuer, "deviceauth/callback"),
       codeVerifier: approved.verifier
     })
-    return yield* finish(config, issued, { workspaceId: options.workspaceId, requestApiKey: options.requestApiKey === true })
+    return yield* finish(config, issued, {
+      workspaceId: options.workspaceId,
+      requestApiKey: options.requestApiKey === true
+    })
   }).pipe(Effect.withSpan("OAuth.loginDevice"))
 
 /**
@@ -601,26 +659,27 @@ export const loginDevice = (
  * @since 0.1.0
  * @category login
  */
-export const requestApiKey: Effect.Effect<boolean, TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> = Effect.gen(
-  function*() {
-    const store = yield* TokenStore
-    const config = yield* CodexConfig
-    const stored = yield* store.load
-    if (stored === undefined) return false
-    if (stored.apiKey !== undefined) return true
-    const apiKey = yield* Token.exchangeApiKey(config, stored.idToken)
-    if (apiKey === undefined) return false
-    const now = new Date(yield* Clock.currentTimeMillis)
-    // Stored only if the login is still the one whose id token was exchanged.
-    return yield* store.modify((current) =>
-      Effect.succeed(
-        current !== undefined && Redacted.value(current.idToken) === Redacted.value(stored.idToken)
-          ? [true, { apiKey, lastRefresh: current.lastRefresh ?? now }] as const
-          : [false, undefined] as const
+export const requestApiKey: Effect.Effect<boolean, TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> =
+  Effect.gen(
+    function*() {
+      const store = yield* TokenStore
+      const config = yield* CodexConfig
+      const stored = yield* store.load
+      if (stored === undefined) return false
+      if (stored.apiKey !== undefined) return true
+      const apiKey = yield* Token.exchangeApiKey(config, stored.idToken)
+      if (apiKey === undefined) return false
+      const now = new Date(yield* Clock.currentTimeMillis)
+      // Stored only if the login is still the one whose id token was exchanged.
+      return yield* store.modify((current) =>
+        Effect.succeed(
+          current !== undefined && Redacted.value(current.idToken) === Redacted.value(stored.idToken)
+            ? [true, { apiKey, lastRefresh: current.lastRefresh ?? now }] as const
+            : [false, undefined] as const
+        )
       )
-    )
-  }
-).pipe(Effect.withSpan("OAuth.requestApiKey"))
+    }
+  ).pipe(Effect.withSpan("OAuth.requestApiKey"))
 
 /**
  * Logs out: revokes the refresh token (or the access token) at the issuer, then removes
@@ -641,7 +700,9 @@ export const logout = (
     const stored = yield* store.load
     if (stored !== undefined && options.revoke !== false) {
       yield* Token.revoke(config, { refreshToken: stored.refreshToken, accessToken: stored.accessToken }).pipe(
-        Effect.catchAll((error) => Effect.logWarning(`Token revocation failed; removing the local credentials anyway. ${error.message}`))
+        Effect.catchAll((error) =>
+          Effect.logWarning(`Token revocation failed; removing the local credentials anyway. ${error.message}`)
+        )
       )
     }
     yield* store.clear

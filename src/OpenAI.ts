@@ -50,6 +50,11 @@ import * as CodexConfig from "./CodexConfig.js"
 import * as CodexError from "./CodexError.js"
 import * as Embeddings from "./Embeddings.js"
 import { ConversationsResource } from "./internal/facade/conversations.js"
+import * as Errors from "./internal/facade/errors.js"
+import { APIUserAbortError } from "./internal/facade/errors.js"
+import * as Files from "./internal/facade/files.js"
+import * as Options from "./internal/facade/options.js"
+import * as Parse from "./internal/facade/parse.js"
 import * as ResponseStore from "./internal/facade/responseStore.js"
 import * as Models from "./Models.js"
 import * as OAuth from "./OAuth.js"
@@ -59,11 +64,6 @@ import * as ResponseCollector from "./ResponseCollector.js"
 import * as Responses from "./Responses.js"
 import type { EventOf, ResponseStreamEvent } from "./ResponseStreamEvent.js"
 import * as TokenStore from "./TokenStore.js"
-import * as Errors from "./internal/facade/errors.js"
-import * as Files from "./internal/facade/files.js"
-import * as Options from "./internal/facade/options.js"
-import * as Parse from "./internal/facade/parse.js"
-import { APIUserAbortError } from "./internal/facade/errors.js"
 
 // ---------------------------------------------------------------------------------------
 // Options and errors
@@ -182,7 +182,9 @@ export type { ParsedResponse } from "./internal/facade/parse.js"
  * @since 0.1.0
  * @category models
  */
-export type TranscriptionCreateParams = Omit<Audio.TranscriptionCreateParams, "file"> & { readonly file: Files.FileInput }
+export type TranscriptionCreateParams = Omit<Audio.TranscriptionCreateParams, "file"> & {
+  readonly file: Files.FileInput
+}
 
 /** What a rejected call rejects with: the typed failure itself, never a wrapper. */
 const toRejection = (cause: Cause.Cause<unknown>): unknown => {
@@ -248,7 +250,10 @@ class Engine {
     if (signal?.aborted === true) return Promise.reject(new APIUserAbortError())
     const policy = callPolicy(options)
     const call = (service: S) =>
-      Effect.zipRight(Options.checkRequest(options), policy === undefined ? use(service) : withPolicy(use(service), policy))
+      Effect.zipRight(
+        Options.checkRequest(options),
+        policy === undefined ? use(service) : withPolicy(use(service), policy)
+      )
     const runtime = this.current()
     if (!(runtime instanceof Promise)) return runOn(runtime, tag, call, signal)
     return runtime.then((rt) => runOn(rt, tag, call, signal))
@@ -291,8 +296,12 @@ const streamWithPolicy = <A, E>(
   const policy = callPolicy(options)
   return EffectStream.unwrapScoped(Effect.zipRight(
     Options.checkRequest(options),
-    policy === undefined ? Effect.succeed(stream) : Effect.flatMap(CodexConfig.checkCallPolicy(policy), (checked) =>
-      Effect.as(Effect.locallyScoped(CodexConfig.currentCallPolicy, checked), stream))
+    policy === undefined ?
+      Effect.succeed(stream) :
+      Effect.flatMap(
+        CodexConfig.checkCallPolicy(policy),
+        (checked) => Effect.as(Effect.locallyScoped(CodexConfig.currentCallPolicy, checked), stream)
+      )
   ))
 }
 
@@ -470,7 +479,9 @@ export class Stream<Item> implements AsyncIterable<Item> {
             if (value !== undefined) return { done: false, value }
             continue
           }
-          if (this.failure !== undefined && this.failure.error instanceof APIUserAbortError && this.closing !== undefined) {
+          if (
+            this.failure !== undefined && this.failure.error instanceof APIUserAbortError && this.closing !== undefined
+          ) {
             // Aborted by the controller: openai-node's loop ends with the abort error.
             throw this.failure.error
           }
@@ -545,7 +556,9 @@ export class ResponseStream implements AsyncIterable<ResponseStreamEvent> {
       const emit = (chunk: Chunk.Chunk<ResponseStreamEvent>) =>
         Effect.sync(() => {
           for (const event of chunk) {
-            if (event.type === "response.output_text.delta" || event.type === "response.function_call_arguments.delta") {
+            if (
+              event.type === "response.output_text.delta" || event.type === "response.function_call_arguments.delta"
+            ) {
               const key = event.type === "response.output_text.delta"
                 ? `${event.output_index}:${event.content_index}`
                 : `${event.output_index}:arguments`
@@ -673,7 +686,9 @@ export class ResponseStream implements AsyncIterable<ResponseStreamEvent> {
 
   [Symbol.asyncIterator](): AsyncIterator<ResponseStreamEvent> {
     const queue: Array<ResponseStreamEvent> = []
-    const waiting: Array<{ resolve: (result: IteratorResult<ResponseStreamEvent>) => void; reject: (error: unknown) => void }> = []
+    const waiting: Array<
+      { resolve: (result: IteratorResult<ResponseStreamEvent>) => void; reject: (error: unknown) => void }
+    > = []
     let finished: { readonly error: unknown } | "done" | undefined = undefined
     const onEvent = (event: ResponseStreamEvent) => {
       const next = waiting.shift()
@@ -788,13 +803,22 @@ export class ResponsesResource {
     options?: RequestOptions
   ): Promise<Stream<ResponseStreamEvent>>
   /** Collects the reply into a `Response` (`output_text` set). */
-  create(params: Responses.CreateParams & { readonly stream?: false | undefined }, options?: RequestOptions): Promise<Response>
+  create(
+    params: Responses.CreateParams & { readonly stream?: false | undefined },
+    options?: RequestOptions
+  ): Promise<Response>
   create(params: Responses.CreateParams, options?: RequestOptions): Promise<Response | Stream<ResponseStreamEvent>>
   create(params: Responses.CreateParams, options?: RequestOptions): Promise<Response | Stream<ResponseStreamEvent>> {
-    if (params.stream !== true) return this.engine.run(Responses.Responses, (responses) => this.collected(responses, params), options)
+    if (params.stream !== true) {
+      return this.engine.run(Responses.Responses, (responses) => this.collected(responses, params), options)
+    }
     const signal = options?.signal
     const open = (runtime: Runtime.Runtime<never>) =>
-      Stream.open(runtime, streamWithPolicy(this.events(serviceOf(runtime, Responses.Responses), params), options), signal)
+      Stream.open(
+        runtime,
+        streamWithPolicy(this.events(serviceOf(runtime, Responses.Responses), params), options),
+        signal
+      )
     const runtime = this.engine.current()
     return runtime instanceof Promise ? runtime.then(open) : open(runtime)
   }
@@ -812,7 +836,10 @@ export class ResponsesResource {
     return this.engine.run(
       Responses.Responses,
       (responses) =>
-        Effect.zipRight(Parse.check(params), Effect.flatMap(this.collected(responses, params), (response) => Parse.parse<T>(params, response))),
+        Effect.zipRight(
+          Parse.check(params),
+          Effect.flatMap(this.collected(responses, params), (response) => Parse.parse<T>(params, response))
+        ),
       options
     )
   }
@@ -822,8 +849,11 @@ export class ResponsesResource {
     const store = this.store
     return store === undefined
       ? responses.create(params)
-      : Effect.flatMap(ResponseStore.expand(store, params), ({ input, params }) =>
-        Effect.tap(responses.create(params), (response) => ResponseStore.keep(store, input, response)))
+      : Effect.flatMap(
+        ResponseStore.expand(store, params),
+        ({ input, params }) =>
+          Effect.tap(responses.create(params), (response) => ResponseStore.keep(store, input, response))
+      )
   }
 
   /** openai-node's streaming helper: listeners, async iteration, `finalResponse()`, `abort()`. */
@@ -840,8 +870,12 @@ export class ResponsesResource {
   private events(responses: Responses.Service, params: Responses.CreateParams) {
     const store = this.store
     if (store === undefined) return responses.stream(params)
-    return EffectStream.unwrap(Effect.map(ResponseStore.expand(store, params), ({ input, params }) =>
-      ResponseStore.keepStreamed(store, input, responses.stream(params))))
+    return EffectStream.unwrap(
+      Effect.map(
+        ResponseStore.expand(store, params),
+        ({ input, params }) => ResponseStore.keepStreamed(store, input, responses.stream(params))
+      )
+    )
   }
 
   /** Compacts a history into opaque compaction items. */
@@ -862,7 +896,9 @@ export class ModelsResource {
 
   /** The catalog: a page with `data`, async iterable (also directly on the returned promise). */
   list(options?: RequestOptions): PagePromise<Models.Model> {
-    return pagePromise(this.engine.run(Models.Models, (models) => models.list(), options).then((list) => new Page(list.data)))
+    return pagePromise(
+      this.engine.run(Models.Models, (models) => models.list(), options).then((list) => new Page(list.data))
+    )
   }
 
   /** One model; rejects with `NotFound` (openai-node's `NotFoundError`) when there is none. */
@@ -889,7 +925,10 @@ const realtimeAnswer = (call: Realtime.RealtimeCall): RealtimeAnswer => {
   for (const [name, value] of Object.entries(call.headers ?? { "content-type": "application/sdp" })) {
     if (!/^set-cookie2?$/i.test(name)) headers.set(name, value)
   }
-  return Object.assign(new globalThis.Response(call.sdp, { status: call.status ?? 201, headers }), { sdp: call.sdp, callId: call.callId })
+  return Object.assign(new globalThis.Response(call.sdp, { status: call.status ?? 201, headers }), {
+    sdp: call.sdp,
+    callId: call.callId
+  })
 }
 
 /**
@@ -985,7 +1024,9 @@ export class TranscriptionsResource {
             catch: (error) =>
               new CodexError.InvalidParameter({
                 parameter: "file",
-                reason: error instanceof Files.FileInputError ? error.message : `could not be read: ${error instanceof Error ? error.message : String(error)}`
+                reason: error instanceof Files.FileInputError
+                  ? error.message
+                  : `could not be read: ${error instanceof Error ? error.message : String(error)}`
               })
           }),
           (file) => audio.transcriptions.create({ ...params, file })
@@ -1021,7 +1062,11 @@ export class CodexResource {
     readonly retrieve: (taskId: string, options?: RequestOptions) => Promise<CodexAccount.JsonObject>
     readonly turns: {
       readonly list: (taskId: string, options?: RequestOptions) => Promise<CodexAccount.JsonObject>
-      readonly siblingTurns: (taskId: string, turnId: string, options?: RequestOptions) => Promise<CodexAccount.JsonObject>
+      readonly siblingTurns: (
+        taskId: string,
+        turnId: string,
+        options?: RequestOptions
+      ) => Promise<CodexAccount.JsonObject>
     }
   }
   readonly environments: {
@@ -1090,7 +1135,9 @@ export interface AuthenticateOptions {
   readonly requestApiKey?: boolean | undefined
 }
 
-const defaultLogin = (): "browser" | false => (process.stdin.isTTY === true && process.stdout.isTTY === true ? "browser" : false)
+const defaultLogin = ():
+  | "browser"
+  | false => (process.stdin.isTTY === true && process.stdout.isTTY === true ? "browser" : false)
 
 /**
  * The Promise client in openai-node's shape. `new OpenAI()` reads the configuration
@@ -1162,7 +1209,10 @@ export class OpenAI implements AsyncDisposable {
     Options.check(options, layer !== undefined)
     const node = { accountId, apiKey, baseURL, defaultHeaders, fetch, logLevel, logger, maxRetries, timeout }
     this.engine = new Engine(() => layer ?? Options.layer(node, config))
-    this.responses = new ResponsesResource(this.engine, responseStore === undefined ? undefined : ResponseStore.make(responseStore))
+    this.responses = new ResponsesResource(
+      this.engine,
+      responseStore === undefined ? undefined : ResponseStore.make(responseStore)
+    )
     this.models = new ModelsResource(this.engine)
     this.realtime = new RealtimeResource(this.engine)
     this.embeddings = new EmbeddingsResource(this.engine)
@@ -1171,7 +1221,8 @@ export class OpenAI implements AsyncDisposable {
     const engine = this.engine
     this.conversations = new ConversationsResource({
       run: (effect, options) => engine.run(Responses.Responses, () => effect, options),
-      open: (stream, signal) => Promise.resolve(engine.current()).then((runtime) => Stream.open(runtime, stream, signal))
+      open: (stream, signal) =>
+        Promise.resolve(engine.current()).then((runtime) => Stream.open(runtime, stream, signal))
     })
   }
 
@@ -1190,7 +1241,9 @@ export class OpenAI implements AsyncDisposable {
       const store = yield* Effect.serviceOption(TokenStore.TokenStore)
       const config = yield* Effect.serviceOption(CodexConfig.CodexConfig)
       const http = yield* Effect.serviceOption(HttpClient.HttpClient)
-      const withStore = <A, E>(effect: Effect.Effect<A, E, TokenStore.TokenStore | CodexConfig.CodexConfig | HttpClient.HttpClient>) =>
+      const withStore = <A, E>(
+        effect: Effect.Effect<A, E, TokenStore.TokenStore | CodexConfig.CodexConfig | HttpClient.HttpClient>
+      ) =>
         Option.isNone(store) || Option.isNone(config) || Option.isNone(http) ? Effect.succeedNone : effect.pipe(
           Effect.provideService(TokenStore.TokenStore, store.value),
           Effect.provideService(CodexConfig.CodexConfig, config.value),
@@ -1204,8 +1257,14 @@ export class OpenAI implements AsyncDisposable {
         const { onCode, onUrl, requestApiKey } = options
         const apiKey = requestApiKey === undefined ? {} : { requestApiKey }
         const signIn = login === "device"
-          ? OAuth.loginDevice({ ...apiKey, ...(onCode === undefined ? {} : { onCode: (code) => Effect.sync(() => onCode(code)) }) })
-          : OAuth.login({ ...apiKey, ...(onUrl === undefined ? {} : { onUrl: (url) => Effect.sync(() => onUrl(url)) }) })
+          ? OAuth.loginDevice({
+            ...apiKey,
+            ...(onCode === undefined ? {} : { onCode: (code) => Effect.sync(() => onCode(code)) })
+          })
+          : OAuth.login({
+            ...apiKey,
+            ...(onUrl === undefined ? {} : { onUrl: (url) => Effect.sync(() => onUrl(url)) })
+          })
         if (Option.isNone(yield* withStore(signIn))) return yield* Effect.fail(error)
         yield* auth.value.credentials
       }

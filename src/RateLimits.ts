@@ -225,13 +225,14 @@ export const fromEvent = (event: Readonly<Record<string, unknown>>): RateLimitSn
     limit_name: name ?? null,
     primary: eventWindow(limits["primary"]),
     secondary: eventWindow(limits["secondary"]),
-    credits: credits !== undefined && typeof credits["has_credits"] === "boolean" && typeof credits["unlimited"] === "boolean"
-      ? {
-        has_credits: credits["has_credits"],
-        unlimited: credits["unlimited"],
-        balance: typeof credits["balance"] === "string" ? credits["balance"] : null
-      }
-      : null,
+    credits:
+      credits !== undefined && typeof credits["has_credits"] === "boolean" && typeof credits["unlimited"] === "boolean"
+        ? {
+          has_credits: credits["has_credits"],
+          unlimited: credits["unlimited"],
+          balance: typeof credits["balance"] === "string" ? credits["balance"] : null
+        }
+        : null,
     plan_type: str(event["plan_type"]) ?? null,
     rate_limit_reached_type: str(reached) ?? (isRecord(reached) ? str(reached["type"]) ?? null : null)
   }
@@ -261,7 +262,9 @@ export interface RateLimitState {
  */
 export const exhaustedUntil = (state: RateLimitState | undefined, now: number, family = "codex"): Date | undefined => {
   const snapshot = state?.snapshots.find((s) => s.limit_id === family)
-  if (snapshot === undefined || snapshot.credits?.unlimited === true || snapshot.credits?.has_credits === true) return undefined
+  if (snapshot === undefined || snapshot.credits?.unlimited === true || snapshot.credits?.has_credits === true) {
+    return undefined
+  }
   let until: number | undefined
   for (const window of [snapshot.primary, snapshot.secondary]) {
     if (window === null || window.used_percent < 100 || window.resets_at === null) continue
@@ -336,7 +339,9 @@ export const make: Effect.Effect<Service> = Effect.gen(function*() {
       }
       const state: RateLimitState = {
         accountId: account,
-        snapshots: [...families.values()].sort((a, b) => Number(b.limit_id === "codex") - Number(a.limit_id === "codex")),
+        snapshots: [...families.values()].sort((a, b) =>
+          Number(b.limit_id === "codex") - Number(a.limit_id === "codex")
+        ),
         updatedAt: new Date(yield* Clock.currentTimeMillis)
       }
       accounts.set(key(account), state)

@@ -15,16 +15,16 @@
  *
  * @since 0.1.0
  */
-import type { CodexTransport } from "./CodexTransport.js"
 import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
 import { ApiKeyMissing, DecodeError, InvalidParameter, RealtimeUnavailable } from "./CodexError.js"
+import type { CodexTransport } from "./CodexTransport.js"
 import { replyMeta } from "./internal/errors.js"
 import { makeBackend, readBody, withDeadline } from "./internal/http.js"
-import { joinUrl } from "./internal/wire.js"
 import { scrub } from "./internal/scrub.js"
+import { joinUrl } from "./internal/wire.js"
 import { TokenStore } from "./TokenStore.js"
 
 /**
@@ -134,7 +134,13 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
         session = rest
       }
       const call = session === undefined
-        ? { endpoint, url, method: "POST", accept: "application/sdp", payload: { contentType: "application/sdp", body: params.sdp } } as const
+        ? {
+          endpoint,
+          url,
+          method: "POST",
+          accept: "application/sdp",
+          payload: { contentType: "application/sdp", body: params.sdp }
+        } as const
         : {
           endpoint,
           url: `${url}?intent=quicksilver&architecture=avas`,
@@ -159,7 +165,9 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       const callId = callIdOf(response.headers["location"])
       if (callId === undefined) {
         return yield* new DecodeError({
-          reason: `the call id in Location is neither rtc_… nor a UUID: ${JSON.stringify(scrub(response.headers["location"] ?? "") || null)}`,
+          reason: `the call id in Location is neither rtc_… nor a UUID: ${
+            JSON.stringify(scrub(response.headers["location"] ?? "") || null)
+          }`,
           ...meta
         })
       }
@@ -170,7 +178,10 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
 
     const websocketUrl = Effect.fn("Realtime.websocketUrl")(function*(params: { readonly model: string }) {
       if (typeof params.model !== "string" || params.model === "") {
-        return yield* new InvalidParameter({ parameter: "model", reason: "name the realtime model, e.g. gpt-realtime-1.5" })
+        return yield* new InvalidParameter({
+          parameter: "model",
+          reason: "name the realtime model, e.g. gpt-realtime-1.5"
+        })
       }
       const base = config.openaiBaseUrl.replace(/^https:/, "wss:").replace(/^http:/, "ws:")
       return `${joinUrl(base, "realtime")}?model=${encodeURIComponent(params.model)}`

@@ -178,7 +178,10 @@ export type OutputItem = typeof OutputItem.Type
 export const Usage = Schema.Struct({
   input_tokens: Schema.Number,
   input_tokens_details: Schema.optional(
-    Schema.Struct({ cached_tokens: Schema.optional(Schema.Number), cache_write_tokens: Schema.optional(Schema.Number) }, Extra)
+    Schema.Struct(
+      { cached_tokens: Schema.optional(Schema.Number), cache_write_tokens: Schema.optional(Schema.Number) },
+      Extra
+    )
   ),
   output_tokens: Schema.Number,
   output_tokens_details: Schema.optional(Schema.Struct({ reasoning_tokens: Schema.optional(Schema.Number) }, Extra)),
@@ -199,7 +202,11 @@ const responseFields = {
   status: Schema.optional(Schema.String),
   model: Schema.optional(Schema.String),
   usage: Schema.optional(Schema.NullOr(Usage)),
-  error: Schema.optional(Schema.NullOr(Schema.Struct({ code: Schema.optional(Schema.String), message: Schema.optional(Schema.String) }, Extra))),
+  error: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({ code: Schema.optional(Schema.String), message: Schema.optional(Schema.String) }, Extra)
+    )
+  ),
   incomplete_details: Schema.optional(Schema.NullOr(Schema.Struct({ reason: Schema.optional(Schema.String) }, Extra)))
 }
 

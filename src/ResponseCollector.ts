@@ -14,10 +14,10 @@ import { Clock, Effect, Stream } from "effect"
 import type { CodexError } from "./CodexError.js"
 import { StreamInterrupted } from "./CodexError.js"
 import { fromTerminalEvent } from "./internal/errors.js"
+import { isRecord } from "./internal/json.js"
 import type { OutputItem, Response, ResponseSnapshot } from "./Response.js"
 import { outputText } from "./Response.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
-import { isRecord } from "./internal/json.js"
 
 type Parts = Map<number, Array<string>>
 
@@ -76,7 +76,11 @@ export class Collector {
     this.events++
     switch (event.type) {
       case "response.output_text.delta":
-        this.slot(event.output_index).text = append(this.slot(event.output_index).text, event.content_index ?? 0, event.delta)
+        this.slot(event.output_index).text = append(
+          this.slot(event.output_index).text,
+          event.content_index ?? 0,
+          event.delta
+        )
         return
       case "response.content_part.delta": {
         const delta = typeof event.delta === "string" ? event.delta : event.delta.text
@@ -111,7 +115,11 @@ export class Collector {
         const slot = this.slot(event.output_index)
         slot.item = event.item
         slot.done = true
-        slot.text = slot.refusal = slot.reasoning = slot.summary = undefined
+        slot.text =
+          slot.refusal =
+          slot.reasoning =
+          slot.summary =
+            undefined
         slot.args = slot.input = undefined
         return
       }
@@ -192,7 +200,9 @@ export class Collector {
     const terminal = this.terminal
     if (terminal === undefined) {
       const id = this.snapshot?.id
-      return Effect.fail(new StreamInterrupted({ eventsReceived: this.events, ...(id === undefined ? {} : { responseId: id }) }))
+      return Effect.fail(
+        new StreamInterrupted({ eventsReceived: this.events, ...(id === undefined ? {} : { responseId: id }) })
+      )
     }
     const partial = this.partial()
     const error = fromTerminalEvent(terminal, partial, now)
@@ -315,7 +325,9 @@ export const fold = <E, R>(
       for (const event of events) collector.push(event)
     }).pipe(
       Effect.matchEffect({
-        onFailure: (error): Effect.Effect<Response, E | CodexError> => (collector.finished ? result : Effect.fail(error)),
+        onFailure: (
+          error
+        ): Effect.Effect<Response, E | CodexError> => (collector.finished ? result : Effect.fail(error)),
         onSuccess: () => result
       })
     )

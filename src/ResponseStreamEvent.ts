@@ -22,7 +22,8 @@ const snapshot = <const T extends string>(type: T) => event(type, { response: Re
 const itemRef = { item_id: Schema.String, output_index: Schema.Number }
 const contentRef = { ...itemRef, content_index: Schema.Number }
 const summaryRef = { ...itemRef, summary_index: Schema.Number }
-const progress = <const T extends string>(type: T) => event(type, { item_id: Schema.optional(Schema.String), output_index: Schema.Number })
+const progress = <const T extends string>(type: T) =>
+  event(type, { item_id: Schema.optional(Schema.String), output_index: Schema.Number })
 const Part = Schema.Struct({ type: Schema.String }, Extra)
 
 /**
@@ -78,7 +79,10 @@ export const schemas = {
     call_id: Schema.optional(Schema.String),
     input: Schema.String
   }),
-  "response.reasoning_summary_part.added": event("response.reasoning_summary_part.added", { ...summaryRef, part: Part }),
+  "response.reasoning_summary_part.added": event("response.reasoning_summary_part.added", {
+    ...summaryRef,
+    part: Part
+  }),
   "response.reasoning_summary_part.done": event("response.reasoning_summary_part.done", { ...summaryRef, part: Part }),
   "response.reasoning_summary_text.delta": event("response.reasoning_summary_text.delta", {
     ...summaryRef,
@@ -189,10 +193,16 @@ export type EventOf<T extends ResponseStreamEvent["type"]> = Extract<ResponseStr
  * @since 0.1.0
  * @category guards
  */
-export const is = <T extends ResponseStreamEvent["type"]>(type: T) => (event: ResponseStreamEvent): event is EventOf<T> =>
-  event.type === type
+export const is =
+  <T extends ResponseStreamEvent["type"]>(type: T) => (event: ResponseStreamEvent): event is EventOf<T> =>
+    event.type === type
 
-const terminalTypes: ReadonlySet<string> = new Set(["response.completed", "response.failed", "response.incomplete", "error"])
+const terminalTypes: ReadonlySet<string> = new Set([
+  "response.completed",
+  "response.failed",
+  "response.incomplete",
+  "error"
+])
 
 /**
  * Whether an event ends the stream: `response.completed`, `response.failed`,

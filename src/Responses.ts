@@ -16,7 +16,6 @@ import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig, CompactVia, Service as ConfigService } from "./CodexConfig.js"
 import { withCurrentCallPolicy } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
-import { CodexTransport } from "./CodexTransport.js"
 import {
   DecodeError,
   InvalidParameter,
@@ -27,16 +26,17 @@ import {
   Timeout,
   truncateFrame
 } from "./CodexError.js"
+import { CodexTransport } from "./CodexTransport.js"
 import { isCloudflarePage, replyMeta } from "./internal/errors.js"
 import { drain, stream as eventStream } from "./internal/eventReader.js"
 import type { BackendReply as Reply } from "./internal/http.js"
 import { makeBackend, readDecoded, readText, withDeadline } from "./internal/http.js"
-import { joinUrl, maxErrorBodyBytes } from "./internal/wire.js"
-import { defaultTracer, withSpan } from "./internal/tracing.js"
-import { withRetries } from "./internal/retry.js"
+import * as ModelsEtag from "./internal/modelsEtag.js"
 import { compactBody, responsesBody } from "./internal/request.js"
 import * as ResponsesSocket from "./internal/responsesSocket.js"
-import * as ModelsEtag from "./internal/modelsEtag.js"
+import { withRetries } from "./internal/retry.js"
+import { defaultTracer, withSpan } from "./internal/tracing.js"
+import { joinUrl, maxErrorBodyBytes } from "./internal/wire.js"
 import { Models } from "./Models.js"
 import * as RateLimits from "./RateLimits.js"
 import type { Response } from "./Response.js"
@@ -199,7 +199,15 @@ export interface CreateParams {
  */
 export type CompactParams = Pick<
   CreateParams,
-  "model" | "input" | "instructions" | "tools" | "parallel_tool_calls" | "reasoning" | "text" | "service_tier" | "prompt_cache_key"
+  | "model"
+  | "input"
+  | "instructions"
+  | "tools"
+  | "parallel_tool_calls"
+  | "reasoning"
+  | "text"
+  | "service_tier"
+  | "prompt_cache_key"
 >
 
 /**
@@ -348,21 +356,26 @@ const modelOf = (body: Readonly<Record<string, unknown>>): string | undefined =>
 
 /** A 200 that is not an event stream: a Cloudflare page, a proxy's HTML, a JSON body. */
 const notAnEventStream = (response: Reply): Effect.Effect<never, CodexError> =>
-  Effect.flatMap(Effect.orElseSucceed(Effect.map(readText(response, maxErrorBodyBytes), (read) => read.text), () => ""), (text): Effect.Effect<never, CodexError> => {
-    const contentType = response.headers["content-type"] ?? ""
-    const meta = replyMeta(response.status, response.headers)
-    if (isCloudflarePage(text, response.headers)) {
-      return Effect.fail(new PermissionDenied({ reason: "cloudflare", detail: "Cloudflare challenge page", ...meta }))
+  Effect.flatMap(
+    Effect.orElseSucceed(Effect.map(readText(response, maxErrorBodyBytes), (read) => read.text), () => ""),
+    (text): Effect.Effect<never, CodexError> => {
+      const contentType = response.headers["content-type"] ?? ""
+      const meta = replyMeta(response.status, response.headers)
+      if (isCloudflarePage(text, response.headers)) {
+        return Effect.fail(new PermissionDenied({ reason: "cloudflare", detail: "Cloudflare challenge page", ...meta }))
+      }
+      return Effect.fail(
+        new DecodeError({
+          reason: `expected an event stream (text/event-stream), got ${
+            contentType === "" ? "no content type" : contentType
+          }`,
+          frame: truncateFrame(text),
+          contentType,
+          ...meta
+        })
+      )
     }
-    return Effect.fail(
-      new DecodeError({
-        reason: `expected an event stream (text/event-stream), got ${contentType === "" ? "no content type" : contentType}`,
-        frame: truncateFrame(text),
-        contentType,
-        ...meta
-      })
-    )
-  })
+  )
 
 /**
  * Builds the service from the live backend (configuration, credentials, HTTP client).
@@ -370,225 +383,275 @@ const notAnEventStream = (response: Reply): Effect.Effect<never, CodexError> =>
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | CodexTransport | Scope.Scope> = Effect.gen(function*() {
-  const backend = yield* makeBackend
-  const config = backend.config
-  // With a Models service beside it, each reply's `x-models-etag` keeps the catalog cache honest (§9).
-  const models = Option.getOrUndefined(yield* Effect.serviceOption(Models))
-  const rateLimits = Option.getOrUndefined(yield* Effect.serviceOption(RateLimits.RateLimits))
-  const readOptions = {
-    endpoint: responsesEndpoint,
-    idleTimeout: config.streamIdleTimeout,
-    maxEventBytes: config.maxEventBytes,
-    onRateLimits: rateLimits === undefined
+export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | CodexTransport | Scope.Scope> = Effect.gen(
+  function*() {
+    const backend = yield* makeBackend
+    const config = backend.config
+    // With a Models service beside it, each reply's `x-models-etag` keeps the catalog cache honest (§9).
+    const models = Option.getOrUndefined(yield* Effect.serviceOption(Models))
+    const rateLimits = Option.getOrUndefined(yield* Effect.serviceOption(RateLimits.RateLimits))
+    const readOptions = {
+      endpoint: responsesEndpoint,
+      idleTimeout: config.streamIdleTimeout,
+      maxEventBytes: config.maxEventBytes,
+      onRateLimits: rateLimits === undefined
+        ? undefined
+        : (event: Readonly<Record<string, unknown>>) =>
+          Effect.runSync(rateLimits.update(undefined, [RateLimits.fromEvent(event)]))
+    }
+    const url = joinUrl(config.codexBaseUrl, "responses")
+    // The WebSocket transport (§13), on transports that can hand over a socket.
+    const upgrade = (yield* CodexTransport).upgrade
+    const sockets = upgrade === undefined
       ? undefined
-      : (event: Readonly<Record<string, unknown>>) => Effect.runSync(rateLimits.update(undefined, [RateLimits.fromEvent(event)]))
-  }
-  const url = joinUrl(config.codexBaseUrl, "responses")
-  // The WebSocket transport (§13), on transports that can hand over a socket.
-  const upgrade = (yield* CodexTransport).upgrade
-  const sockets = upgrade === undefined
-    ? undefined
-    : yield* ResponsesSocket.make({ backend, upgrade, url, readOptions, models })
-  const compactUrl = joinUrl(config.codexBaseUrl, "responses/compact")
-  const bodyOptions = (endpoint: string) => ({ defaultModel: config.defaultModel, policy: config.parameterPolicy, endpoint })
+      : yield* ResponsesSocket.make({ backend, upgrade, url, readOptions, models })
+    const compactUrl = joinUrl(config.codexBaseUrl, "responses/compact")
+    const bodyOptions = (endpoint: string) => ({
+      defaultModel: config.defaultModel,
+      policy: config.parameterPolicy,
+      endpoint
+    })
 
-  const prepare = (params: CreateParams, streaming: boolean) =>
-    Effect.suspend(() =>
-      params.stream !== undefined && params.stream !== streaming
-        ? Effect.fail(
-          new InvalidParameter({
-            parameter: "stream",
-            reason: streaming
-              ? "responses.stream always streams; leave stream out or set it to true"
-              : "responses.create collects the stream into a Response; call responses.stream for events"
-          })
+    const prepare = (params: CreateParams, streaming: boolean) =>
+      Effect.suspend(() =>
+        params.stream !== undefined && params.stream !== streaming
+          ? Effect.fail(
+            new InvalidParameter({
+              parameter: "stream",
+              reason: streaming
+                ? "responses.stream always streams; leave stream out or set it to true"
+                : "responses.create collects the stream into a Response; call responses.stream for events"
+            })
+          )
+          : responsesBody(params, bodyOptions(responsesEndpoint))
+      )
+
+    const open = (body: Readonly<Record<string, unknown>>, headers?: Readonly<Record<string, string>>) =>
+      Effect.flatMap(
+        backend.send({
+          endpoint: responsesEndpoint,
+          url,
+          method: "POST",
+          body,
+          accept: "text/event-stream",
+          headers: headers === undefined ? sessionHeaders(body) : { ...sessionHeaders(body), ...headers },
+          model: modelOf(body)
+        }),
+        (response) => {
+          if (!(response.headers["content-type"] ?? "").includes("text/event-stream")) return notAnEventStream(response)
+          const etag = response.headers["x-models-etag"]
+          return etag === undefined || models === undefined
+            ? Effect.succeed(response)
+            : Effect.as(ModelsEtag.note(models, etag), response)
+        }
+      )
+
+    /** The stream's `requestDeadline`, from its start to its end. */
+    const streamDeadline = (deadline: Duration.Duration) =>
+      Effect.zipRight(
+        Effect.sleep(deadline),
+        Effect.fail(new Timeout({ phase: "deadline", endpoint: responsesEndpoint, after: deadline }))
+      )
+
+    /**
+     * Whether this request goes over the WebSocket: `transport` (config or call policy), a
+     * session that fell back to SSE, and for `"auto"` a `prompt_cache_key` and the cached
+     * catalog's `prefer_websockets`.
+     */
+    const viaSocket = (policy: ConfigService, body: Readonly<Record<string, unknown>>): Effect.Effect<boolean> => {
+      if (sockets === undefined || policy.transport === "sse") return Effect.succeed(false)
+      const session = body["prompt_cache_key"]
+      if (typeof session === "string" && sockets.fellBack(session)) return Effect.succeed(false)
+      if (policy.transport === "websocket") return Effect.succeed(true)
+      const model = modelOf(body)
+      if (typeof session !== "string" || models === undefined || model === undefined) return Effect.succeed(false)
+      return Effect.map(models.cached(model), (found) => found?.prefer_websockets === true)
+    }
+
+    const sseEvents = (body: Readonly<Record<string, unknown>>) =>
+      Effect.map(open(body), (response) => eventStream(response, readOptions))
+
+    /** The events of one response over the WebSocket; SSE when the session falls back. */
+    const socketEvents = (socket: ResponsesSocket.Sockets, policy: ConfigService, body: Record<string, unknown>) =>
+      Stream.asyncScoped<ResponseStreamEvent, CodexError | ResponsesSocket.FallBack>(
+        (emit) =>
+          Effect.forkScoped(
+            socket.run(policy, body, (events) => void emit.chunk(Chunk.unsafeFromArray(events))).pipe(
+              Effect.onExit((exit) =>
+                Exit.isInterrupted(exit)
+                  ? Effect.void
+                  : Effect.promise(() => Exit.isSuccess(exit) ? emit.end() : emit.halt(exit.cause))
+              )
+            )
+          ),
+        "unbounded"
+      ).pipe(
+        Stream.catchAll((error) =>
+          error instanceof ResponsesSocket.FallBack ? Stream.unwrap(sseEvents(body)) : Stream.fail(error)
         )
-        : responsesBody(params, bodyOptions(responsesEndpoint))
-    )
+      )
 
-  const open = (body: Readonly<Record<string, unknown>>, headers?: Readonly<Record<string, string>>) =>
-    Effect.flatMap(
-      backend.send({
-        endpoint: responsesEndpoint,
-        url,
+    const stream = (params: CreateParams): Stream.Stream<ResponseStreamEvent, CodexError> => {
+      const deadline = config.requestDeadline
+      const opened = Effect.flatMap(prepare(params, true), (body) =>
+        sockets === undefined
+          ? sseEvents(body)
+          : Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
+            Effect.flatMap(viaSocket(policy, body), (socket) =>
+              socket ? Effect.succeed(socketEvents(sockets, policy, body)) : sseEvents(body))))
+      // The deadline runs from the start, opening included.
+      const bounded = deadline === undefined
+        ? opened
+        : Effect.succeed(Stream.interruptWhen(Stream.unwrap(opened), streamDeadline(deadline)))
+      // One `Stream.unwrap` on the usual path; the span (only under a real tracer) wraps the opening too.
+      return Stream.unwrap(
+        Effect.tracerWith((tracer) =>
+          tracer === defaultTracer
+            ? bounded
+            : Effect.succeed(Stream.withSpan(Stream.unwrap(bounded), "Responses.stream"))
+        )
+      )
+    }
+
+    /** Reads the whole reply into the collector: no per-event stream machinery on this path. */
+    const collectOnce = (body: Readonly<Record<string, unknown>>, headers?: Readonly<Record<string, string>>) =>
+      Effect.flatMap(
+        open(body, headers),
+        (response) =>
+          ResponseCollector.fold((push) => drain(response, readOptions, push)).pipe(Effect.mapError(midStream))
+      )
+
+    const unwrapMidStream = (
+      error: CodexError | MidStream
+    ): CodexError => (error instanceof MidStream ? error.error : error)
+    const retryMidStream = (error: CodexError | MidStream) =>
+      error instanceof MidStream && isRetryable(error.error) ? error.error : undefined
+    const spanCreate = withSpan("Responses.create")
+
+    /** One response over the WebSocket, folded; failures after its first event are `MidStream`. */
+    const collectSocket = (socket: ResponsesSocket.Sockets, policy: ConfigService, body: Record<string, unknown>) =>
+      Effect.suspend(() => {
+        let started = false
+        return ResponseCollector.fold((push) =>
+          socket.run(policy, body, (events) => {
+            started = true
+            push(events)
+          })
+        ).pipe(
+          Effect.mapError((
+            error
+          ) => (started && !(error instanceof ResponsesSocket.FallBack) ? midStream(error) : error))
+        )
+      })
+
+    /**
+     * Retries of the whole request after the stream broke: `send` already retried what failed
+     * before the first byte, so only mid-stream failures are retried here. A request with its
+     * own headers (compaction, §8.0) always travels over SSE: a WebSocket frame carries none.
+     */
+    const collect = (body: Record<string, unknown>, headers?: Readonly<Record<string, string>>) =>
+      Effect.flatMap(withCurrentCallPolicy(config), (policy) => {
+        const overSse = withRetries(
+          policy,
+          policy.maxStreamRetries,
+          responsesEndpoint,
+          collectOnce(body, headers),
+          retryMidStream
+        ).pipe(
+          Effect.mapError(unwrapMidStream)
+        )
+        if (sockets === undefined || headers !== undefined) {
+          return overSse
+        }
+        return Effect.flatMap(viaSocket(policy, body), (socket) =>
+          socket
+            ? withRetries(
+              policy,
+              policy.maxStreamRetries,
+              responsesEndpoint,
+              collectSocket(sockets, policy, body),
+              (error) => error instanceof ResponsesSocket.FallBack ? undefined : retryMidStream(error)
+            ).pipe(
+              Effect.catchAll((error) =>
+                error instanceof ResponsesSocket.FallBack ? overSse : Effect.fail(unwrapMidStream(error))
+              )
+            )
+            : overSse)
+      })
+
+    const create = (params: CreateParams): Effect.Effect<Response, CodexError> =>
+      Effect.flatMap(prepare(params, false), (body) => collect(body)).pipe(
+        withDeadline(config, responsesEndpoint),
+        spanCreate
+      )
+
+    const compactWith = (via: CompactVia, params: CompactParams) =>
+      via === "trigger" ? compactByTrigger(params) : compactLegacy(params)
+    const compact = (params: CompactParams) => {
+      const first = config.compactVia
+      return compactWith(first, params).pipe(
+        Effect.catchTag("NotFound", () => compactWith(first === "trigger" ? "legacy" : "trigger", params)),
+        withDeadline(config, first === "trigger" ? responsesEndpoint : compactEndpoint),
+        withSpan("Responses.compact")
+      )
+    }
+
+    /** §8.0: the history plus a final `compaction_trigger`, over `/responses`, collected. */
+    const compactByTrigger = Effect.fnUntraced(function*(params: CompactParams) {
+      const prepared = yield* responsesBody(params, bodyOptions(responsesEndpoint))
+      const input = Array.isArray(prepared["input"]) ? prepared["input"] : []
+      const body = { ...prepared, include: ["reasoning.encrypted_content"], input: [...input, compactionTrigger] }
+      const response = yield* collect(body, triggerHeaders)
+      const compactions = response.output.filter(isCompaction)
+      if (compactions.length !== 1) {
+        return yield* new DecodeError({
+          reason:
+            `a compaction reply holds exactly one compaction item, this one held ${compactions.length} (response ${response.id})`
+        })
+      }
+      return yield* Effect.mapError(
+        Schema.decodeUnknown(CompactedResponse)({
+          id: response.id,
+          object: "response.compacted",
+          output: [...input.filter(keptByCompaction), ...compactions],
+          usage: response.usage
+        }),
+        (error) => new DecodeError({ reason: `unexpected compaction reply: ${error.message}` })
+      )
+    })
+
+    /** §8.1: the legacy route, a synchronous JSON reply. */
+    const compactLegacy = Effect.fnUntraced(function*(params: CompactParams) {
+      const body = yield* compactBody(params, bodyOptions(compactEndpoint))
+      const response = yield* backend.send({
+        endpoint: compactEndpoint,
+        url: compactUrl,
         method: "POST",
         body,
-        accept: "text/event-stream",
-        headers: headers === undefined ? sessionHeaders(body) : { ...sessionHeaders(body), ...headers },
+        accept: "application/json",
+        headers: sessionHeaders(body),
         model: modelOf(body)
-      }),
-      (response) => {
-        if (!(response.headers["content-type"] ?? "").includes("text/event-stream")) return notAnEventStream(response)
-        const etag = response.headers["x-models-etag"]
-        return etag === undefined || models === undefined ? Effect.succeed(response) : Effect.as(ModelsEtag.note(models, etag), response)
-      }
-    )
-
-  /** The stream's `requestDeadline`, from its start to its end. */
-  const streamDeadline = (deadline: Duration.Duration) =>
-    Effect.zipRight(
-      Effect.sleep(deadline),
-      Effect.fail(new Timeout({ phase: "deadline", endpoint: responsesEndpoint, after: deadline }))
-    )
-
-  /**
-   * Whether this request goes over the WebSocket: `transport` (config or call policy), a
-   * session that fell back to SSE, and for `"auto"` a `prompt_cache_key` and the cached
-   * catalog's `prefer_websockets`.
-   */
-  const viaSocket = (policy: ConfigService, body: Readonly<Record<string, unknown>>): Effect.Effect<boolean> => {
-    if (sockets === undefined || policy.transport === "sse") return Effect.succeed(false)
-    const session = body["prompt_cache_key"]
-    if (typeof session === "string" && sockets.fellBack(session)) return Effect.succeed(false)
-    if (policy.transport === "websocket") return Effect.succeed(true)
-    const model = modelOf(body)
-    if (typeof session !== "string" || models === undefined || model === undefined) return Effect.succeed(false)
-    return Effect.map(models.cached(model), (found) => found?.prefer_websockets === true)
-  }
-
-  const sseEvents = (body: Readonly<Record<string, unknown>>) => Effect.map(open(body), (response) => eventStream(response, readOptions))
-
-  /** The events of one response over the WebSocket; SSE when the session falls back. */
-  const socketEvents = (socket: ResponsesSocket.Sockets, policy: ConfigService, body: Record<string, unknown>) =>
-    Stream.asyncScoped<ResponseStreamEvent, CodexError | ResponsesSocket.FallBack>(
-      (emit) =>
-        Effect.forkScoped(
-          socket.run(policy, body, (events) => void emit.chunk(Chunk.unsafeFromArray(events))).pipe(
-            Effect.onExit((exit) =>
-              Exit.isInterrupted(exit) ? Effect.void : Effect.promise(() => Exit.isSuccess(exit) ? emit.end() : emit.halt(exit.cause))
-            )
-          )
-        ),
-      "unbounded"
-    ).pipe(
-      Stream.catchAll((error) => error instanceof ResponsesSocket.FallBack ? Stream.unwrap(sseEvents(body)) : Stream.fail(error))
-    )
-
-  const stream = (params: CreateParams): Stream.Stream<ResponseStreamEvent, CodexError> => {
-    const deadline = config.requestDeadline
-    const opened = Effect.flatMap(prepare(params, true), (body) =>
-      sockets === undefined
-        ? sseEvents(body)
-        : Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
-          Effect.flatMap(viaSocket(policy, body), (socket) => socket ? Effect.succeed(socketEvents(sockets, policy, body)) : sseEvents(body))))
-    // The deadline runs from the start, opening included.
-    const bounded = deadline === undefined
-      ? opened
-      : Effect.succeed(Stream.interruptWhen(Stream.unwrap(opened), streamDeadline(deadline)))
-    // One `Stream.unwrap` on the usual path; the span (only under a real tracer) wraps the opening too.
-    return Stream.unwrap(Effect.tracerWith((tracer) =>
-      tracer === defaultTracer ? bounded : Effect.succeed(Stream.withSpan(Stream.unwrap(bounded), "Responses.stream"))
-    ))
-  }
-
-  /** Reads the whole reply into the collector: no per-event stream machinery on this path. */
-  const collectOnce = (body: Readonly<Record<string, unknown>>, headers?: Readonly<Record<string, string>>) =>
-    Effect.flatMap(open(body, headers), (response) =>
-      ResponseCollector.fold((push) => drain(response, readOptions, push)).pipe(Effect.mapError(midStream)))
-
-  const unwrapMidStream = (error: CodexError | MidStream): CodexError => (error instanceof MidStream ? error.error : error)
-  const retryMidStream = (error: CodexError | MidStream) =>
-    error instanceof MidStream && isRetryable(error.error) ? error.error : undefined
-  const spanCreate = withSpan("Responses.create")
-
-  /** One response over the WebSocket, folded; failures after its first event are `MidStream`. */
-  const collectSocket = (socket: ResponsesSocket.Sockets, policy: ConfigService, body: Record<string, unknown>) =>
-    Effect.suspend(() => {
-      let started = false
-      return ResponseCollector.fold((push) =>
-        socket.run(policy, body, (events) => {
-          started = true
-          push(events)
-        })
-      ).pipe(Effect.mapError((error) => (started && !(error instanceof ResponsesSocket.FallBack) ? midStream(error) : error)))
-    })
-
-  /**
-   * Retries of the whole request after the stream broke: `send` already retried what failed
-   * before the first byte, so only mid-stream failures are retried here. A request with its
-   * own headers (compaction, §8.0) always travels over SSE: a WebSocket frame carries none.
-   */
-  const collect = (body: Record<string, unknown>, headers?: Readonly<Record<string, string>>) =>
-    Effect.flatMap(withCurrentCallPolicy(config), (policy) => {
-      const overSse = withRetries(policy, policy.maxStreamRetries, responsesEndpoint, collectOnce(body, headers), retryMidStream).pipe(
-        Effect.mapError(unwrapMidStream)
-      )
-      if (sockets === undefined || headers !== undefined) return overSse
-      return Effect.flatMap(viaSocket(policy, body), (socket) =>
-        socket
-          ? withRetries(policy, policy.maxStreamRetries, responsesEndpoint, collectSocket(sockets, policy, body), (error) =>
-            error instanceof ResponsesSocket.FallBack ? undefined : retryMidStream(error)).pipe(
-              Effect.catchAll((error) => error instanceof ResponsesSocket.FallBack ? overSse : Effect.fail(unwrapMidStream(error)))
-            )
-          : overSse)
-    })
-
-  const create = (params: CreateParams): Effect.Effect<Response, CodexError> =>
-    Effect.flatMap(prepare(params, false), (body) => collect(body)).pipe(withDeadline(config, responsesEndpoint), spanCreate)
-
-
-  const compactWith = (via: CompactVia, params: CompactParams) => via === "trigger" ? compactByTrigger(params) : compactLegacy(params)
-  const compact = (params: CompactParams) => {
-    const first = config.compactVia
-    return compactWith(first, params).pipe(
-      Effect.catchTag("NotFound", () => compactWith(first === "trigger" ? "legacy" : "trigger", params)),
-      withDeadline(config, first === "trigger" ? responsesEndpoint : compactEndpoint),
-      withSpan("Responses.compact")
-    )
-  }
-
-  /** §8.0: the history plus a final `compaction_trigger`, over `/responses`, collected. */
-  const compactByTrigger = Effect.fnUntraced(function*(params: CompactParams) {
-    const prepared = yield* responsesBody(params, bodyOptions(responsesEndpoint))
-    const input = Array.isArray(prepared["input"]) ? prepared["input"] : []
-    const body = { ...prepared, include: ["reasoning.encrypted_content"], input: [...input, compactionTrigger] }
-    const response = yield* collect(body, triggerHeaders)
-    const compactions = response.output.filter(isCompaction)
-    if (compactions.length !== 1) {
-      return yield* new DecodeError({
-        reason: `a compaction reply holds exactly one compaction item, this one held ${compactions.length} (response ${response.id})`
       })
-    }
-    return yield* Effect.mapError(
-      Schema.decodeUnknown(CompactedResponse)({
-        id: response.id,
-        object: "response.compacted",
-        output: [...input.filter(keptByCompaction), ...compactions],
-        usage: response.usage
-      }),
-      (error) => new DecodeError({ reason: `unexpected compaction reply: ${error.message}` })
-    )
-  })
-
-  /** §8.1: the legacy route, a synchronous JSON reply. */
-  const compactLegacy = Effect.fnUntraced(function*(params: CompactParams) {
-    const body = yield* compactBody(params, bodyOptions(compactEndpoint))
-    const response = yield* backend.send({
-      endpoint: compactEndpoint,
-      url: compactUrl,
-      method: "POST",
-      body,
-      accept: "application/json",
-      headers: sessionHeaders(body),
-      model: modelOf(body)
+      return yield* readDecoded({ endpoint: compactEndpoint }, response, config.maxEventBytes, CompactedResponse)
     })
-    return yield* readDecoded({ endpoint: compactEndpoint }, response, config.maxEventBytes, CompactedResponse)
-  })
 
-  const prewarm = (params: CreateParams): Effect.Effect<void, CodexError> =>
-    Effect.flatMap(prepare(params, false), (body) =>
-      Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
-        sockets === undefined ? Effect.void : Effect.flatMap(viaSocket(policy, body), (socket) =>
-          socket
-            ? Effect.catchAll(
-              sockets.run(policy, { ...body, generate: false }, () => {}),
-              (error) => (error instanceof ResponsesSocket.FallBack ? Effect.void : Effect.fail(error))
-            )
-            : Effect.void))).pipe(withDeadline(config, responsesEndpoint), withSpan("Responses.prewarm"))
+    const prewarm = (params: CreateParams): Effect.Effect<void, CodexError> =>
+      Effect.flatMap(
+        prepare(params, false),
+        (body) =>
+          Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
+            sockets === undefined ? Effect.void : Effect.flatMap(viaSocket(policy, body), (socket) =>
+              socket
+                ? Effect.catchAll(
+                  sockets.run(policy, { ...body, generate: false }, () => {}),
+                  (error) => (error instanceof ResponsesSocket.FallBack ? Effect.void : Effect.fail(error))
+                )
+                : Effect.void))
+      ).pipe(withDeadline(config, responsesEndpoint), withSpan("Responses.prewarm"))
 
-  return Responses.of({ create, stream, prewarm, compact, parse: parseFromCreate(create) })
-})
+    return Responses.of({ create, stream, prewarm, compact, parse: parseFromCreate(create) })
+  }
+)
 
 /**
  * Marks an error that happened after the stream started, so the whole-request retry of
@@ -627,7 +690,9 @@ export const layerTest = (impl: Partial<Service>): Layer.Layer<Responses> =>
       stream: () => Stream.dieMessage("Responses.stream is not implemented by this test layer"),
       prewarm: () => Effect.void,
       compact: () => Effect.dieMessage("Responses.compact is not implemented by this test layer"),
-      parse: parseFromCreate(impl.create ?? (() => Effect.dieMessage("Responses.create is not implemented by this test layer"))),
+      parse: parseFromCreate(
+        impl.create ?? (() => Effect.dieMessage("Responses.create is not implemented by this test layer"))
+      ),
       ...impl
     })
   )
@@ -641,7 +706,8 @@ export const layerTest = (impl: Partial<Service>): Layer.Layer<Responses> =>
  */
 export const createFromStream = (
   stream: Service["stream"]
-): Service["create"] => (params) => ResponseCollector.collect(stream(params))
+): Service["create"] =>
+(params) => ResponseCollector.collect(stream(params))
 
 /**
  * The refusal text of a response's messages, if the model refused.
@@ -676,7 +742,14 @@ export const parseFromCreate = (create: Service["create"]): Service["parse"] =>
     if (refusal !== undefined) return yield* new ModelRefusal({ refusal, response })
     const parsed = yield* Effect.mapError(
       output.decode(response.output_text),
-      (error) => new OutputMismatch({ schemaName: error.schemaName, text: error.text, issue: error.issue, cause: error.cause, response })
+      (error) =>
+        new OutputMismatch({
+          schemaName: error.schemaName,
+          text: error.text,
+          issue: error.issue,
+          cause: error.cause,
+          response
+        })
     )
     const result: ParsedResponse<A> = { ...response, output_parsed: parsed }
     return result

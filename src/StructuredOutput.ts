@@ -167,7 +167,10 @@ const acceptsNull = (schema: unknown): boolean => {
 }
 
 const nullable = (schema: unknown): Json => {
-  if (isRecord(schema) && Array.isArray(schema["anyOf"]) && Object.keys(schema).every((k) => k === "anyOf" || k === "description")) {
+  if (
+    isRecord(schema) && Array.isArray(schema["anyOf"]) &&
+    Object.keys(schema).every((k) => k === "anyOf" || k === "description")
+  ) {
     return { ...schema, anyOf: [...schema["anyOf"], { type: "null" }] }
   }
   return { anyOf: [schema, { type: "null" }] }
@@ -199,7 +202,11 @@ const strictify = (node: unknown, path: string, notes: Array<string>): unknown =
       const members = value.map((item, i) => strictify(item, `${path}/items/${i}`, notes))
       const unique = members.filter((m, i) => members.findIndex((n) => JSON.stringify(n) === JSON.stringify(m)) === i)
       out["items"] = unique.length === 1 ? unique[0] : { anyOf: unique }
-      notes.push(`${path}: a tuple is sent as an array of ${unique.length === 1 ? "its element type" : "the union of its element types"}; positions are checked when the reply is decoded`)
+      notes.push(
+        `${path}: a tuple is sent as an array of ${
+          unique.length === 1 ? "its element type" : "the union of its element types"
+        }; positions are checked when the reply is decoded`
+      )
       continue
     }
     if (!kept.has(key)) {
@@ -209,7 +216,9 @@ const strictify = (node: unknown, path: string, notes: Array<string>): unknown =
     out[key] = value
   }
   if (dropped.length > 0) {
-    notes.push(`${path}: removed ${dropped.join(", ")} (strict mode does not take it; the reply is still checked when decoded)`)
+    notes.push(
+      `${path}: removed ${dropped.join(", ")} (strict mode does not take it; the reply is still checked when decoded)`
+    )
     const hint = `[${dropped.join(", ")}]`
     out["description"] = typeof out["description"] === "string" ? `${out["description"]} ${hint}` : hint
   }
@@ -222,7 +231,9 @@ const strictify = (node: unknown, path: string, notes: Array<string>): unknown =
     }
   }
   if (Array.isArray(out["anyOf"])) out["anyOf"] = out["anyOf"].map((s, i) => strictify(s, `${path}/anyOf/${i}`, notes))
-  if (isRecord(out["items"]) && !Array.isArray(node["items"])) out["items"] = strictify(out["items"], `${path}/items`, notes)
+  if (isRecord(out["items"]) && !Array.isArray(node["items"])) {
+    out["items"] = strictify(out["items"], `${path}/items`, notes)
+  }
   if (isObjectSchema(out)) {
     const properties = isRecord(out["properties"]) ? out["properties"] : {}
     const additional = out["additionalProperties"]
@@ -256,7 +267,10 @@ const strictify = (node: unknown, path: string, notes: Array<string>): unknown =
  */
 export const toStrict = (
   jsonSchema: Readonly<Record<string, unknown>>
-): Effect.Effect<{ readonly jsonSchema: Readonly<Record<string, unknown>>; readonly notes: ReadonlyArray<string> }, InvalidParameter> =>
+): Effect.Effect<
+  { readonly jsonSchema: Readonly<Record<string, unknown>>; readonly notes: ReadonlyArray<string> },
+  InvalidParameter
+> =>
   Effect.suspend(() => {
     const notes: Array<string> = []
     try {
@@ -278,7 +292,9 @@ export const toStrict = (
  * @since 0.1.0
  * @category conversions
  */
-export const fromSchema = (schema: Schema.Schema.All): Effect.Effect<Readonly<Record<string, unknown>>, InvalidParameter> =>
+export const fromSchema = (
+  schema: Schema.Schema.All
+): Effect.Effect<Readonly<Record<string, unknown>>, InvalidParameter> =>
   Effect.try({
     try: () => {
       const definitions: Record<string, JSONSchema.JsonSchema7> = {}
@@ -295,7 +311,9 @@ export const fromSchema = (schema: Schema.Schema.All): Effect.Effect<Readonly<Re
   })
 
 /** Wraps a root that is not an object as `{"value": root}`, keeping `$defs` at the root. */
-const wrapRoot = (root: Readonly<Record<string, unknown>>): { readonly jsonSchema: Json; readonly wrapped: boolean } => {
+const wrapRoot = (
+  root: Readonly<Record<string, unknown>>
+): { readonly jsonSchema: Json; readonly wrapped: boolean } => {
   if (isObjectSchema(root) && root["anyOf"] === undefined) return { jsonSchema: { ...root }, wrapped: false }
   const { $defs, definitions, ...inner } = root
   return {
@@ -422,7 +440,11 @@ export const make = <A, I, R>(
           json = JSON.parse(text)
         } catch (error) {
           return Effect.fail(
-            new OutputMismatch({ schemaName: name, text, issue: `not valid JSON: ${error instanceof Error ? error.message : String(error)}` })
+            new OutputMismatch({
+              schemaName: name,
+              text,
+              issue: `not valid JSON: ${error instanceof Error ? error.message : String(error)}`
+            })
           )
         }
         return Effect.mapError(
@@ -438,7 +460,13 @@ export const make = <A, I, R>(
       jsonSchema,
       wrapped,
       notes,
-      format: { type: "json_schema", name, ...(description === undefined ? {} : { description }), schema: jsonSchema, strict },
+      format: {
+        type: "json_schema",
+        name,
+        ...(description === undefined ? {} : { description }),
+        schema: jsonSchema,
+        strict
+      },
       decode,
       normalize
     }

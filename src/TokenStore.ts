@@ -300,7 +300,8 @@ const acquireLock = (lockPath: string, options: LockOptions) => {
       await breakIfStale()
       return false
     },
-    catch: (cause) => new TokenStoreError({ path: lockPath, detail: `could not take the lock (${errno(cause) ?? "error"})`, cause })
+    catch: (cause) =>
+      new TokenStoreError({ path: lockPath, detail: `could not take the lock (${errno(cause) ?? "error"})`, cause })
   })
   const started = Date.now()
   const loop = (delay: number): Effect.Effect<void, TokenStoreError> =>
@@ -311,7 +312,9 @@ const acquireLock = (lockPath: string, options: LockOptions) => {
           new TokenStoreError({
             path: lockPath,
             detail: `another process has held the lock for over ${Math.round(timeout / 1000)} s (${
-              lastOwner === undefined ? "owner unknown" : `owner ${lastOwner.split(".")[0]}${lastOwner.includes("@") ? ` on ${lastOwner.split("@")[1]}` : ""}`
+              lastOwner === undefined
+                ? "owner unknown"
+                : `owner ${lastOwner.split(".")[0]}${lastOwner.includes("@") ? ` on ${lastOwner.split("@")[1]}` : ""}`
             }; a stopped or suspended process keeps it); if none is running, remove the lock directory`
           })
         )
@@ -390,7 +393,9 @@ const checkDirectory = async (directory: string): Promise<string | undefined> =>
     return `${directory} is owned by another user (uid ${stat.uid}, not ${uid})`
   }
   if ((stat.mode & 0o022) !== 0) {
-    return `${directory} is ${(stat.mode & 0o002) !== 0 ? "world" : "group"}-writable (mode ${(stat.mode & 0o7777).toString(8)})`
+    return `${directory} is ${(stat.mode & 0o002) !== 0 ? "world" : "group"}-writable (mode ${
+      (stat.mode & 0o7777).toString(8)
+    })`
   }
   return undefined
 }
@@ -425,27 +430,40 @@ export const makeFile = (directory: string, options: FileOptions = {}): Service 
 
   const checkHome: Effect.Effect<void, TokenStoreError> = options.allowInsecureCodexHome === true
     ? Effect.void
-    : Effect.flatMap(Effect.promise(() => checkDirectory(directory)), (problem) =>
-      problem === undefined ? Effect.void : Effect.fail(
-        new TokenStoreError({
-          path,
-          detail: `${problem}: another user could plant credentials there or hold the lock. Fix it with \`chmod 700\` (and chown), or set allowInsecureCodexHome: true`
-        })
-      ))
+    : Effect.flatMap(
+      Effect.promise(() => checkDirectory(directory)),
+      (problem) =>
+        problem === undefined ? Effect.void : Effect.fail(
+          new TokenStoreError({
+            path,
+            detail:
+              `${problem}: another user could plant credentials there or hold the lock. Fix it with \`chmod 700\` (and chown), or set allowInsecureCodexHome: true`
+          })
+        )
+    )
 
   const readJson: Effect.Effect<Record<string, unknown> | undefined, TokenStoreError> = Effect.flatMap(
     Effect.tryPromise({ try: () => readCapped(path, maxFileBytes), catch: fail("could not read it") }),
     (text) => {
       if (text === undefined) return Effect.succeed(undefined)
       if (text === "not a file") {
-        return Effect.fail(new TokenStoreError({ path, detail: "it is not a regular file (a FIFO, a device or a directory)" }))
+        return Effect.fail(
+          new TokenStoreError({ path, detail: "it is not a regular file (a FIFO, a device or a directory)" })
+        )
       }
       if (text === "too large") {
-        return Effect.fail(new TokenStoreError({ path, detail: `it is larger than ${formatMb(maxFileBytes)}, too large to be an auth.json` }))
+        return Effect.fail(
+          new TokenStoreError({
+            path,
+            detail: `it is larger than ${formatMb(maxFileBytes)}, too large to be an auth.json`
+          })
+        )
       }
       try {
         const json: unknown = JSON.parse(text)
-        return isRecord(json) ? Effect.succeed(json) : Effect.fail(new TokenStoreError({ path, detail: "it is not a JSON object" }))
+        return isRecord(json)
+          ? Effect.succeed(json)
+          : Effect.fail(new TokenStoreError({ path, detail: "it is not a JSON object" }))
       } catch {
         return Effect.fail(new TokenStoreError({ path, detail: "it is not valid JSON" }))
       }
@@ -456,7 +474,10 @@ export const makeFile = (directory: string, options: FileOptions = {}): Service 
     Effect.tryPromise({
       try: async () => {
         await NodeFs.mkdir(directory, { recursive: true, mode: 0o700 })
-        const temp = NodePath.join(directory, `.auth.json.${process.pid}.${NodeCrypto.randomBytes(6).toString("hex")}.tmp`)
+        const temp = NodePath.join(
+          directory,
+          `.auth.json.${process.pid}.${NodeCrypto.randomBytes(6).toString("hex")}.tmp`
+        )
         const handle = await NodeFs.open(temp, "wx", 0o600)
         try {
           await handle.writeFile(JSON.stringify(json, null, 2))
@@ -492,7 +513,8 @@ export const makeFile = (directory: string, options: FileOptions = {}): Service 
               return yield* new TokenStoreError({
                 path,
                 reason: "lock_lost",
-                detail: "the lock was broken by another process while held (was this process suspended?); nothing was written"
+                detail:
+                  "the lock was broken by another process while held (was this process suspended?); nothing was written"
               })
             }
             yield* writeJson(merge(json ?? {}, update))
@@ -524,8 +546,11 @@ export const makeMemory = (initial?: StoredTokens): Effect.Effect<Service> =>
       modify: (f) =>
         lock.withPermits(1)(
           Effect.flatMap(Ref.get(ref), (current) =>
-            Effect.flatMap(f(current), ([result, update]) =>
-              update === undefined ? Effect.succeed(result) : Effect.as(Ref.set(ref, apply(current, update)), result)))
+            Effect.flatMap(
+              f(current),
+              ([result, update]) =>
+                update === undefined ? Effect.succeed(result) : Effect.as(Ref.set(ref, apply(current, update)), result)
+            ))
         ),
       clear: Ref.set(ref, undefined)
     }
@@ -552,7 +577,8 @@ const apply = (current: StoredTokens | undefined, update: TokenUpdate): StoredTo
  * @since 0.1.0
  * @category layers
  */
-export const layerMemory = (initial?: StoredTokens): Layer.Layer<TokenStore> => Layer.effect(TokenStore, makeMemory(initial))
+export const layerMemory = (initial?: StoredTokens): Layer.Layer<TokenStore> =>
+  Layer.effect(TokenStore, makeMemory(initial))
 
 /**
  * Builds stored tokens from plain strings (for `layerMemory` and tests).

@@ -131,7 +131,10 @@ export const make = <A, I, RP = never, E = never, R = never>(
   const description = options.description
   const prepare = Effect.gen(function*() {
     if (!toolName.test(name)) {
-      return yield* new InvalidParameter({ parameter: "tools", reason: `a tool name must match ^[a-zA-Z0-9_-]+$, got ${JSON.stringify(name)}` })
+      return yield* new InvalidParameter({
+        parameter: "tools",
+        reason: `a tool name must match ^[a-zA-Z0-9_-]+$, got ${JSON.stringify(name)}`
+      })
     }
     const output = yield* StructuredOutput.make(options.parameters, { name, strict: options.strict })
     if (output.wrapped) {
@@ -222,7 +225,10 @@ const prepareLoop = <T extends ReadonlyArray<Any>>(
   Effect.gen(function*() {
     const { concurrency = "unbounded", maxSteps = 10, tools, ...params } = options
     if (!Number.isInteger(maxSteps) || maxSteps < 1) {
-      return yield* new InvalidParameter({ parameter: "maxSteps", reason: `must be a positive integer, got ${maxSteps}` })
+      return yield* new InvalidParameter({
+        parameter: "maxSteps",
+        reason: `must be a positive integer, got ${maxSteps}`
+      })
     }
     // Each tool's error and requirements are in T's union: the casts only widen a tool to the union.
     const prepared = yield* Effect.forEach(
@@ -232,7 +238,10 @@ const prepareLoop = <T extends ReadonlyArray<Any>>(
     const names = new Set<string>()
     for (const tool of prepared) {
       if (names.has(tool.definition.name)) {
-        return yield* new InvalidParameter({ parameter: "tools", reason: `two tools are named ${tool.definition.name}` })
+        return yield* new InvalidParameter({
+          parameter: "tools",
+          reason: `two tools are named ${tool.definition.name}`
+        })
       }
       names.add(tool.definition.name)
     }
@@ -243,7 +252,10 @@ const prepareLoop = <T extends ReadonlyArray<Any>>(
       const output = tool === undefined
         ? Effect.succeed(`Error: there is no tool named ${call.name}. Available tools: ${available}.`)
         : tool.call(call.arguments)
-      return Effect.map(output, (text): FunctionCallOutput => ({ type: "function_call_output", call_id: call.call_id, output: text }))
+      return Effect.map(
+        output,
+        (text): FunctionCallOutput => ({ type: "function_call_output", call_id: call.call_id, output: text })
+      )
     }
     return {
       params: { ...params, tools: prepared.map((tool) => tool.definition) },
@@ -254,9 +266,16 @@ const prepareLoop = <T extends ReadonlyArray<Any>>(
   })
 
 /** The loop as turns of a conversation: each step sends only its new items. */
-const runInConversation = <E, R>(conversation: Conversation.Conversation, loop: Loop<E, R>, input: CreateParams["input"]) =>
+const runInConversation = <E, R>(
+  conversation: Conversation.Conversation,
+  loop: Loop<E, R>,
+  input: CreateParams["input"]
+) =>
   Effect.gen(function*() {
-    const turn = { tools: loop.params.tools ?? [], ...(loop.params.tool_choice === undefined ? {} : { tool_choice: loop.params.tool_choice }) }
+    const turn = {
+      tools: loop.params.tools ?? [],
+      ...(loop.params.tool_choice === undefined ? {} : { tool_choice: loop.params.tool_choice })
+    }
     let next: Conversation.Input = input
     for (let step = 1;; step++) {
       const response = yield* conversation.send(next, turn)

@@ -27,7 +27,12 @@ describe("Audio against the emulator", () => {
   it.live("transcriptions.create: multipart with a sniffed filename and type, the model, and only the bearer", () =>
     Effect.gen(function*() {
       const { audio } = yield* services
-      const transcription = yield* audio.transcriptions.create({ file: wav(), model: "gpt-4o-mini-transcribe", language: "en", temperature: 0.2 })
+      const transcription = yield* audio.transcriptions.create({
+        file: wav(),
+        model: "gpt-4o-mini-transcribe",
+        language: "en",
+        temperature: 0.2
+      })
       assert.strictEqual(transcription.text, "Emulated transcript of audio.wav (audio/wav, 64 bytes).")
       const [request] = yield* requests
       assert.strictEqual(request?.path, "/v1/audio/transcriptions")
@@ -55,7 +60,10 @@ describe("Audio against the emulator", () => {
       const file = new File([bytes("OggS", 10)], "voice", { type: "" })
       assert.include((yield* audio.transcriptions.create({ file, model: "m" })).text, "voice.ogg (audio/ogg, 10 bytes)")
       const blob = new Blob([bytes("fLaC", 12)])
-      assert.include((yield* audio.transcriptions.create({ file: blob, model: "m" })).text, "audio.flac (audio/flac, 12 bytes)")
+      assert.include(
+        (yield* audio.transcriptions.create({ file: blob, model: "m" })).text,
+        "audio.flac (audio/flac, 12 bytes)"
+      )
       const parts = { name: "memo.m4a", data: bytes("ftyp", 16, 4), type: "audio/x-m4a" }
       const text = yield* audio.transcriptions.create({ file: parts, model: "m", response_format: "text" })
       assert.strictEqual(text, "Emulated transcript of memo.m4a (audio/x-m4a, 16 bytes).")
@@ -68,7 +76,18 @@ describe("Audio against the emulator", () => {
       const { audio } = yield* services
       const untyped = (params: Record<string, unknown>) =>
         audio.transcriptions.create(params as unknown as Audio.TranscriptionCreateParams)
-      for (const parameter of ["stream", "chunking_strategy", "include", "timestamp_granularities", "known_speaker_names", "known_speaker_references", "keywords", "languages"]) {
+      for (
+        const parameter of [
+          "stream",
+          "chunking_strategy",
+          "include",
+          "timestamp_granularities",
+          "known_speaker_names",
+          "known_speaker_references",
+          "keywords",
+          "languages"
+        ]
+      ) {
         const error = yield* Effect.flip(untyped({ file: wav(), model: "m", [parameter]: true }))
         assert.strictEqual(error._tag, "UnsupportedParameter")
         assert.strictEqual(error._tag === "UnsupportedParameter" ? error.parameter : undefined, parameter)

@@ -11,7 +11,8 @@ const responsesRequests = Effect.map(
   (requests) => requests.filter((r) => r.path.endsWith("/responses"))
 )
 
-const items = (n: number, prefix = "q") => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, input: `question ${i}` }))
+const items = (n: number, prefix = "q") =>
+  Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, input: `question ${i}` }))
 
 /** Real waiting inside a TestClock test. */
 const liveSleep = (ms: number) => TestServices.provideLive(Effect.sleep(Duration.millis(ms)))
@@ -21,7 +22,9 @@ const fastClock = (step: Duration.DurationInput) =>
   Effect.forkScoped(Effect.forever(Effect.zipRight(TestClock.adjust(step), liveSleep(1))))
 
 const readLines = (path: string) =>
-  NodeFs.readFileSync(path, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Record<string, unknown>)
+  NodeFs.readFileSync(path, "utf8").split("\n").filter((l) => l !== "").map((l) =>
+    JSON.parse(l) as Record<string, unknown>
+  )
 
 describe("Batch against the emulator", () => {
   it.live("run: every item answered once, in completion order, with the job's defaults under each item's own params", () =>
@@ -35,7 +38,9 @@ describe("Batch against the emulator", () => {
       assert.strictEqual(results.length, 10)
       assert.deepStrictEqual(new Set(results.map((r) => r.id)).size, 10)
       const q3 = results.find((r) => r.id === "q3")
-      assert.isTrue(q3?.status === "ok" && q3.output_text === "You said: question 3" && (q3.usage?.total_tokens ?? 0) > 0)
+      assert.isTrue(
+        q3?.status === "ok" && q3.output_text === "You said: question 3" && (q3.usage?.total_tokens ?? 0) > 0
+      )
       const bodies = (yield* responsesRequests).map((r) => r.body as Record<string, unknown>)
       assert.isTrue(bodies.every((b) => b["instructions"] === "Be brief."))
       assert.deepStrictEqual(bodies.filter((b) => b["model"] === "gpt-5.5").length, 1)
@@ -64,7 +69,13 @@ describe("Batch against the emulator", () => {
       assert.strictEqual(results.length, 10)
       assert.isTrue(results.every((r) => r.status === "ok"))
       assert.strictEqual((yield* responsesRequests).length, 11, "10 answers and the one request that met the limit")
-    }).pipe(Effect.provide(CodexEmulator.layerClient({ config: { requestTimeout: Duration.hours(2), streamIdleTimeout: Duration.hours(2) } }))))
+    }).pipe(
+      Effect.provide(
+        CodexEmulator.layerClient({
+          config: { requestTimeout: Duration.hours(2), streamIdleTimeout: Duration.hours(2) }
+        })
+      )
+    ))
 
   it.effect("a limit the RateLimits service already knows pauses the job before a request is spent on it", () =>
     Effect.gen(function*() {
@@ -89,27 +100,50 @@ describe("Batch against the emulator", () => {
       const results = Chunk.toArray(yield* Fiber.join(job))
       assert.isTrue(results.length === 5 && results.every((r) => r.status === "ok"))
       assert.strictEqual((yield* responsesRequests).length, 5, "no request met the limit")
-    }).pipe(Effect.provide(CodexEmulator.layerClient({ config: { requestTimeout: Duration.hours(2), streamIdleTimeout: Duration.hours(2) } }))))
-
-  it.scoped("500 items with injected 5xx, cut streams and a usage-limit window: every id exactly once, ok", () =>
-    Effect.gen(function*() {
-      const emulator = yield* CodexEmulator.CodexEmulator
-      const boom = CodexEmulator.http(500, { error: { message: "high demand" } })
-      const cut = CodexEmulator.sse(CodexEmulator.textEvents("cut").slice(0, 4))
-      yield* emulator.script(
-        ...Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? cut : boom)),
-        CodexEmulator.usageLimit({ resetsAt: 120 }),
-        ...Array.from({ length: 20 }, () => boom)
+    }).pipe(
+      Effect.provide(
+        CodexEmulator.layerClient({
+          config: { requestTimeout: Duration.hours(2), streamIdleTimeout: Duration.hours(2) }
+        })
       )
-      yield* fastClock(Duration.millis(500))
-      const results = Chunk.toArray(yield* Batch.run(Stream.fromIterable(items(500)), { concurrency: 16 }).pipe(Stream.runCollect))
-      assert.strictEqual(results.length, 500)
-      assert.strictEqual(new Set(results.map((r) => r.id)).size, 500)
-      assert.isTrue(results.every((r) => r.status === "ok"), JSON.stringify(results.find((r) => r.status === "error")))
-      assert.strictEqual((yield* emulator.requests).length, 500 + 61, "beyond the 61 scripted failures, every request was answered")
-    }).pipe(Effect.provide(CodexEmulator.layerClient({
-      config: { retryBaseDelay: Duration.millis(10), requestTimeout: Duration.hours(2), streamIdleTimeout: Duration.hours(2) }
-    }))), { timeout: 60_000 })
+    ))
+
+  it.scoped(
+    "500 items with injected 5xx, cut streams and a usage-limit window: every id exactly once, ok",
+    () =>
+      Effect.gen(function*() {
+        const emulator = yield* CodexEmulator.CodexEmulator
+        const boom = CodexEmulator.http(500, { error: { message: "high demand" } })
+        const cut = CodexEmulator.sse(CodexEmulator.textEvents("cut").slice(0, 4))
+        yield* emulator.script(
+          ...Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? cut : boom)),
+          CodexEmulator.usageLimit({ resetsAt: 120 }),
+          ...Array.from({ length: 20 }, () => boom)
+        )
+        yield* fastClock(Duration.millis(500))
+        const results = Chunk.toArray(
+          yield* Batch.run(Stream.fromIterable(items(500)), { concurrency: 16 }).pipe(Stream.runCollect)
+        )
+        assert.strictEqual(results.length, 500)
+        assert.strictEqual(new Set(results.map((r) => r.id)).size, 500)
+        assert.isTrue(
+          results.every((r) => r.status === "ok"),
+          JSON.stringify(results.find((r) => r.status === "error"))
+        )
+        assert.strictEqual(
+          (yield* emulator.requests).length,
+          500 + 61,
+          "beyond the 61 scripted failures, every request was answered"
+        )
+      }).pipe(Effect.provide(CodexEmulator.layerClient({
+        config: {
+          retryBaseDelay: Duration.millis(10),
+          requestTimeout: Duration.hours(2),
+          streamIdleTimeout: Duration.hours(2)
+        }
+      }))),
+    { timeout: 60_000 }
+  )
 
   it.live("failFast: the first failed item stops the job with BatchStopped listing the ids left", () =>
     Effect.gen(function*() {
@@ -123,7 +157,9 @@ describe("Batch against the emulator", () => {
       )
       assert.strictEqual(error._tag, "BatchStopped")
       assert.deepStrictEqual(seen.map((r) => [r.id, r.status]), [["q0", "error"]])
-      assert.isTrue(seen[0]?.status === "error" && seen[0].error._tag === "InvalidRequest" && seen[0].error["status"] === 400)
+      assert.isTrue(
+        seen[0]?.status === "error" && seen[0].error._tag === "InvalidRequest" && seen[0].error["status"] === 400
+      )
       // `run` stops pulling its input: the ids left are those it had read, in order.
       const remaining = error._tag === "BatchStopped" ? error.remaining : []
       assert.isAbove(remaining.length, 0)
@@ -149,7 +185,9 @@ describe("Batch against the emulator", () => {
   it.live("a non-retryable failure is an error result with the error's fields; the job goes on", () =>
     Effect.gen(function*() {
       const results = Chunk.toArray(
-        yield* Batch.run(Stream.make({ id: "a", input: "x", model: "gpt-5-pro" }, { id: "b", input: "y" })).pipe(Stream.runCollect)
+        yield* Batch.run(Stream.make({ id: "a", input: "x", model: "gpt-5-pro" }, { id: "b", input: "y" })).pipe(
+          Stream.runCollect
+        )
       )
       const a = results.find((r) => r.id === "a")
       assert.isTrue(a?.status === "error" && a.error._tag === "ModelNotAvailable" && a.error["model"] === "gpt-5-pro")
@@ -166,73 +204,95 @@ describe("Batch.runFile", () => {
       const dir = yield* tempHome
       const input = NodePath.join(dir, "in.jsonl")
       const output = NodePath.join(dir, "out.jsonl")
-      write(input, [{ id: "a", input: "A" }, "{not json", "", { input: "no id" }, { id: "a", input: "again" }, { id: "b", input: "B" }])
+      write(input, [{ id: "a", input: "A" }, "{not json", "", { input: "no id" }, { id: "a", input: "again" }, {
+        id: "b",
+        input: "B"
+      }])
       const summary = yield* Batch.runFile(input, output, { concurrency: 2 })
-      assert.deepStrictEqual({ ok: summary.ok, failed: summary.failed, skipped: summary.skipped }, { ok: 2, failed: 3, skipped: 0 })
+      assert.deepStrictEqual({ ok: summary.ok, failed: summary.failed, skipped: summary.skipped }, {
+        ok: 2,
+        failed: 3,
+        skipped: 0
+      })
       const lines = readLines(output)
       assert.strictEqual(lines.length, 5)
       const errors = lines.filter((l) => l["status"] === "error").map((l) => [l["id"], l["line"]])
       assert.deepStrictEqual(errors.sort(), [["a", 5], ["line 2", 2], ["line 4", 4]])
       assert.include(JSON.stringify(lines.find((l) => l["line"] === 5)), "first on line 1")
-      assert.strictEqual((NodeFs.statSync(output).mode & 0o777), 0o600)
+      assert.strictEqual(NodeFs.statSync(output).mode & 0o777, 0o600)
     }).pipe(Effect.provide(CodexEmulator.layerClient())))
 
-  it.scoped("a symlinked or non-regular output is refused; an existing output is made 0600; an overlong line is a line error", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempHome
-      const input = NodePath.join(dir, "in.jsonl")
-      write(input, [{ id: "a", input: "A" }, `{"id":"huge","input":"${"x".repeat(17 * 1024 * 1024)}"}`, { id: "b", input: "B" }])
-      // Pointing the output at another file (auth.json, say) must not write through the link.
-      const precious = NodePath.join(dir, "auth.json")
-      NodeFs.writeFileSync(precious, "{\"tokens\":{}}")
-      const link = NodePath.join(dir, "out-link.jsonl")
-      NodeFs.symlinkSync(precious, link)
-      const refused = yield* Effect.flip(Batch.runFile(input, link))
-      assert.strictEqual(refused._tag, "BatchFileError")
-      assert.include(refused.message, "symbolic link")
-      assert.strictEqual(NodeFs.readFileSync(precious, "utf8"), "{\"tokens\":{}}")
-      assert.strictEqual((yield* Effect.flip(Batch.runFile(input, dir)))._tag, "BatchFileError", "a directory")
-      // A loose pre-existing output is tightened; the 17 Mi-character line is one line error.
-      const output = NodePath.join(dir, "out.jsonl")
-      NodeFs.writeFileSync(output, "", { mode: 0o644 })
-      NodeFs.chmodSync(output, 0o644)
-      const summary = yield* Batch.runFile(input, output)
-      assert.deepStrictEqual({ ok: summary.ok, failed: summary.failed }, { ok: 2, failed: 1 })
-      assert.strictEqual(NodeFs.statSync(output).mode & 0o777, 0o600)
-      const error = readLines(output).find((l) => l["status"] === "error")
-      assert.strictEqual(error?.["line"], 2)
-      assert.include(JSON.stringify(error), "longer than 16 Mi characters")
-    }).pipe(Effect.provide(CodexEmulator.layerClient())), 30_000)
+  it.scoped(
+    "a symlinked or non-regular output is refused; an existing output is made 0600; an overlong line is a line error",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* tempHome
+        const input = NodePath.join(dir, "in.jsonl")
+        write(input, [{ id: "a", input: "A" }, `{"id":"huge","input":"${"x".repeat(17 * 1024 * 1024)}"}`, {
+          id: "b",
+          input: "B"
+        }])
+        // Pointing the output at another file (auth.json, say) must not write through the link.
+        const precious = NodePath.join(dir, "auth.json")
+        NodeFs.writeFileSync(precious, "{\"tokens\":{}}")
+        const link = NodePath.join(dir, "out-link.jsonl")
+        NodeFs.symlinkSync(precious, link)
+        const refused = yield* Effect.flip(Batch.runFile(input, link))
+        assert.strictEqual(refused._tag, "BatchFileError")
+        assert.include(refused.message, "symbolic link")
+        assert.strictEqual(NodeFs.readFileSync(precious, "utf8"), "{\"tokens\":{}}")
+        assert.strictEqual((yield* Effect.flip(Batch.runFile(input, dir)))._tag, "BatchFileError", "a directory")
+        // A loose pre-existing output is tightened; the 17 Mi-character line is one line error.
+        const output = NodePath.join(dir, "out.jsonl")
+        NodeFs.writeFileSync(output, "", { mode: 0o644 })
+        NodeFs.chmodSync(output, 0o644)
+        const summary = yield* Batch.runFile(input, output)
+        assert.deepStrictEqual({ ok: summary.ok, failed: summary.failed }, { ok: 2, failed: 1 })
+        assert.strictEqual(NodeFs.statSync(output).mode & 0o777, 0o600)
+        const error = readLines(output).find((l) => l["status"] === "error")
+        assert.strictEqual(error?.["line"], 2)
+        assert.include(JSON.stringify(error), "longer than 16 Mi characters")
+      }).pipe(Effect.provide(CodexEmulator.layerClient())),
+    30_000
+  )
 
-  it.scoped("resumable: interrupted half-way, run again, completes the rest with zero repeated requests", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempHome
-      const input = NodePath.join(dir, "in.jsonl")
-      const output = NodePath.join(dir, "out.jsonl")
-      write(input, items(200))
-      const half = yield* Deferred.make<void>()
-      const first = yield* Effect.fork(Batch.runFile(input, output, {
-        concurrency: 8,
-        onProgress: (p) => (p.ok >= 100 ? Deferred.succeed(half, undefined) : Effect.void)
-      }))
-      yield* Deferred.await(half)
-      yield* Fiber.interrupt(first)
-      const written = readLines(output)
-      assert.isAtLeast(written.length, 100)
-      assert.isBelow(written.length, 200, "the job stopped before the end")
-      const afterFirst = (yield* responsesRequests).length
-      assert.strictEqual(afterFirst, written.length, "every request sent had its result written (in-flight ones drained)")
-      const summary = yield* Batch.runFile(input, output, { concurrency: 8 })
-      assert.strictEqual(summary.skipped, written.length)
-      assert.strictEqual(summary.ok, 200 - written.length)
-      const all = readLines(output)
-      assert.strictEqual(new Set(all.filter((l) => l["status"] === "ok").map((l) => l["id"])).size, 200)
-      const ids = (yield* responsesRequests).map((r) => JSON.stringify((r.body as { input: unknown }).input))
-      assert.strictEqual(ids.length, 200)
-      assert.strictEqual(new Set(ids).size, 200, "no successful request was repeated")
-      const emulator = yield* CodexEmulator.CodexEmulator
-      assert.strictEqual(yield* emulator.abortedStreams, 0)
-    }).pipe(Effect.provide(CodexEmulator.layerClient())), { timeout: 60_000 })
+  it.scoped(
+    "resumable: interrupted half-way, run again, completes the rest with zero repeated requests",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* tempHome
+        const input = NodePath.join(dir, "in.jsonl")
+        const output = NodePath.join(dir, "out.jsonl")
+        write(input, items(200))
+        const half = yield* Deferred.make<void>()
+        const first = yield* Effect.fork(Batch.runFile(input, output, {
+          concurrency: 8,
+          onProgress: (p) => (p.ok >= 100 ? Deferred.succeed(half, undefined) : Effect.void)
+        }))
+        yield* Deferred.await(half)
+        yield* Fiber.interrupt(first)
+        const written = readLines(output)
+        assert.isAtLeast(written.length, 100)
+        assert.isBelow(written.length, 200, "the job stopped before the end")
+        const afterFirst = (yield* responsesRequests).length
+        assert.strictEqual(
+          afterFirst,
+          written.length,
+          "every request sent had its result written (in-flight ones drained)"
+        )
+        const summary = yield* Batch.runFile(input, output, { concurrency: 8 })
+        assert.strictEqual(summary.skipped, written.length)
+        assert.strictEqual(summary.ok, 200 - written.length)
+        const all = readLines(output)
+        assert.strictEqual(new Set(all.filter((l) => l["status"] === "ok").map((l) => l["id"])).size, 200)
+        const ids = (yield* responsesRequests).map((r) => JSON.stringify((r.body as { input: unknown }).input))
+        assert.strictEqual(ids.length, 200)
+        assert.strictEqual(new Set(ids).size, 200, "no successful request was repeated")
+        const emulator = yield* CodexEmulator.CodexEmulator
+        assert.strictEqual(yield* emulator.abortedStreams, 0)
+      }).pipe(Effect.provide(CodexEmulator.layerClient())),
+    { timeout: 60_000 }
+  )
 
   it.scoped("a failed id is tried again on the next run; the latest line for an id wins", () =>
     Effect.gen(function*() {
@@ -251,42 +311,48 @@ describe("Batch.runFile", () => {
       assert.isFalse(sent.some((b) => b.includes("question 0")))
     }).pipe(Effect.provide(CodexEmulator.layerClient())))
 
-  it.scoped("100,000 lines against an instant backend: heap growth stays under a fixed bound", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempHome
-      const input = NodePath.join(dir, "in.jsonl")
-      const output = NodePath.join(dir, "out.jsonl")
-      const fd = NodeFs.openSync(input, "w")
-      for (let i = 0; i < 100_000; i++) NodeFs.writeSync(fd, `{"id":"r${i}","input":"question number ${i} with some padding text"}\n`)
-      NodeFs.closeSync(fd)
-      const response = yield* Responses.Responses.pipe(
-        Effect.flatMap((r) => r.create({ input: "x" })),
-        Effect.provide(Responses.layerTest({
-          create: Responses.createFromStream(() => Stream.fromIterable(CodexEmulator.textEvents("answer")))
-        }))
-      )
-      const retained = () => {
-        globalThis.gc?.()
-        return process.memoryUsage().heapUsed
-      }
-      const start = retained()
-      let peak = start
-      const summary = yield* Batch.runFile(input, output, {
-        concurrency: 16,
-        onProgress: (p) =>
-          Effect.sync(() => {
-            if (p.inFlight === 0 && p.ok % 10_000 === 0) peak = Math.max(peak, retained())
-          })
-      }).pipe(Effect.provide(Responses.layerTest({ create: () => Effect.succeed(response) })))
-      assert.strictEqual(summary.ok, 100_000)
-      assert.isFunction(globalThis.gc, "the suite runs with --expose-gc")
-      const growth = (peak - start) / 1024 / 1024
-      // The ids seen (for duplicate detection) are the only state that grows: ~100 bytes an id.
-      assert.isBelow(growth, 32, `heap grew ${growth.toFixed(1)} MB`)
-      let count = 0
-      for (const byte of NodeFs.readFileSync(output)) if (byte === 10) count++
-      assert.strictEqual(count, 100_000)
-    }), { timeout: 120_000 })
+  it.scoped(
+    "100,000 lines against an instant backend: heap growth stays under a fixed bound",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* tempHome
+        const input = NodePath.join(dir, "in.jsonl")
+        const output = NodePath.join(dir, "out.jsonl")
+        const fd = NodeFs.openSync(input, "w")
+        for (let i = 0; i < 100_000; i++) {
+          NodeFs.writeSync(fd, `{"id":"r${i}","input":"question number ${i} with some padding text"}\n`)
+        }
+        NodeFs.closeSync(fd)
+        const response = yield* Responses.Responses.pipe(
+          Effect.flatMap((r) => r.create({ input: "x" })),
+          Effect.provide(Responses.layerTest({
+            create: Responses.createFromStream(() => Stream.fromIterable(CodexEmulator.textEvents("answer")))
+          }))
+        )
+        const retained = () => {
+          globalThis.gc?.()
+          return process.memoryUsage().heapUsed
+        }
+        const start = retained()
+        let peak = start
+        const summary = yield* Batch.runFile(input, output, {
+          concurrency: 16,
+          onProgress: (p) =>
+            Effect.sync(() => {
+              if (p.inFlight === 0 && p.ok % 10_000 === 0) peak = Math.max(peak, retained())
+            })
+        }).pipe(Effect.provide(Responses.layerTest({ create: () => Effect.succeed(response) })))
+        assert.strictEqual(summary.ok, 100_000)
+        assert.isFunction(globalThis.gc, "the suite runs with --expose-gc")
+        const growth = (peak - start) / 1024 / 1024
+        // The ids seen (for duplicate detection) are the only state that grows: ~100 bytes an id.
+        assert.isBelow(growth, 32, `heap grew ${growth.toFixed(1)} MB`)
+        let count = 0
+        for (const byte of NodeFs.readFileSync(output)) if (byte === 10) count++
+        assert.strictEqual(count, 100_000)
+      }),
+    { timeout: 120_000 }
+  )
 })
 
 describe("Batch edge cases", () => {
@@ -310,7 +376,11 @@ describe("Batch edge cases", () => {
       const pauses: Array<number> = []
       const job = yield* Effect.fork(
         Batch.run(Stream.fromIterable(items(1)), {
-          onProgress: (p) => Effect.sync(() => void (p.pausedUntil !== undefined && !pauses.includes(p.pausedUntil.getTime()) && pauses.push(p.pausedUntil.getTime())))
+          onProgress: (p) =>
+            Effect.sync(() =>
+              void (p.pausedUntil !== undefined && !pauses.includes(p.pausedUntil.getTime()) &&
+                pauses.push(p.pausedUntil.getTime()))
+            )
         }).pipe(Stream.runCollect)
       )
       for (let i = 0; i < 40 && pauses.length < 1; i++) yield* liveSleep(10)
@@ -322,7 +392,13 @@ describe("Batch edge cases", () => {
       const results = Chunk.toArray(yield* Fiber.join(job))
       assert.isTrue(results.length === 1 && results[0]?.status === "ok")
       assert.strictEqual((yield* responsesRequests).length, 3)
-    }).pipe(Effect.provide(CodexEmulator.layerClient({ config: { requestTimeout: Duration.hours(2), streamIdleTimeout: Duration.hours(2) } }))))
+    }).pipe(
+      Effect.provide(
+        CodexEmulator.layerClient({
+          config: { requestTimeout: Duration.hours(2), streamIdleTimeout: Duration.hours(2) }
+        })
+      )
+    ))
 
   it.live("only the binding family pauses the job: another family at 100 %, or credits to go on with, do not", () =>
     Effect.gen(function*() {
@@ -330,7 +406,11 @@ describe("Batch edge cases", () => {
       const future = String(Math.floor(Date.now() / 1000) + 3600)
       yield* emulator.script(
         CodexEmulator.sse(CodexEmulator.textEvents("a"), {
-          headers: { "x-codex-other-primary-used-percent": "100", "x-codex-other-primary-reset-at": future, "x-codex-primary-used-percent": "10" }
+          headers: {
+            "x-codex-other-primary-used-percent": "100",
+            "x-codex-other-primary-reset-at": future,
+            "x-codex-primary-used-percent": "10"
+          }
         }),
         CodexEmulator.sse(CodexEmulator.textEvents("b"), {
           headers: {
@@ -341,7 +421,9 @@ describe("Batch edge cases", () => {
           }
         })
       )
-      const results = Chunk.toArray(yield* Batch.run(Stream.fromIterable(items(4)), { concurrency: 1 }).pipe(Stream.runCollect))
+      const results = Chunk.toArray(
+        yield* Batch.run(Stream.fromIterable(items(4)), { concurrency: 1 }).pipe(Stream.runCollect)
+      )
       assert.strictEqual(results.length, 4)
       assert.strictEqual((yield* responsesRequests).length, 4)
     }).pipe(Effect.provide(CodexEmulator.layerClient())))
@@ -353,7 +435,9 @@ describe("Batch edge cases", () => {
       yield* emulator.script(CodexEmulator.sse(CodexEmulator.textEvents("last"), {
         headers: { "x-codex-primary-used-percent": "100", "x-codex-primary-reset-at": future }
       }))
-      const error = yield* Effect.flip(Batch.run(Stream.fromIterable(items(3)), { concurrency: 1, failFast: true }).pipe(Stream.runDrain))
+      const error = yield* Effect.flip(
+        Batch.run(Stream.fromIterable(items(3)), { concurrency: 1, failFast: true }).pipe(Stream.runDrain)
+      )
       assert.isTrue(error._tag === "BatchStopped" && error.remaining.join() === "q1,q2")
       assert.include(error.message, "usage limit is reached until")
       assert.strictEqual((yield* responsesRequests).length, 1)
@@ -361,7 +445,9 @@ describe("Batch edge cases", () => {
 
   it.effect("failFast on an endless input stops reading it", () =>
     Effect.gen(function*() {
-      const endless = Stream.iterate(0, (n) => n + 1).pipe(Stream.map((n) => ({ id: `i${n}`, input: n === 0 ? "" : "x" })))
+      const endless = Stream.iterate(0, (n) => n + 1).pipe(
+        Stream.map((n) => ({ id: `i${n}`, input: n === 0 ? "" : "x" }))
+      )
       const error = yield* Effect.flip(Batch.run(endless, { concurrency: 2, failFast: true }).pipe(Stream.runDrain))
       assert.strictEqual(error._tag, "BatchStopped")
       assert.isBelow(error._tag === "BatchStopped" ? error.remaining.length : Infinity, 20)
@@ -377,13 +463,26 @@ describe("Batch edge cases", () => {
       const dir = yield* tempHome
       const input = NodePath.join(dir, "in.jsonl")
       const output = NodePath.join(dir, "out.jsonl")
-      NodeFs.writeFileSync(input, [...items(3), { id: "q0", input: "again" }].map((l) => JSON.stringify(l)).join("\n") + "\n")
+      NodeFs.writeFileSync(
+        input,
+        [...items(3), { id: "q0", input: "again" }].map((l) => JSON.stringify(l)).join("\n") + "\n"
+      )
       const first = yield* Batch.runFile(input, output, { concurrency: 1 })
       assert.deepStrictEqual([first.ok, first.failed], [3, 1])
       NodeFs.appendFileSync(output, "{\"id\":\"cut") // a line a kill cut short
       const second = yield* Batch.runFile(input, output, { concurrency: 1 })
       assert.deepStrictEqual([second.ok, second.skipped], [0, 3], "q0 stays answered")
       const lines = NodeFs.readFileSync(output, "utf8").split("\n").filter((l) => l !== "")
-      assert.strictEqual(lines.filter((l) => { try { JSON.parse(l); return true } catch { return false } }).length, lines.length - 1)
+      assert.strictEqual(
+        lines.filter((l) => {
+          try {
+            JSON.parse(l)
+            return true
+          } catch {
+            return false
+          }
+        }).length,
+        lines.length - 1
+      )
     }).pipe(Effect.provide(instant)))
 })

@@ -36,7 +36,11 @@ describe("CodexAccount against the emulator", () => {
           plan_type: "k12",
           rate_limit: { allowed: false, limit_reached: true, primary_window: null, secondary_window: null },
           credits: null,
-          additional_rate_limits: [{ limit_name: "GPT-5.3-Codex-Spark", metered_feature: "codex_spark", rate_limit: null }],
+          additional_rate_limits: [{
+            limit_name: "GPT-5.3-Codex-Spark",
+            metered_feature: "codex_spark",
+            rate_limit: null
+          }],
           rate_limit_reached_type: { type: "workspace_member_credits_depleted" }
         })
       )
@@ -50,10 +54,20 @@ describe("CodexAccount against the emulator", () => {
 
   // Eight shapes the backend could drift to: what fits is typed, the rest is absent, the payload is raw, one warning names the paths.
   const window = { used_percent: 42, limit_window_seconds: 18000, reset_at: 1767240000 }
-  const shapes: ReadonlyArray<{ name: string; payload: Record<string, unknown>; check: (usage: CodexAccount.Usage) => void; logged: ReadonlyArray<string> }> = [
+  const shapes: ReadonlyArray<
+    {
+      name: string
+      payload: Record<string, unknown>
+      check: (usage: CodexAccount.Usage) => void
+      logged: ReadonlyArray<string>
+    }
+  > = [
     {
       name: "a string used_percent",
-      payload: { plan_type: "plus", rate_limit: { primary_window: { ...window, used_percent: "42%" }, secondary_window: window } },
+      payload: {
+        plan_type: "plus",
+        rate_limit: { primary_window: { ...window, used_percent: "42%" }, secondary_window: window }
+      },
       check: (u) => {
         assert.isUndefined(u.rate_limit?.primary_window?.used_percent)
         assert.strictEqual(u.rate_limit?.primary_window?.limit_window_seconds, 18000)
@@ -89,7 +103,9 @@ describe("CodexAccount against the emulator", () => {
     },
     {
       name: "numbers as strings in the reset fields",
-      payload: { rate_limit: { primary_window: { used_percent: 10, reset_at: "1767240000", reset_after_seconds: "60" } } },
+      payload: {
+        rate_limit: { primary_window: { used_percent: 10, reset_at: "1767240000", reset_after_seconds: "60" } }
+      },
       check: (u) => {
         assert.strictEqual(u.rate_limit?.primary_window?.used_percent, 10)
         assert.isUndefined(u.rate_limit?.primary_window?.reset_at)
@@ -107,7 +123,12 @@ describe("CodexAccount against the emulator", () => {
     },
     {
       name: "one bad element of additional_rate_limits",
-      payload: { additional_rate_limits: [{ limit_name: "a", rate_limit: { primary_window: window } }, "oops", { limit_name: 3, metered_feature: "m" }] },
+      payload: {
+        additional_rate_limits: [{ limit_name: "a", rate_limit: { primary_window: window } }, "oops", {
+          limit_name: 3,
+          metered_feature: "m"
+        }]
+      },
       check: (u) => {
         assert.deepStrictEqual(u.additional_rate_limits?.map((l) => l.limit_name ?? l.metered_feature), ["a", "m"])
       },
@@ -115,7 +136,11 @@ describe("CodexAccount against the emulator", () => {
     },
     {
       name: "unknown fields everywhere",
-      payload: { plan_type: "plus", novel: { x: 1 }, rate_limit: { primary_window: { ...window, novel: true }, novel: [] } },
+      payload: {
+        plan_type: "plus",
+        novel: { x: 1 },
+        rate_limit: { primary_window: { ...window, novel: true }, novel: [] }
+      },
       check: (u) => {
         assert.deepStrictEqual(u["novel"], { x: 1 })
         assert.strictEqual(u.rate_limit?.primary_window?.["novel"], true)
@@ -130,7 +155,9 @@ describe("CodexAccount against the emulator", () => {
         const logs: Array<string> = []
         yield* emulator.scriptRoute("usage", CodexEmulator.http(200, shape.payload))
         const usage = yield* account.usage().pipe(
-          Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void logs.push(String(message)))))
+          Effect.provide(
+            Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void logs.push(String(message))))
+          )
         )
         shape.check(usage)
         assert.deepStrictEqual(usage.raw, shape.payload, "the payload as sent")
@@ -163,7 +190,9 @@ describe("CodexAccount against the emulator", () => {
       const turns = yield* account.tasks.turns.list("task_e_1")
       assert.strictEqual(turns["current_turn_id"], "turn_a_2")
       const siblings = yield* account.tasks.turns.siblingTurns("task_e_1", "turn_a_1")
-      assert.deepStrictEqual((siblings["sibling_turns"] as ReadonlyArray<{ id: string }>).map((t) => t.id), ["turn_a_2"])
+      assert.deepStrictEqual((siblings["sibling_turns"] as ReadonlyArray<{ id: string }>).map((t) => t.id), [
+        "turn_a_2"
+      ])
       assert.deepStrictEqual(yield* paths, [
         "/backend-api/wham/tasks/list?limit=1&task_filter=current&environment_id=env_1",
         "/backend-api/wham/tasks/list",
@@ -199,7 +228,11 @@ describe("CodexAccount against the emulator", () => {
       assert.strictEqual((memories["memories"] as ReadonlyArray<unknown>).length, 2)
       const messages = yield* account.userSystemMessages.retrieve()
       assert.strictEqual(messages["object"], "user_system_message_detail")
-      assert.deepStrictEqual(yield* paths, ["/backend-api/wham/environments", "/backend-api/memories", "/backend-api/user_system_messages"])
+      assert.deepStrictEqual(yield* paths, [
+        "/backend-api/wham/environments",
+        "/backend-api/memories",
+        "/backend-api/user_system_messages"
+      ])
     }).pipe(withEmulator))
 
   it.live("failures: an unknown task is NotFound; a plan-gated route is PermissionDenied; an object where an array belongs is a DecodeError", () =>
@@ -207,7 +240,10 @@ describe("CodexAccount against the emulator", () => {
       const { account, emulator } = yield* services
       const missing = yield* Effect.flip(account.tasks.retrieve("task_nope"))
       assert.strictEqual(missing._tag, "NotFound")
-      yield* emulator.scriptRoute("tasks", CodexEmulator.http(403, { detail: "Cloud tasks are not available on your plan" }))
+      yield* emulator.scriptRoute(
+        "tasks",
+        CodexEmulator.http(403, { detail: "Cloud tasks are not available on your plan" })
+      )
       const gated = yield* Effect.flip(account.tasks.list())
       assert.isTrue(gated._tag === "PermissionDenied" && gated.reason === "forbidden")
       yield* emulator.scriptRoute("environments", CodexEmulator.http(200, { items: [] }))

@@ -1,5 +1,5 @@
-import { assert, describe, it } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Redacted } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
@@ -10,7 +10,9 @@ import { seed, tempHome } from "./helpers.js"
 const withHome = <A, E, R>(f: (dir: string) => Effect.Effect<A, E, R>, options: CodexEmulator.Options = {}) =>
   Effect.scoped(Effect.flatMap(tempHome, (dir) =>
     f(dir).pipe(
-      Effect.provide(CodexEmulator.layerClient({ ...options, codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } }))
+      Effect.provide(
+        CodexEmulator.layerClient({ ...options, codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } })
+      )
     )))
 
 /** Spends a refresh token at the emulated issuer, as another client would. */
@@ -33,7 +35,11 @@ const services = Effect.all({
 describe("CodexAuth over auth.json, against the emulated issuer", () => {
   it("makeCredentials reads account, plan and FedRAMP from the claims, and keeps the token redacted", () => {
     const token = CodexEmulator.fakeJwt({
-      "https://api.openai.com/auth": { chatgpt_account_id: "acct_1", chatgpt_plan_type: "pro", chatgpt_account_is_fedramp: true }
+      "https://api.openai.com/auth": {
+        chatgpt_account_id: "acct_1",
+        chatgpt_plan_type: "pro",
+        chatgpt_account_is_fedramp: true
+      }
     })
     const credentials = CodexAuth.makeCredentials({ accessToken: token })
     assert.strictEqual(credentials.accountId, "acct_1")
@@ -60,7 +66,10 @@ describe("CodexAuth over auth.json, against the emulated issuer", () => {
         const exp = CodexAuth.makeCredentials({ accessToken: stored?.accessToken ?? "" })
         assert.isDefined(exp.accountId)
         assert.isAbove(
-          JSON.parse(Buffer.from(Redacted.value(stored?.accessToken ?? Redacted.make("")).split(".")[1] ?? "", "base64url").toString()).exp * 1000,
+          JSON.parse(
+            Buffer.from(Redacted.value(stored?.accessToken ?? Redacted.make("")).split(".")[1] ?? "", "base64url")
+              .toString()
+          ).exp * 1000,
           Date.now(),
           "the stored access token is the fresh one"
         )
@@ -116,7 +125,11 @@ describe("CodexAuth over auth.json, against the emulated issuer", () => {
         )
         const again = yield* Effect.flip(auth.credentials)
         assert.strictEqual(again._tag, "AuthExpired")
-        assert.strictEqual(yield* emulator.issuer.refreshRequests, 2, "one burn + one attempt; the failure is remembered")
+        assert.strictEqual(
+          yield* emulator.issuer.refreshRequests,
+          2,
+          "one burn + one attempt; the failure is remembered"
+        )
         assert.lengthOf((yield* emulator.requests).filter((r) => r.path.endsWith("/responses")), 0)
       })
     ))
@@ -133,7 +146,11 @@ describe("CodexAuth over auth.json, against the emulated issuer", () => {
         yield* seed(yield* emulator.issuer.issue(3600)) // `codex login` in another terminal
         const answer = yield* responses.create({ input: "signed in again" })
         assert.strictEqual(answer.output_text, "You said: signed in again")
-        assert.strictEqual(yield* emulator.issuer.refreshRequests, 2, "the burn and the one failed attempt; nothing after")
+        assert.strictEqual(
+          yield* emulator.issuer.refreshRequests,
+          2,
+          "the burn and the one failed attempt; nothing after"
+        )
       })
     ))
 
@@ -142,7 +159,11 @@ describe("CodexAuth over auth.json, against the emulated issuer", () => {
       Effect.gen(function*() {
         const { emulator, responses } = yield* services
         yield* seed(yield* emulator.issuer.issue(-60))
-        yield* emulator.scriptRoute("token", CodexEmulator.http(502, "Bad Gateway"), CodexEmulator.http(500, { error: "oops" }))
+        yield* emulator.scriptRoute(
+          "token",
+          CodexEmulator.http(502, "Bad Gateway"),
+          CodexEmulator.http(500, { error: "oops" })
+        )
         assert.strictEqual((yield* responses.create({ input: "x" })).output_text, "You said: x")
         assert.lengthOf((yield* emulator.requests).filter((r) => r.path === "/oauth/token"), 3)
       })
@@ -203,7 +224,9 @@ describe("a refresh whose lock was broken while held (hardening round 2)", () =>
               f(current),
               Effect.zipRight(
                 inner.modify(() => Effect.succeed([undefined, tokens(newer)] as const)),
-                Effect.fail(new CodexError.TokenStoreError({ path: "auth.json", detail: "lock broken", reason: "lock_lost" }))
+                Effect.fail(
+                  new CodexError.TokenStoreError({ path: "auth.json", detail: "lock broken", reason: "lock_lost" })
+                )
               )
             ))
       }

@@ -20,7 +20,11 @@ describe("CodexClient", () => {
       assert.strictEqual(report, "plus: You said: Summarise: 3 models (42% used)")
       const embedding = yield* client.embeddings.create({ model: "text-embedding-3-small", input: "x", dimensions: 4 })
       assert.strictEqual(embedding.data[0]?.embedding.length, 4)
-      const transcript = yield* client.audio.transcriptions.create({ file: new Uint8Array([1, 2, 3]), model: "m", response_format: "text" })
+      const transcript = yield* client.audio.transcriptions.create({
+        file: new Uint8Array([1, 2, 3]),
+        model: "m",
+        response_format: "text"
+      })
       assert.include(transcript, "audio.bin")
       const call = yield* client.realtime.calls.create({ sdp: "v=0\r\n" })
       assert.match(call.callId, /^rtc_/)
@@ -49,13 +53,25 @@ describe("CodexClient", () => {
     Effect.gen(function*() {
       const client = yield* CodexClient.CodexClient
       const named = (exit: Exit.Exit<unknown, unknown>, name: string) =>
-        assert.isTrue(Exit.isFailure(exit) && String(exit.cause).includes(`${name} is not implemented by this test layer`), name)
+        assert.isTrue(
+          Exit.isFailure(exit) && String(exit.cause).includes(`${name} is not implemented by this test layer`),
+          name
+        )
       named(yield* Effect.exit(client.models.retrieve("x")), "Models.retrieve")
-      named(yield* Effect.exit(client.codex.tasks.turns.siblingTurns("a", "b")), "CodexAccount.tasks.turns.siblingTurns")
-      named(yield* Effect.exit(client.audio.transcriptions.create({ file: new Uint8Array(1), model: "m" })), "Audio.transcriptions.create")
+      named(
+        yield* Effect.exit(client.codex.tasks.turns.siblingTurns("a", "b")),
+        "CodexAccount.tasks.turns.siblingTurns"
+      )
+      named(
+        yield* Effect.exit(client.audio.transcriptions.create({ file: new Uint8Array(1), model: "m" })),
+        "Audio.transcriptions.create"
+      )
       named(yield* Effect.exit(client.realtime.calls.create({ sdp: "v=0" })), "Realtime.calls.create")
       named(yield* Effect.exit(client.embeddings.create({ model: "m", input: "x" })), "Embeddings.create")
-      named(yield* Effect.exit(Effect.flatMap(Realtime.Realtime, (r) => r.websocketHeaders())), "Realtime.websocketHeaders")
+      named(
+        yield* Effect.exit(Effect.flatMap(Realtime.Realtime, (r) => r.websocketHeaders())),
+        "Realtime.websocketHeaders"
+      )
     }).pipe(Effect.provide(CodexClient.layerTest({}))))
 
   it.effect("each group's own layerTest serves code that depends on that group alone", () =>

@@ -29,12 +29,16 @@ describe("CodexConfig", () => {
     Effect.gen(function*() {
       const missing = yield* Effect.exit(fromEnv({ CODEX_HOME: "/nonexistent/codex-home" }))
       assert.isTrue(Exit.isFailure(missing))
-      if (Exit.isFailure(missing)) assert.include(String(missing.cause), "CODEX_HOME=/nonexistent/codex-home does not exist")
+      if (Exit.isFailure(missing)) {
+        assert.include(String(missing.cause), "CODEX_HOME=/nonexistent/codex-home does not exist")
+      }
       const aFile = NodePath.join(NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "codex-config-")), "auth.json")
       NodeFs.writeFileSync(aFile, "{}")
       const file = yield* Effect.exit(fromEnv({ CODEX_HOME: aFile }))
       assert.isTrue(Exit.isFailure(file))
-      if (Exit.isFailure(file)) assert.include(String(file.cause), "is not a directory")
+      if (Exit.isFailure(file)) {
+        assert.include(String(file.cause), "is not a directory")
+      }
       NodeFs.rmSync(NodePath.dirname(aFile), { recursive: true })
       const config = yield* fromEnv({ CODEX_HOME: "/tmp/./" })
       assert.strictEqual(config.codexHome, NodeFs.realpathSync("/tmp"))
@@ -58,12 +62,14 @@ describe("CodexConfig", () => {
 
   it.effect("rejects bad values with a ConfigError that names them", () =>
     Effect.gen(function*() {
-      for (const options of [
-        { codexBaseUrl: "not a url" },
-        { authIssuer: "http://auth.example.com" },
-        { clientVersion: "1.2" },
-        { maxRetries: -1 }
-      ]) {
+      for (
+        const options of [
+          { codexBaseUrl: "not a url" },
+          { authIssuer: "http://auth.example.com" },
+          { clientVersion: "1.2" },
+          { maxRetries: -1 }
+        ]
+      ) {
         const exit = yield* Effect.exit(CodexConfig.make(options))
         assert.isTrue(Exit.isFailure(exit), JSON.stringify(options))
         if (Exit.isFailure(exit)) assert.include(String(exit.cause), Object.keys(options)[0] ?? "")
@@ -75,12 +81,19 @@ describe("CodexConfig", () => {
   it.effect("a number or a string where a Duration is expected is refused when the layer is built, naming the option", () =>
     Effect.gen(function*() {
       // Plain JavaScript can pass these; before, `requestTimeout: 3000` crashed the process from a timer.
-      for (const [key, value] of [["requestTimeout", 3000], ["streamIdleTimeout", "5 minutes"], ["requestDeadline", 60_000]] as const) {
+      for (
+        const [key, value] of [["requestTimeout", 3000], ["streamIdleTimeout", "5 minutes"], [
+          "requestDeadline",
+          60_000
+        ]] as const
+      ) {
         const error = yield* Effect.flip(CodexConfig.make({ [key]: value } as unknown as CodexConfig.Options))
         assert.include(String(error), key)
         assert.include(String(error), "must be a Duration")
       }
-      const perCall = yield* Effect.flip(Effect.void.pipe(CodexConfig.withCallPolicy({ requestTimeout: 3000 } as unknown as CodexConfig.CallPolicy)))
+      const perCall = yield* Effect.flip(
+        Effect.void.pipe(CodexConfig.withCallPolicy({ requestTimeout: 3000 } as unknown as CodexConfig.CallPolicy))
+      )
       assert.strictEqual(perCall._tag, "InvalidParameter")
       assert.strictEqual(perCall.parameter, "requestTimeout")
       const fine = yield* CodexConfig.make({ requestTimeout: Duration.seconds(3) })
@@ -90,7 +103,9 @@ describe("CodexConfig", () => {
 
 describe("sdkVersion", () => {
   it("is the package's version (the User-Agent names it)", () => {
-    const pkg = JSON.parse(NodeFs.readFileSync(NodePath.join(import.meta.dirname, "..", "package.json"), "utf8")) as { version: string }
+    const pkg = JSON.parse(NodeFs.readFileSync(NodePath.join(import.meta.dirname, "..", "package.json"), "utf8")) as {
+      version: string
+    }
     assert.strictEqual(CodexConfig.sdkVersion, pkg.version, "bump src/CodexConfig.ts with package.json")
   })
 })

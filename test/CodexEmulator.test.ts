@@ -7,7 +7,12 @@ import * as CodexEmulator from "../src/CodexEmulator.js"
 /** One raw request to the emulator, with any Host header and body; the status and body of the answer. */
 const raw = (
   url: string,
-  init: { readonly method?: string; readonly path: string; readonly headers?: Record<string, string>; readonly body?: string | Buffer }
+  init: {
+    readonly method?: string
+    readonly path: string
+    readonly headers?: Record<string, string>
+    readonly body?: string | Buffer
+  }
 ) =>
   Effect.async<{ status: number; body: string; location: string | undefined }, Error>((resume) => {
     const target = new URL(url)
@@ -21,27 +26,49 @@ const raw = (
       const chunks: Array<Buffer> = []
       response.on("data", (chunk: Buffer) => chunks.push(chunk))
       response.on("end", () =>
-        resume(Effect.succeed({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), location: response.headers.location })))
+        resume(
+          Effect.succeed({
+            status: response.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+            location: response.headers.location
+          })
+        ))
     })
     request.on("error", (error) => resume(Effect.fail(error)))
     request.end(init.body)
   })
 
-const bearer = { authorization: `Bearer ${CodexEmulator.fakeJwt({ exp: 4102444800 })}`, "chatgpt-account-id": "acct_emulated" }
+const bearer = {
+  authorization: `Bearer ${CodexEmulator.fakeJwt({ exp: 4102444800 })}`,
+  "chatgpt-account-id": "acct_emulated"
+}
 
 describe("the emulator left running (hardening round 2)", () => {
   it.scoped("a Host other than its loopback names (DNS rebinding) gets 421, over HTTP and the WebSocket handshake", () =>
     Effect.gen(function*() {
       const emulator = yield* CodexEmulator.make()
       const port = new URL(emulator.url).port
-      const ok = yield* raw(emulator.url, { path: "/backend-api/wham/usage", headers: { ...bearer, host: `localhost:${port}` } })
+      const ok = yield* raw(emulator.url, {
+        path: "/backend-api/wham/usage",
+        headers: { ...bearer, host: `localhost:${port}` }
+      })
       assert.strictEqual(ok.status, 200)
-      const rebound = yield* raw(emulator.url, { path: "/backend-api/wham/usage", headers: { ...bearer, host: `attacker.example:${port}` } })
+      const rebound = yield* raw(emulator.url, {
+        path: "/backend-api/wham/usage",
+        headers: { ...bearer, host: `attacker.example:${port}` }
+      })
       assert.strictEqual(rebound.status, 421)
       assert.include(rebound.body, "Misdirected")
       const upgrade = yield* raw(emulator.url, {
         path: "/backend-api/codex/responses",
-        headers: { ...bearer, host: `attacker.example:${port}`, connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" }
+        headers: {
+          ...bearer,
+          host: `attacker.example:${port}`,
+          connection: "Upgrade",
+          upgrade: "websocket",
+          "sec-websocket-version": "13",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ=="
+        }
       })
       assert.strictEqual(upgrade.status, 421)
     }))
@@ -86,7 +113,12 @@ describe("the emulator left running (hardening round 2)", () => {
       })
       assert.strictEqual(declared.status, 413, "a declared length over the cap is refused unread")
       for (let i = 0; i < 10; i++) {
-        yield* raw(emulator.url, { method: "POST", path: "/backend-api/codex/responses", headers: { "content-type": "application/json" }, body: JSON.stringify({ n: i, pad: "y".repeat(600) }) })
+        yield* raw(emulator.url, {
+          method: "POST",
+          path: "/backend-api/codex/responses",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ n: i, pad: "y".repeat(600) })
+        })
       }
       const kept = yield* emulator.requests
       assert.isAtMost(kept.length, 5)
@@ -103,14 +135,22 @@ describe("the emulator left running (hardening round 2)", () => {
         method: "POST",
         path: "/oauth/token",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ client_id: "app_EMoamEEZ73f0CkXaXp7hrann", grant_type: "refresh_token", refresh_token: tokens.refreshToken })
+        body: JSON.stringify({
+          client_id: "app_EMoamEEZ73f0CkXaXp7hrann",
+          grant_type: "refresh_token",
+          refresh_token: tokens.refreshToken
+        })
       })
       assert.strictEqual(reply.status, 200)
       yield* raw(emulator.url, {
         method: "POST",
         path: "/oauth/token",
         headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ grant_type: "urn:ietf:params:oauth:grant-type:token-exchange", subject_token: tokens.idToken, requested_token: "openai-api-key" }).toString()
+        body: new URLSearchParams({
+          grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+          subject_token: tokens.idToken,
+          requested_token: "openai-api-key"
+        }).toString()
       })
       const log = JSON.stringify(entries)
       assert.strictEqual(entries.length, 2)

@@ -34,7 +34,9 @@ describe("CodexLanguageModel (@effect/ai) against the emulator", () => {
   it.live("generateText with a toolkit: a tool call, its result, then the answer from the replayed history", () =>
     Effect.gen(function*() {
       const emulator = yield* CodexEmulator.CodexEmulator
-      yield* emulator.script(CodexEmulator.functionCall("GetWeather", { city: "Paris", unit: null }, { callId: "call_w" }))
+      yield* emulator.script(
+        CodexEmulator.functionCall("GetWeather", { city: "Paris", unit: null }, { callId: "call_w" })
+      )
       const prompt = Prompt.make([
         { role: "system", content: "You are terse." },
         { role: "user", content: "Weather in Paris?" }
@@ -103,7 +105,12 @@ describe("CodexLanguageModel (@effect/ai) against the emulator", () => {
       const format = ((yield* bodies)[1]?.["text"] as { readonly format: Record<string, unknown> }).format
       assert.strictEqual(format["name"], "place")
     }).pipe(
-      withModel({ reasoning: { effort: "low" }, text: { verbosity: "low" }, prompt_cache_key: "conv-7", service_tier: "priority" })
+      withModel({
+        reasoning: { effort: "low" },
+        text: { verbosity: "low" },
+        prompt_cache_key: "conv-7",
+        service_tier: "priority"
+      })
     ))
 
   it.live("streamText: parts in order, from metadata through reasoning and text to a finish part with usage", () =>
@@ -144,7 +151,9 @@ describe("CodexLanguageModel (@effect/ai) against the emulator", () => {
     Effect.gen(function*() {
       const emulator = yield* CodexEmulator.CodexEmulator
       yield* emulator.script(CodexEmulator.functionCall("GetWeather", { city: "Oslo", unit: "celsius" }))
-      const parts = Chunk.toReadonlyArray(yield* Stream.runCollect(LanguageModel.streamText({ prompt: "Oslo?", toolkit: Weather })))
+      const parts = Chunk.toReadonlyArray(
+        yield* Stream.runCollect(LanguageModel.streamText({ prompt: "Oslo?", toolkit: Weather }))
+      )
       const order = parts.map((part) => part.type).filter((type, i, all) => type !== all[i - 1])
       assert.deepStrictEqual(order, [
         "response-metadata",
@@ -172,7 +181,10 @@ describe("CodexLanguageModel (@effect/ai) against the emulator", () => {
   it.live("withConfigOverride sets provider options for one call", () =>
     Effect.gen(function*() {
       const response = yield* LanguageModel.generateText({ prompt: "Hi" }).pipe(
-        CodexLanguageModel.withConfigOverride({ reasoning: { effort: "high", summary: "auto" }, instructions: "Be brief." })
+        CodexLanguageModel.withConfigOverride({
+          reasoning: { effort: "high", summary: "auto" },
+          instructions: "Be brief."
+        })
       )
       const [body] = yield* bodies
       assert.deepStrictEqual(body?.["reasoning"], { effort: "high", summary: "auto" })
@@ -194,14 +206,25 @@ describe("CodexLanguageModel (@effect/ai) against the emulator", () => {
           {
             role: "assistant",
             content: [
-              { type: "reasoning", text: "Greet back.", options: { codex: { itemId: "rs_1", encryptedContent: "enc-1" } } },
+              {
+                type: "reasoning",
+                text: "Greet back.",
+                options: { codex: { itemId: "rs_1", encryptedContent: "enc-1" } }
+              },
               { type: "reasoning", text: "Then stop.", options: { codex: { itemId: "rs_1" } } },
               { type: "reasoning", text: "No content, not replayable." },
               { type: "text", text: "Hello!" }
             ]
           },
           { role: "system", content: "Second rule." },
-          { role: "user", content: [{ type: "text", text: "Again" }, { type: "file", mediaType: "image/png", data: new Uint8Array([1, 2, 3]) }] }
+          {
+            role: "user",
+            content: [{ type: "text", text: "Again" }, {
+              type: "file",
+              mediaType: "image/png",
+              data: new Uint8Array([1, 2, 3])
+            }]
+          }
         ]
       })
       const [body] = yield* bodies
@@ -217,7 +240,10 @@ describe("CodexLanguageModel (@effect/ai) against the emulator", () => {
         {
           type: "message",
           role: "user",
-          content: [{ type: "input_text", text: "Again" }, { type: "input_image", image_url: "data:image/png;base64,AQID" }]
+          content: [{ type: "input_text", text: "Again" }, {
+            type: "input_image",
+            image_url: "data:image/png;base64,AQID"
+          }]
         }
       ])
     }).pipe(withModel()))
@@ -225,7 +251,9 @@ describe("CodexLanguageModel (@effect/ai) against the emulator", () => {
   it("only CodexLanguageModel imports @effect/ai: the core never loads it", () => {
     const root = NodePath.join(import.meta.dirname, "..", "src")
     const files = NodeFs.readdirSync(root, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".ts"))
-    const importers = files.filter((file) => /from "@effect\/ai/.test(NodeFs.readFileSync(NodePath.join(root, file), "utf8")))
+    const importers = files.filter((file) =>
+      /from "@effect\/ai/.test(NodeFs.readFileSync(NodePath.join(root, file), "utf8"))
+    )
     assert.deepStrictEqual(importers, ["CodexLanguageModel.ts"])
   })
 })

@@ -8,8 +8,8 @@ import type * as Emulator from "../src/CodexEmulator.js"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexTransport, Responses } from "../src/index.js"
 import { makeBackend, readText } from "../src/internal/http.js"
-import { joinUrl } from "../src/internal/wire.js"
 import { defaultTracer, withSpan } from "../src/internal/tracing.js"
+import { joinUrl } from "../src/internal/wire.js"
 
 const services = Effect.all({ responses: Responses.Responses, emulator: CodexEmulator.CodexEmulator })
 
@@ -29,7 +29,9 @@ describe("spans only when someone listens", () => {
       const untraced = yield* withSpan("Responses.create")(Effect.currentSpan).pipe(Effect.option)
       assert.isTrue(Option.isNone(untraced))
       const names: Array<string> = []
-      const traced = yield* withSpan("Responses.create")(Effect.currentSpan).pipe(Effect.withTracer(recordingTracer(names)))
+      const traced = yield* withSpan("Responses.create")(Effect.currentSpan).pipe(
+        Effect.withTracer(recordingTracer(names))
+      )
       assert.strictEqual(traced.name, "Responses.create")
       assert.deepStrictEqual(names, ["Responses.create"])
     }))
@@ -119,7 +121,9 @@ describe("layerHttpClient adapts any platform HttpClient", () => {
 
 /** A CONNECT proxy on loopback that counts the tunnels it opens (and the plain requests it gets). */
 const connectProxy = Effect.acquireRelease(
-  Effect.async<{ readonly url: string; readonly tunnels: () => number; readonly plain: () => number; readonly server: Http.Server }>((resume) => {
+  Effect.async<
+    { readonly url: string; readonly tunnels: () => number; readonly plain: () => number; readonly server: Http.Server }
+  >((resume) => {
     let tunnels = 0
     let plain = 0
     const server = Http.createServer((_request, response) => {
@@ -189,8 +193,16 @@ describe("the default transport honours HTTP_PROXY / HTTPS_PROXY / NO_PROXY", ()
   // An https base through the proxy: the tunnel opens (the emulator then speaks no TLS, so the call fails).
   const httpsThrough = Effect.gen(function*() {
     const emulator = yield* CodexEmulator.make()
-    return yield* Effect.flatMap(Responses.Responses, (responses) => Effect.flip(responses.create({ input: "via proxy?" }))).pipe(
-      Effect.provide(CodexEmulator.layerClient({ transport: "undici", config: { codexBaseUrl: `https://127.0.0.1:${new URL(emulator.url).port}/backend-api/codex`, maxRetries: 0 } }))
+    return yield* Effect.flatMap(
+      Responses.Responses,
+      (responses) => Effect.flip(responses.create({ input: "via proxy?" }))
+    ).pipe(
+      Effect.provide(
+        CodexEmulator.layerClient({
+          transport: "undici",
+          config: { codexBaseUrl: `https://127.0.0.1:${new URL(emulator.url).port}/backend-api/codex`, maxRetries: 0 }
+        })
+      )
     )
   })
 
@@ -235,10 +247,17 @@ describe("the default transport honours HTTP_PROXY / HTTPS_PROXY / NO_PROXY", ()
       const address = dropper.address()
       const port = typeof address === "object" && address !== null ? address.port : 0
       yield* withEnv({ ...clearedProxyVars, HTTPS_PROXY: `http://127.0.0.1:${port}` })
-      const error = yield* Effect.flatMap(Responses.Responses, (responses) => Effect.flip(responses.create({ input: "hi" }))).pipe(
+      const error = yield* Effect.flatMap(
+        Responses.Responses,
+        (responses) => Effect.flip(responses.create({ input: "hi" }))
+      ).pipe(
         Effect.provide(CodexEmulator.layerClient({
           transport: "undici",
-          config: { codexBaseUrl: "https://127.0.0.1:9/backend-api/codex", maxRetries: 2, retryBaseDelay: Duration.millis(5) }
+          config: {
+            codexBaseUrl: "https://127.0.0.1:9/backend-api/codex",
+            maxRetries: 2,
+            retryBaseDelay: Duration.millis(5)
+          }
         })),
         Effect.timeout(Duration.seconds(5))
       )

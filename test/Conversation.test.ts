@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Layer, Schema, Stream } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
+import { Conversation, Models, RateLimits, Responses, Tools } from "../src/index.js"
 import { compactionEvents } from "../src/internal/emulator/events.js"
 import { models as ModelCatalog } from "../src/internal/emulator/models.js"
-import { Conversation, Models, RateLimits, Responses, Tools } from "../src/index.js"
 
 /**
  * Conversations against the emulator: the history replayed as the backend needs it, a
@@ -12,7 +12,9 @@ import { Conversation, Models, RateLimits, Responses, Tools } from "../src/index
  */
 const client = (options: Parameters<typeof CodexEmulator.layerClient>[0] = {}) =>
   Conversation.layer.pipe(
-    Layer.provideMerge(CodexEmulator.layerClient({ ...options, config: { retryBaseDelay: Duration.millis(1), ...options.config } }))
+    Layer.provideMerge(
+      CodexEmulator.layerClient({ ...options, config: { retryBaseDelay: Duration.millis(1), ...options.config } })
+    )
   )
 
 const services = Effect.all({ conversations: Conversation.Conversations, emulator: CodexEmulator.CodexEmulator })
@@ -66,14 +68,23 @@ describe("Conversation", () => {
     Effect.gen(function*() {
       const { conversations } = yield* services
       const chat = yield* conversations.start({
-        tools: [{ type: "function", name: "add", parameters: { type: "object", properties: { a: { type: "number" } } } }]
+        tools: [{
+          type: "function",
+          name: "add",
+          parameters: { type: "object", properties: { a: { type: "number" } } }
+        }]
       })
       const called = yield* chat.send("call tool add with {\"a\": 1}")
       const call = called.output.find((item) => item.type === "function_call") as { call_id: string } | undefined
       assert.isDefined(call)
       const answered = yield* chat.send([{ type: "function_call_output", call_id: call!.call_id, output: "2" }])
       assert.strictEqual(answered.output_text, "The tool returned 2.")
-      assert.deepStrictEqual(typesOf(yield* chat.history), ["message", "function_call", "function_call_output", "message"])
+      assert.deepStrictEqual(typesOf(yield* chat.history), [
+        "message",
+        "function_call",
+        "function_call_output",
+        "message"
+      ])
     }).pipe(Effect.provide(client())))
 
   it.effect("Tools.run with a conversation: each step sends only its new items, the conversation keeps the history", () =>
@@ -85,10 +96,21 @@ describe("Conversation", () => {
         parameters: Schema.Struct({ a: Schema.Number, b: Schema.Number }),
         handler: ({ a, b }) => Effect.succeed(String(a + b))
       })
-      const result = yield* Tools.run({ tools: [add], input: "call tool add with {\"a\": 2, \"b\": 3}", conversation: chat })
+      const result = yield* Tools.run({
+        tools: [add],
+        input: "call tool add with {\"a\": 2, \"b\": 3}",
+        conversation: chat
+      })
       assert.strictEqual(result.response.output_text, "The tool returned 5.")
       assert.strictEqual(result.steps, 2)
-      assert.deepStrictEqual(typesOf(result.items), ["message", "message", "message", "function_call", "function_call_output", "message"])
+      assert.deepStrictEqual(typesOf(result.items), [
+        "message",
+        "message",
+        "message",
+        "function_call",
+        "function_call_output",
+        "message"
+      ])
       const sent = yield* bodies
       assert.isTrue(sent.every((body) => body["prompt_cache_key"] === "tools-conv"))
       assert.strictEqual((sent.at(-1)?.["tools"] as Array<unknown>).length, 1, "the loop's tools go with its turns")
@@ -168,10 +190,14 @@ describe("Conversation: automatic compaction", () => {
       }
       const compactions = yield* chat.compactions
       assert.isAtLeast(compactions.length, 2, "compacted on its own, more than once")
-      assert.isTrue(compactions.every((c) => c.reason === "limit" && c.via === "remote" && c.itemsAfter < c.itemsBefore))
+      assert.isTrue(
+        compactions.every((c) => c.reason === "limit" && c.via === "remote" && c.itemsAfter < c.itemsBefore)
+      )
       const sent = yield* bodies
       assert.isTrue(sent.every((body) => body["prompt_cache_key"] === "long-chat"), "prompt_cache_key constant")
-      const compactionRequests = sent.filter((body) => typesOf(body["input"] as Array<unknown>).at(-1) === "compaction_trigger")
+      const compactionRequests = sent.filter((body) =>
+        typesOf(body["input"] as Array<unknown>).at(-1) === "compaction_trigger"
+      )
       assert.strictEqual(compactionRequests.length, compactions.length)
     }).pipe(Effect.provide(client())))
 
@@ -181,7 +207,11 @@ describe("Conversation: automatic compaction", () => {
       const chat = yield* conversations.start({ compactAt: 1_000_000 })
       yield* chat.send("one")
       yield* chat.send("two")
-      yield* emulator.script(CodexEmulator.sse(CodexEmulator.failedEvents("context_length_exceeded", "Your input exceeds the context window of this model.")))
+      yield* emulator.script(
+        CodexEmulator.sse(
+          CodexEmulator.failedEvents("context_length_exceeded", "Your input exceeds the context window of this model.")
+        )
+      )
       const response = yield* chat.send("three")
       assert.strictEqual(response.output_text, "You said: three")
       const [compaction] = yield* chat.compactions
@@ -189,12 +219,18 @@ describe("Conversation: automatic compaction", () => {
       assert.deepStrictEqual(typesOf(yield* chat.history), ["message", "message", "compaction", "message", "message"])
       // The same as a 400 before the stream.
       yield* emulator.script(CodexEmulator.http(400, {
-        error: { type: "invalid_request_error", code: "context_length_exceeded", message: "Your input exceeds the context window of this model." }
+        error: {
+          type: "invalid_request_error",
+          code: "context_length_exceeded",
+          message: "Your input exceeds the context window of this model."
+        }
       }))
       assert.strictEqual((yield* chat.send("four")).output_text, "You said: four")
       assert.deepStrictEqual((yield* chat.compactions).map((c) => c.reason), ["context_length", "context_length"])
       // Retried once only: a second failure is the turn's error, and the history keeps the compaction alone.
-      const overflow = CodexEmulator.sse(CodexEmulator.failedEvents("context_length_exceeded", "Your input exceeds the context window of this model."))
+      const overflow = CodexEmulator.sse(
+        CodexEmulator.failedEvents("context_length_exceeded", "Your input exceeds the context window of this model.")
+      )
       yield* emulator.script(overflow, CodexEmulator.sse(compactionEvents("gAAAAB-scripted")), overflow)
       const error = yield* Effect.flip(chat.send("five"))
       assert.strictEqual(error._tag, "ContextWindowExceeded")
@@ -206,7 +242,11 @@ describe("Conversation: automatic compaction", () => {
       const { conversations, emulator } = yield* services
       const chat = yield* conversations.start({ compactAt: 1_000_000 })
       yield* chat.send("one")
-      yield* emulator.script(CodexEmulator.sse(CodexEmulator.failedEvents("context_length_exceeded", "Your input exceeds the context window of this model.")))
+      yield* emulator.script(
+        CodexEmulator.sse(
+          CodexEmulator.failedEvents("context_length_exceeded", "Your input exceeds the context window of this model.")
+        )
+      )
       const events = [...yield* Stream.runCollect(chat.stream("two"))]
       assert.isFalse(events.some((event) => event.type === "response.failed"))
       assert.strictEqual(events.at(-1)?.type, "response.completed")
@@ -229,7 +269,10 @@ describe("Conversation: automatic compaction", () => {
       const { conversations, emulator } = yield* services
       const chat = yield* conversations.start()
       yield* chat.send("one")
-      yield* emulator.script(CodexEmulator.http(400, { detail: "compaction unavailable" }), CodexEmulator.text("We talked about one."))
+      yield* emulator.script(
+        CodexEmulator.http(400, { detail: "compaction unavailable" }),
+        CodexEmulator.text("We talked about one.")
+      )
       const compaction = yield* chat.compact
       assert.strictEqual(compaction.via, "local")
       const history = yield* chat.history
@@ -247,13 +290,27 @@ describe("Models.preflight and Conversation.start", () => {
         models: [...ModelCatalog, { ...gpt54, slug: "gpt-pro-only", available_in_plans: ["pro"] }],
         etag: "\"pro-only\""
       })
-      const ready = yield* models.preflight({ model: "gpt-5.4", reasoning: { effort: "high" }, text: { verbosity: "low" } })
+      const ready = yield* models.preflight({
+        model: "gpt-5.4",
+        reasoning: { effort: "high" },
+        text: { verbosity: "low" }
+      })
       assert.strictEqual(ready._tag, "Ready")
       const reasonOf = (verdict: Models.Verdict) => (verdict._tag === "Refused" ? verdict.reason : "ready")
       assert.strictEqual(reasonOf(yield* models.preflight({ model: "gpt-9" })), "unknown_model")
-      assert.strictEqual(reasonOf(yield* models.preflight({ model: "gpt-pro-only" })), "not_in_plan", "the account is on plus")
-      assert.strictEqual(reasonOf(yield* models.preflight({ model: "gpt-5.4-mini", reasoning: { effort: "xhigh" } })), "reasoning_effort")
-      assert.strictEqual(reasonOf(yield* models.preflight({ model: "gpt-5.4-mini", text: { verbosity: "low" } })), "verbosity")
+      assert.strictEqual(
+        reasonOf(yield* models.preflight({ model: "gpt-pro-only" })),
+        "not_in_plan",
+        "the account is on plus"
+      )
+      assert.strictEqual(
+        reasonOf(yield* models.preflight({ model: "gpt-5.4-mini", reasoning: { effort: "xhigh" } })),
+        "reasoning_effort"
+      )
+      assert.strictEqual(
+        reasonOf(yield* models.preflight({ model: "gpt-5.4-mini", text: { verbosity: "low" } })),
+        "verbosity"
+      )
       const resetsAt = Math.floor(Date.now() / 1000) + 3600
       yield* (yield* RateLimits.RateLimits).update("acct_emulated", [{
         limit_id: "codex",
@@ -273,11 +330,18 @@ describe("Models.preflight and Conversation.start", () => {
     Effect.gen(function*() {
       const models = yield* Models.Models
       const resetsAt = Math.floor(Date.now() / 1000) + 1800
-      yield* (yield* CodexEmulator.CodexEmulator).scriptRoute("usage", CodexEmulator.http(200, {
-        plan_type: "plus",
-        rate_limit: { allowed: false, limit_reached: true, primary_window: { used_percent: 100, limit_window_seconds: 18000, reset_at: resetsAt } },
-        credits: { has_credits: false, unlimited: false, balance: "0" }
-      }))
+      yield* (yield* CodexEmulator.CodexEmulator).scriptRoute(
+        "usage",
+        CodexEmulator.http(200, {
+          plan_type: "plus",
+          rate_limit: {
+            allowed: false,
+            limit_reached: true,
+            primary_window: { used_percent: 100, limit_window_seconds: 18000, reset_at: resetsAt }
+          },
+          credits: { has_credits: false, unlimited: false, balance: "0" }
+        })
+      )
       assert.isUndefined(yield* (yield* RateLimits.RateLimits).latest, "no reply carried limits yet")
       const spent = yield* models.preflight({ model: "gpt-5.4" })
       assert.strictEqual(spent._tag === "Refused" ? spent.reason : "ready", "usage_limit")
@@ -291,7 +355,11 @@ describe("Models.preflight and Conversation.start", () => {
       assert.strictEqual(refused._tag, "PreflightRefused")
       assert.include(refused.message, "reasoning efforts low, medium, high")
       assert.strictEqual((yield* bodies).length, 0)
-      const skipped = yield* conversations.start({ model: "gpt-5.4-mini", reasoning: { effort: "xhigh" }, preflight: false })
+      const skipped = yield* conversations.start({
+        model: "gpt-5.4-mini",
+        reasoning: { effort: "xhigh" },
+        preflight: false
+      })
       assert.strictEqual(skipped.options.model, "gpt-5.4-mini")
     }).pipe(Effect.provide(client())))
 })

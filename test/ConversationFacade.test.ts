@@ -27,7 +27,9 @@ describe("OpenAI facade: conversations", () => {
       assert.strictEqual(compaction.via, "remote")
       assert.isDefined(await chat.usage())
       const requests = await managed.runPromise(emulator.requests)
-      const keys = requests.filter((r) => r.path.endsWith("/responses")).map((r) => (r.body as { prompt_cache_key?: string }).prompt_cache_key)
+      const keys = requests.filter((r) => r.path.endsWith("/responses")).map((r) =>
+        (r.body as { prompt_cache_key?: string }).prompt_cache_key
+      )
       assert.deepStrictEqual([...new Set(keys)].sort(), ["facade-branch", "facade-conv"])
       const missing = await client.conversations.retrieve("nobody").then(() => undefined, (error: unknown) => error)
       assert.instanceOf(missing, OpenAI.NotFoundError)

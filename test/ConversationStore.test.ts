@@ -59,9 +59,11 @@ describe("Conversation stores", () => {
       assert.notInclude(output, "done 3")
       const requests = (yield* emulator.requests).filter((r) => r.path.endsWith("/responses"))
       assert.strictEqual(requests.length, 3, "the third turn was in flight")
-      const history = yield* inDirectory(dir)(Effect.flatMap(Conversation.Conversations, (c) => c.resume("killed")).pipe(
-        Effect.flatMap((chat) => chat.history)
-      ))
+      const history = yield* inDirectory(dir)(
+        Effect.flatMap(Conversation.Conversations, (c) => c.resume("killed")).pipe(
+          Effect.flatMap((chat) => chat.history)
+        )
+      )
       assert.deepStrictEqual(textsOf(history), ["one", "first answer", "two", "second answer"])
       // And it continues: the next request replays exactly that history.
       const answer = yield* inDirectory(dir)(Effect.gen(function*() {
@@ -91,14 +93,19 @@ describe("Conversation stores", () => {
       assert.deepStrictEqual(textsOf(history), ["one", "You said: one", "two", "You said: two"])
       const lines = (yield* Effect.promise(() => NodeFs.readFile(file, "utf8"))).split("\n")
       assert.strictEqual(lines.pop(), "", "the file ends with a whole line")
-      assert.deepStrictEqual(lines.map((line) => (JSON.parse(line) as { kind: string }).kind), ["start", "turn", "turn"])
+      assert.deepStrictEqual(lines.map((line) => (JSON.parse(line) as { kind: string }).kind), [
+        "start",
+        "turn",
+        "turn"
+      ])
       const resumed = yield* inDirectory(dir)(Effect.flatMap(Conversation.Conversations, (c) => c.resume("torn")))
       assert.strictEqual((yield* resumed.history).length, 4)
     }).pipe(Effect.provide(emulated)))
 
   it.effect("layerStore keeps conversations in a KeyValueStore, compactions included", () =>
     Effect.gen(function*() {
-      const inStore = <A, E>(effect: Effect.Effect<A, E, Conversation.Conversations>) => Effect.provide(effect, Conversation.layerStore)
+      const inStore = <A, E>(effect: Effect.Effect<A, E, Conversation.Conversations>) =>
+        Effect.provide(effect, Conversation.layerStore)
       const before = yield* inStore(Effect.gen(function*() {
         const chat = yield* (yield* Conversation.Conversations).start({ id: "kv", instructions: "Be brief." })
         yield* chat.send("one")

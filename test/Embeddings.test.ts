@@ -16,10 +16,18 @@ describe("Embeddings against the emulator", () => {
   it.live("create: vectors of the requested dimensions, fetched as base64 and decoded; only the bearer on api.openai.com", () =>
     Effect.gen(function*() {
       const { embeddings } = yield* services
-      const result = yield* embeddings.create({ model: "text-embedding-3-small", input: ["one", "two"], dimensions: 256 })
+      const result = yield* embeddings.create({
+        model: "text-embedding-3-small",
+        input: ["one", "two"],
+        dimensions: 256
+      })
       assert.strictEqual(result.object, "list")
       assert.strictEqual(result.model, "text-embedding-3-small")
-      assert.deepStrictEqual(result.data.map((d) => [d.object, d.index, d.embedding.length]), [["embedding", 0, 256], ["embedding", 1, 256]])
+      assert.deepStrictEqual(result.data.map((d) => [d.object, d.index, d.embedding.length]), [["embedding", 0, 256], [
+        "embedding",
+        1,
+        256
+      ]])
       assert.closeTo(norm(result.data[0]?.embedding ?? []), 1, 1e-4)
       assert.isTrue(result.data[0]?.embedding.every((x) => typeof x === "number" && Number.isFinite(x)))
       assert.deepStrictEqual(result.usage, { prompt_tokens: 2, total_tokens: 2 })
@@ -40,9 +48,19 @@ describe("Embeddings against the emulator", () => {
   it.live("float and base64 formats: the same vector, as numbers or as the wire's string", () =>
     Effect.gen(function*() {
       const { embeddings } = yield* services
-      const floats = yield* embeddings.create({ model: "text-embedding-3-small", input: "same", dimensions: 8, encoding_format: "float" })
+      const floats = yield* embeddings.create({
+        model: "text-embedding-3-small",
+        input: "same",
+        dimensions: 8,
+        encoding_format: "float"
+      })
       const decoded = yield* embeddings.create({ model: "text-embedding-3-small", input: "same", dimensions: 8 })
-      const base64 = yield* embeddings.create({ model: "text-embedding-3-small", input: "same", dimensions: 8, encoding_format: "base64" })
+      const base64 = yield* embeddings.create({
+        model: "text-embedding-3-small",
+        input: "same",
+        dimensions: 8,
+        encoding_format: "base64"
+      })
       assert.deepStrictEqual(decoded.data[0]?.embedding, floats.data[0]?.embedding)
       const text: string = base64.data[0]?.embedding ?? ""
       assert.strictEqual(Buffer.from(text, "base64").length, 8 * 4)
@@ -53,7 +71,8 @@ describe("Embeddings against the emulator", () => {
   it.live("bad input is a typed error before anything is sent", () =>
     Effect.gen(function*() {
       const { embeddings } = yield* services
-      const untyped = (params: Record<string, unknown>) => embeddings.create(params as unknown as Embeddings.CreateParams)
+      const untyped = (params: Record<string, unknown>) =>
+        embeddings.create(params as unknown as Embeddings.CreateParams)
       const cases = [
         [{ model: "m", input: "" }, "InvalidParameter", "input"],
         [{ model: "m", input: [] }, "InvalidParameter", "input"],
@@ -74,7 +93,11 @@ describe("Embeddings against the emulator", () => {
   it.live("token arrays are accepted", () =>
     Effect.gen(function*() {
       const { embeddings } = yield* services
-      const result = yield* embeddings.create({ model: "text-embedding-3-small", input: [[1, 2, 3], [4, 5]], dimensions: 4 })
+      const result = yield* embeddings.create({
+        model: "text-embedding-3-small",
+        input: [[1, 2, 3], [4, 5]],
+        dimensions: 4
+      })
       assert.strictEqual(result.data.length, 2)
     }).pipe(withEmulator))
 
@@ -85,15 +108,25 @@ describe("Embeddings against the emulator", () => {
         yield* seed(yield* emulator.issuer.issue(3600))
         yield* emulator.scriptRoute(
           "embeddings",
-          CodexEmulator.http(400, { error: { type: "invalid_request_error", message: "This model does not support dimensions", param: "dimensions" } }, { "x-request-id": "req_emb" }),
+          CodexEmulator.http(400, {
+            error: {
+              type: "invalid_request_error",
+              message: "This model does not support dimensions",
+              param: "dimensions"
+            }
+          }, { "x-request-id": "req_emb" }),
           CodexEmulator.http(401, { error: { code: "token_expired", message: "expired" } })
         )
-        const error = yield* Effect.flip(embeddings.create({ model: "text-embedding-ada-002", input: "x", dimensions: 3 }))
+        const error = yield* Effect.flip(
+          embeddings.create({ model: "text-embedding-ada-002", input: "x", dimensions: 3 })
+        )
         assert.strictEqual(error._tag, "InvalidRequest")
         assert.strictEqual(error._tag === "InvalidRequest" ? error.requestId : undefined, "req_emb")
         assert.include(error.message, "does not support dimensions")
         const result = yield* embeddings.create({ model: "text-embedding-3-small", input: "x", dimensions: 3 })
         assert.strictEqual(result.data[0]?.embedding.length, 3)
         assert.strictEqual(yield* emulator.issuer.refreshRequests, 1)
-      }).pipe(Effect.provide(CodexEmulator.layerClient({ codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } }))))))
+      }).pipe(
+        Effect.provide(CodexEmulator.layerClient({ codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } }))
+      ))))
 })

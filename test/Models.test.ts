@@ -7,7 +7,11 @@ import { seed, tempHome } from "./helpers.js"
 
 const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
 
-const services = Effect.all({ models: Models.Models, emulator: CodexEmulator.CodexEmulator, responses: Responses.Responses })
+const services = Effect.all({
+  models: Models.Models,
+  emulator: CodexEmulator.CodexEmulator,
+  responses: Responses.Responses
+})
 
 const modelRequests = Effect.map(
   Effect.flatMap(CodexEmulator.CodexEmulator, (e) => e.requests),
@@ -141,7 +145,9 @@ describe("Models against the emulator", () => {
   it.effect("20 concurrent first calls share one request", () =>
     Effect.gen(function*() {
       const { models } = yield* services
-      const fiber = yield* Effect.fork(Effect.all(Array.from({ length: 20 }, () => models.list()), { concurrency: "unbounded" }))
+      const fiber = yield* Effect.fork(
+        Effect.all(Array.from({ length: 20 }, () => models.list()), { concurrency: "unbounded" })
+      )
       const lists = yield* Fiber.join(fiber)
       assert.strictEqual(lists.length, 20)
       assert.isTrue(lists.every((l) => l.data.length === 3))
@@ -153,13 +159,18 @@ describe("Models against the emulator", () => {
       Effect.gen(function*() {
         const { emulator, models } = yield* services
         yield* seed(yield* emulator.issuer.issue(3600))
-        yield* emulator.scriptRoute("models", CodexEmulator.http(401, { error: { code: "token_revoked", message: "revoked" } }))
+        yield* emulator.scriptRoute(
+          "models",
+          CodexEmulator.http(401, { error: { code: "token_revoked", message: "revoked" } })
+        )
         const { data } = yield* models.list()
         assert.strictEqual(data.length, 3)
         assert.strictEqual(yield* emulator.issuer.refreshRequests, 1)
         const [rejected, retried] = yield* modelRequests
         assert.notStrictEqual(rejected?.headers["authorization"], retried?.headers["authorization"])
-      }).pipe(Effect.provide(CodexEmulator.layerClient({ codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } }))))))
+      }).pipe(
+        Effect.provide(CodexEmulator.layerClient({ codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } }))
+      ))))
 
   it.effect("layerTest: a left-out method dies naming it", () =>
     Effect.gen(function*() {
@@ -189,4 +200,3 @@ describe("Models against the emulator", () => {
       silent.close()
     }))
 })
-

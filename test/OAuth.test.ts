@@ -7,11 +7,16 @@ import { OAuth, Responses, TokenStore } from "../src/index.js"
 import { tempHome } from "./helpers.js"
 
 const withHome = <A, E, R>(f: (dir: string) => Effect.Effect<A, E, R>, options: CodexEmulator.Options = {}) =>
-  Effect.scoped(Effect.flatMap(tempHome, (dir) =>
-    f(dir).pipe(Effect.provide(CodexEmulator.layerClient({ ...options, codexHome: dir })))))
+  Effect.scoped(
+    Effect.flatMap(
+      tempHome,
+      (dir) => f(dir).pipe(Effect.provide(CodexEmulator.layerClient({ ...options, codexHome: dir })))
+    )
+  )
 
 /** Plays the browser: follows the authorize URL's redirects to the callback and /success. */
-const browse = (url: string) => fetch(url, { redirect: "follow" }).then(async (r) => ({ status: r.status, url: r.url, text: await r.text() }))
+const browse = (url: string) =>
+  fetch(url, { redirect: "follow" }).then(async (r) => ({ status: r.status, url: r.url, text: await r.text() }))
 
 const redirectPort = (url: string) => new URL(new URL(url).searchParams.get("redirect_uri") ?? "").port
 
@@ -26,10 +31,22 @@ describe("OAuth against the emulated issuer", () => {
     )
     const query = url.split("?")[1] ?? ""
     assert.deepStrictEqual(query.split("&").map((p) => p.split("=")[0]), [
-      "response_type", "client_id", "redirect_uri", "scope", "code_challenge", "code_challenge_method",
-      "id_token_add_organizations", "codex_cli_simplified_flow", "state", "originator", "allowed_workspace_id"
+      "response_type",
+      "client_id",
+      "redirect_uri",
+      "scope",
+      "code_challenge",
+      "code_challenge_method",
+      "id_token_add_organizations",
+      "codex_cli_simplified_flow",
+      "state",
+      "originator",
+      "allowed_workspace_id"
     ])
-    assert.include(query, "scope=openid%20profile%20email%20offline_access%20api.connectors.read%20api.connectors.invoke")
+    assert.include(
+      query,
+      "scope=openid%20profile%20email%20offline_access%20api.connectors.read%20api.connectors.invoke"
+    )
     assert.notInclude(query, "+")
     assert.include(query, "redirect_uri=http%3A%2F%2Flocalhost%3A1455%2Fauth%2Fcallback")
   })
@@ -87,7 +104,9 @@ describe("OAuth against the emulated issuer", () => {
         const addresses = yield* Deferred.await(listening)
         assert.isAtLeast(addresses.length, 1)
         for (const address of addresses) assert.match(address, new RegExp(`^(127\\.0\\.0\\.1|\\[::1\\]):${port}$`))
-        const forged = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/auth/callback?code=evil&state=wrong`))
+        const forged = yield* Effect.promise(() =>
+          fetch(`http://127.0.0.1:${port}/auth/callback?code=evil&state=wrong`)
+        )
         assert.strictEqual(forged.status, 400)
         assert.strictEqual(yield* Effect.promise(() => forged.text()), "State mismatch")
         yield* Effect.promise(() => browse(url))
@@ -96,29 +115,40 @@ describe("OAuth against the emulated issuer", () => {
       })
     ))
 
-  it.live("/cancel with the login's state ends the login as cancelled; a busy port is a clear LoginFailed", () =>
-    withHome(() =>
-      Effect.gen(function*() {
-        const urls = yield* Deferred.make<string>()
-        const fiber = yield* Effect.fork(OAuth.login({ port: 0, openBrowser: false, onUrl: (url) => Deferred.succeed(urls, url) }))
-        const url = yield* Deferred.await(urls)
-        const port = Number(redirectPort(url))
-        const state = new URL(url).searchParams.get("state") ?? ""
-        const busy = yield* Effect.flip(OAuth.login({ port, openBrowser: false, onUrl: () => Effect.void }))
-        assert.isTrue(busy._tag === "LoginFailed" && busy.reason === "port_in_use")
-        assert.include(busy.message, "device-code login")
-        yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/cancel?state=${state}`))
-        const cancelled = yield* Effect.flip(Fiber.join(fiber))
-        assert.isTrue(cancelled._tag === "LoginFailed" && cancelled.reason === "cancelled")
-      })
-    ), 15_000)
+  it.live(
+    "/cancel with the login's state ends the login as cancelled; a busy port is a clear LoginFailed",
+    () =>
+      withHome(() =>
+        Effect.gen(function*() {
+          const urls = yield* Deferred.make<string>()
+          const fiber = yield* Effect.fork(
+            OAuth.login({ port: 0, openBrowser: false, onUrl: (url) => Deferred.succeed(urls, url) })
+          )
+          const url = yield* Deferred.await(urls)
+          const port = Number(redirectPort(url))
+          const state = new URL(url).searchParams.get("state") ?? ""
+          const busy = yield* Effect.flip(OAuth.login({ port, openBrowser: false, onUrl: () => Effect.void }))
+          assert.isTrue(busy._tag === "LoginFailed" && busy.reason === "port_in_use")
+          assert.include(busy.message, "device-code login")
+          yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/cancel?state=${state}`))
+          const cancelled = yield* Effect.flip(Fiber.join(fiber))
+          assert.isTrue(cancelled._tag === "LoginFailed" && cancelled.reason === "cancelled")
+        })
+      ),
+    15_000
+  )
 
   it.effect("the login times out (TestClock)", () =>
     withHome(() =>
       Effect.gen(function*() {
         const urls = yield* Deferred.make<string>()
         const fiber = yield* Effect.fork(
-          OAuth.login({ port: 0, openBrowser: false, timeout: "15 minutes", onUrl: (url) => Deferred.succeed(urls, url) })
+          OAuth.login({
+            port: 0,
+            openBrowser: false,
+            timeout: "15 minutes",
+            onUrl: (url) => Deferred.succeed(urls, url)
+          })
         )
         yield* Deferred.await(urls)
         yield* TestClock.adjust("15 minutes")
@@ -142,8 +172,7 @@ describe("OAuth against the emulated issuer", () => {
         const stored = yield* Effect.flatMap(TokenStore.TokenStore, (s) => s.load)
         assert.isDefined(stored)
         assert.isUndefined(stored?.apiKey)
-      })
-    , { deviceInterval: 0, devicePendingPolls: 2 }))
+      }), { deviceInterval: 0, devicePendingPolls: 2 }))
 
   it.live("a workspace-restricted login into another workspace persists nothing", () =>
     withHome((dir) =>
@@ -152,8 +181,7 @@ describe("OAuth against the emulated issuer", () => {
         assert.isTrue(error._tag === "LoginFailed" && error.reason === "workspace_restriction")
         const files = yield* Effect.promise(() => NodeFs.readdir(dir))
         assert.notInclude(files, "auth.json")
-      })
-    , { deviceInterval: 0 }))
+      }), { deviceInterval: 0 }))
 
   it.live("logout revokes the refresh token, then removes auth.json", () =>
     withHome((dir) =>
@@ -165,14 +193,17 @@ describe("OAuth against the emulated issuer", () => {
         const revoke = (yield* emulator.requests).find((r) => r.path === "/oauth/revoke")
         assert.include(String(revoke?.body), "\"token_type_hint\":\"refresh_token\"")
         assert.notInclude(yield* Effect.promise(() => NodeFs.readdir(dir)), "auth.json")
-      })
-    , { deviceInterval: 0 }))
+      }), { deviceInterval: 0 }))
 
   it("claims() reads the id token; an undecodable token has none", () => {
     const token = CodexEmulator.fakeJwt({
       exp: 1767229200,
       email: "user@example.com",
-      "https://api.openai.com/auth": { chatgpt_account_id: "acct_x", chatgpt_plan_type: "prolite", chatgpt_account_is_fedramp: true }
+      "https://api.openai.com/auth": {
+        chatgpt_account_id: "acct_x",
+        chatgpt_plan_type: "prolite",
+        chatgpt_account_is_fedramp: true
+      }
     })
     assert.deepStrictEqual(OAuth.claims(Redacted.make(token)), {
       accountId: "acct_x",
@@ -181,10 +212,15 @@ describe("OAuth against the emulated issuer", () => {
       fedramp: true,
       exp: 1767229200
     })
-    assert.deepStrictEqual(OAuth.claims("not-a-jwt"), { accountId: undefined, planType: undefined, email: undefined, fedramp: false, exp: undefined })
+    assert.deepStrictEqual(OAuth.claims("not-a-jwt"), {
+      accountId: undefined,
+      planType: undefined,
+      email: undefined,
+      fedramp: false,
+      exp: undefined
+    })
   })
 })
-
 
 describe("OAuth options are checked before anything runs", () => {
   // What a JavaScript caller (or a hand-written CLI) can pass despite the types.

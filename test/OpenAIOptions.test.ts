@@ -45,7 +45,8 @@ const lastRequest = async () => {
   return last!
 }
 
-const rejection = (promise: Promise<unknown>) => promise.then(() => assert.fail("expected a rejection"), (error: unknown) => error)
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(() => assert.fail("expected a rejection"), (error: unknown) => error)
 
 const thrown = (f: () => unknown): unknown => {
   try {
@@ -101,7 +102,12 @@ describe("OpenAI facade: openai-node's client options", () => {
 
   it("logLevel and logger: the SDK's log lines go to the given logger", async () => {
     const lines: Array<string> = []
-    const logger = { error: () => undefined, info: () => undefined, debug: () => undefined, warn: (line: string) => lines.push(line) }
+    const logger = {
+      error: () => undefined,
+      info: () => undefined,
+      debug: () => undefined,
+      warn: (line: string) => lines.push(line)
+    }
     await using openai = client({ logLevel: "warn", logger, parameterPolicy: "lenient" })
     await openai.responses.create({ input: "hi", top_logprobs: 2 } as never)
     assert.isTrue(lines.some((line) => line.includes("top_logprobs")), lines.join("\n"))
@@ -140,7 +146,9 @@ describe("OpenAI facade: openai-node's per-request options", () => {
     const collected = await rejection(openai.responses.create({ input: "hi" }, { headers: { "x-a": "b" } } as never))
     assert.instanceOf(collected, OpenAI.BadRequestError)
     assert.include((collected as Error).message, `"headers"`)
-    const streamed = await rejection(openai.responses.create({ input: "hi", stream: true }, { query: { a: "1" } } as never))
+    const streamed = await rejection(
+      openai.responses.create({ input: "hi", stream: true }, { query: { a: "1" } } as never)
+    )
     assert.include((streamed as Error).message, `"query"`)
     const usage = await rejection(openai.codex.usage({ idempotencyKey: "k" } as never))
     assert.include((usage as Error).message, `"idempotencyKey"`)

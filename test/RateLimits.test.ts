@@ -6,7 +6,11 @@ import { fromReply } from "../src/internal/errors.js"
 
 const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
 
-const services = Effect.all({ limits: RateLimits.RateLimits, emulator: CodexEmulator.CodexEmulator, responses: Responses.Responses })
+const services = Effect.all({
+  limits: RateLimits.RateLimits,
+  emulator: CodexEmulator.CodexEmulator,
+  responses: Responses.Responses
+})
 
 const headers = (used: number) => ({
   "x-codex-primary-used-percent": String(used),
@@ -54,11 +58,17 @@ describe("RateLimits", () => {
       const rateLimits = {
         type: "codex.rate_limits",
         plan_type: "pro",
-        rate_limits: { allowed: true, limit_reached: false, primary: { used_percent: 40, window_minutes: 300, reset_at: 1767240000 } },
+        rate_limits: {
+          allowed: true,
+          limit_reached: false,
+          primary: { used_percent: 40, window_minutes: 300, reset_at: 1767240000 }
+        },
         credits: { has_credits: true, unlimited: false, balance: "12.5" },
         limit_name: "codex"
       }
-      yield* emulator.script(CodexEmulator.sse([events[0] ?? {}, rateLimits, ...events.slice(1)], { headers: headers(30) }))
+      yield* emulator.script(
+        CodexEmulator.sse([events[0] ?? {}, rateLimits, ...events.slice(1)], { headers: headers(30) })
+      )
       yield* Stream.runDrain(responses.stream({ input: "x" }))
       const codex = (yield* limits.latest)?.snapshots[0]
       assert.strictEqual(codex?.primary?.used_percent, 40, "the event came after the headers")
@@ -83,7 +93,10 @@ describe("RateLimits", () => {
   it("fromEvent reads reset_at and the family name; hasHeaders spots any family", () => {
     const snapshot = RateLimits.fromEvent({
       type: "codex.rate_limits",
-      rate_limits: { primary: { used_percent: 10, window_minutes: 60, reset_at: 5 }, rate_limit_reached_type: { type: "rate_limit_reached" } },
+      rate_limits: {
+        primary: { used_percent: 10, window_minutes: 60, reset_at: 5 },
+        rate_limit_reached_type: { type: "rate_limit_reached" }
+      },
       metered_limit_name: "codex-spark"
     })
     assert.strictEqual(snapshot.limit_id, "codex_spark")
@@ -99,11 +112,17 @@ describe("reset times out of range (hardening round 2)", () => {
   const horizon = now + 31 * 24 * 60 * 60 * 1000
 
   it("a reset beyond the Date range is clamped to 31 days ahead: a valid date the batch gate can wait for", () => {
-    const [codex] = RateLimits.fromHeaders({ "x-codex-primary-used-percent": "100", "x-codex-primary-reset-at": "1e15" }, now)
+    const [codex] = RateLimits.fromHeaders({
+      "x-codex-primary-used-percent": "100",
+      "x-codex-primary-reset-at": "1e15"
+    }, now)
     const resets = (codex?.primary?.resets_at ?? 0) * 1000
     assert.isAtMost(resets, horizon)
     assert.isAbove(resets, now)
-    const until = RateLimits.exhaustedUntil({ snapshots: codex === undefined ? [] : [codex] } as unknown as RateLimits.RateLimitState, now)
+    const until = RateLimits.exhaustedUntil(
+      { snapshots: codex === undefined ? [] : [codex] } as unknown as RateLimits.RateLimitState,
+      now
+    )
     assert.isFalse(Number.isNaN(until?.getTime()), "not an Invalid Date")
     assert.isAtMost(until?.getTime() ?? Infinity, horizon)
   })
@@ -112,7 +131,9 @@ describe("reset times out of range (hardening round 2)", () => {
     const error = fromReply({
       status: 429,
       headers: {},
-      body: JSON.stringify({ error: { type: "usage_limit_reached", message: "limit", plan_type: "plus", resets_at: 1e15 } }),
+      body: JSON.stringify({
+        error: { type: "usage_limit_reached", message: "limit", plan_type: "plus", resets_at: 1e15 }
+      }),
       endpoint: "POST /responses",
       now
     })

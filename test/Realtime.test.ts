@@ -15,13 +15,15 @@ const lastRequest = Effect.map(Effect.flatMap(CodexEmulator.CodexEmulator, (e) =
 const storeApiKey = (key: string) =>
   Effect.flatMap(TokenStore.TokenStore, (store) =>
     store.modify(() =>
-      Effect.succeed([undefined, {
-        idToken: Redacted.make("id"),
-        accessToken: Redacted.make("at"),
-        refreshToken: Redacted.make("rt"),
-        apiKey: Redacted.make(key),
-        lastRefresh: new Date()
-      }] as const)
+      Effect.succeed(
+        [undefined, {
+          idToken: Redacted.make("id"),
+          accessToken: Redacted.make("at"),
+          refreshToken: Redacted.make("rt"),
+          apiKey: Redacted.make(key),
+          lastRefresh: new Date()
+        }] as const
+      )
     ))
 
 describe("Realtime against the emulator", () => {
@@ -60,7 +62,10 @@ describe("Realtime against the emulator", () => {
       yield* emulator.scriptRoute(
         "realtime",
         CodexEmulator.http(404, { detail: "Not Found" }, { "x-request-id": "req_rt" }),
-        CodexEmulator.http(201, "v=0\r\n", { "content-type": "application/sdp", location: "/v1/realtime/calls/../../evil?t=eyJhbGciOiJub25lIn0.eyJsZWFrIjoxfQ.c2ln" }),
+        CodexEmulator.http(201, "v=0\r\n", {
+          "content-type": "application/sdp",
+          location: "/v1/realtime/calls/../../evil?t=eyJhbGciOiJub25lIn0.eyJsZWFrIjoxfQ.c2ln"
+        }),
         CodexEmulator.http(201, "v=0\r\n", {
           "content-type": "application/sdp",
           location: "https://api.openai.com/v1/realtime/calls/123e4567-e89b-12d3-a456-426614174000?x=1"
@@ -116,6 +121,9 @@ describe("Realtime against the emulator", () => {
   it.effect("the default WebSocket URL is wss://api.openai.com/v1/realtime", () =>
     Effect.gen(function*() {
       const realtime = yield* Realtime.Realtime
-      assert.strictEqual(yield* realtime.websocketUrl({ model: "gpt-realtime-1.5" }), "wss://api.openai.com/v1/realtime?model=gpt-realtime-1.5")
+      assert.strictEqual(
+        yield* realtime.websocketUrl({ model: "gpt-realtime-1.5" }),
+        "wss://api.openai.com/v1/realtime?model=gpt-realtime-1.5"
+      )
     }).pipe(Effect.provide(CodexEmulator.layerClient({ config: { openaiBaseUrl: "https://api.openai.com/v1" } }))))
 })

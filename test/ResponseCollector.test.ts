@@ -29,7 +29,9 @@ describe("ResponseCollector", () => {
 
   it.effect("builds items from output_item.done alone", () =>
     Effect.gen(function*() {
-      const response = yield* collect(CodexEmulator.functionCallEvents("get_weather", "{\"city\":\"Paris\"}", { doneOnly: true, callId: "call_1" }))
+      const response = yield* collect(
+        CodexEmulator.functionCallEvents("get_weather", "{\"city\":\"Paris\"}", { doneOnly: true, callId: "call_1" })
+      )
       const [call] = Response.functionCalls(response)
       assert.strictEqual(call?.name, "get_weather")
       assert.strictEqual(call?.arguments, "{\"city\":\"Paris\"}")
@@ -86,8 +88,13 @@ describe("ResponseCollector", () => {
         const error = yield* Effect.flip(collect(CodexEmulator.failedEvents(code, "Please try again in 1.5s.")))
         assert.strictEqual(error._tag, tag, code)
       }
-      const limited = yield* Effect.flip(collect(CodexEmulator.failedEvents("rate_limit_exceeded", "Please try again in 11.054s.")))
-      assert.strictEqual(limited._tag === "RateLimited" && limited.retryAfter ? Duration.toMillis(limited.retryAfter) : -1, 11054)
+      const limited = yield* Effect.flip(
+        collect(CodexEmulator.failedEvents("rate_limit_exceeded", "Please try again in 11.054s."))
+      )
+      assert.strictEqual(
+        limited._tag === "RateLimited" && limited.retryAfter ? Duration.toMillis(limited.retryAfter) : -1,
+        11054
+      )
       const events = CodexEmulator.failedEvents("invalid_prompt", "no")
       const failed = yield* Effect.flip(collect(events))
       const sent = events[0]?.type === "response.created" ? events[0].response.id : "?"
@@ -108,9 +115,16 @@ describe("ResponseCollector", () => {
   // On the live clock: a reset is believed at most 31 days after it is received, and this one is real.
   it.live("maps an error event, nested or flat", () =>
     Effect.gen(function*() {
-      const flat = yield* Effect.flip(collect([{ type: "error", code: "context_length_exceeded", message: "too long" }]))
+      const flat = yield* Effect.flip(
+        collect([{ type: "error", code: "context_length_exceeded", message: "too long" }])
+      )
       assert.strictEqual(flat._tag, "ContextWindowExceeded")
-      const nested = yield* Effect.flip(collect([{ type: "error", error: { type: "usage_limit_reached", message: "limit", plan_type: "pro", resets_at: 1767240000 } }]))
+      const nested = yield* Effect.flip(
+        collect([{
+          type: "error",
+          error: { type: "usage_limit_reached", message: "limit", plan_type: "pro", resets_at: 1767240000 }
+        }])
+      )
       assert.strictEqual(nested._tag, "RateLimited")
       if (nested._tag === "RateLimited") {
         assert.strictEqual(nested.kind, "usage_limit_reached")

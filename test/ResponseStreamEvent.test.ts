@@ -20,7 +20,9 @@ describe("ResponseStreamEvent", () => {
 
   it.effect("rejects a known event with a wrong field", () =>
     Effect.gen(function*() {
-      const result = yield* Effect.either(ResponseStreamEvent.decode({ type: "response.output_text.delta", output_index: 0 }))
+      const result = yield* Effect.either(
+        ResponseStreamEvent.decode({ type: "response.output_text.delta", output_index: 0 })
+      )
       assert.isTrue(Either.isLeft(result))
     }))
 

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Deferred, Duration, Effect, Fiber, Stream, TestClock } from "effect"
-import { CodexAccount, CodexConfig, Models } from "../src/index.js"
 import * as CodexEmulator from "../src/CodexEmulator.js"
+import { CodexAccount, CodexConfig, Models } from "../src/index.js"
 import { Response, Responses, ResponseStreamEvent } from "../src/index.js"
 import { inputTokens } from "../src/internal/emulator/context.js"
 import { knownUnsupported } from "../src/internal/request.js"
@@ -125,7 +125,13 @@ describe("Responses against the emulator", () => {
       assert.strictEqual(second.output_text, "The tool returned {\"temperature\":18}.")
       const sent = (yield* bodies)[1]
       assert.deepStrictEqual(sent?.["input"], [
-        { type: "function_call", status: "completed", call_id: call.call_id, name: "get_weather", arguments: "{\"city\":\"Paris\"}" },
+        {
+          type: "function_call",
+          status: "completed",
+          call_id: call.call_id,
+          name: "get_weather",
+          arguments: "{\"city\":\"Paris\"}"
+        },
         { type: "function_call_output", call_id: call.call_id, output: "{\"temperature\":18}" }
       ], "the replayed call has its id stripped")
       assert.deepStrictEqual((yield* bodies)[0]?.["include"], ["reasoning.encrypted_content"])
@@ -147,7 +153,9 @@ describe("Responses against the emulator", () => {
         text: { format: { type: "json_schema", json_schema: { schema } } }
       })
       assert.deepStrictEqual(JSON.parse(response.output_text), { name: "example name", age: 42 })
-      assert.deepStrictEqual((yield* bodies)[0]?.["text"], { format: { type: "json_schema", name: "person", schema, strict: true } })
+      assert.deepStrictEqual((yield* bodies)[0]?.["text"], {
+        format: { type: "json_schema", name: "person", schema, strict: true }
+      })
     }).pipe(withEmulator()))
 
   for (const lineEnding of ["\n", "\r\n", "\r"] as const) {
@@ -155,7 +163,9 @@ describe("Responses against the emulator", () => {
       Effect.gen(function*() {
         const { emulator, responses } = yield* services
         const answer = "naïve café — 日本語 🎉🚀 done"
-        yield* emulator.script(CodexEmulator.sse(CodexEmulator.textEvents(answer, { deltaSize: 3 }), { chunkSize: 1, lineEnding }))
+        yield* emulator.script(
+          CodexEmulator.sse(CodexEmulator.textEvents(answer, { deltaSize: 3 }), { chunkSize: 1, lineEnding })
+        )
         const response = yield* responses.create({ input: "unicode" })
         assert.strictEqual(response.output_text, answer)
       }).pipe(withEmulator()))
@@ -199,13 +209,19 @@ describe("Responses against the emulator", () => {
         [{ input: "x", stream: true }, "stream"],
         [{ input: 42 }, "input"],
         [{ input: "x", tools: [{ type: "function", name: "bad name!" }] }, "tools[0].name"],
-        [{ input: "x", tools: [{ type: "function", name: "f", parameters: { type: "array" } }] }, "tools[0].parameters"],
+        [
+          { input: "x", tools: [{ type: "function", name: "f", parameters: { type: "array" } }] },
+          "tools[0].parameters"
+        ],
         [{ input: [{ type: "function_call_output", call_id: "c9", output: "x" }] }, "input[0].call_id"],
         [{ input: [{ type: "item_reference", id: "msg_1" }] }, "input[0]"],
         [{ input: [{ role: "robot", content: "x" }] }, "input[0].role"],
         [{ input: "x", service_tier: "flex" }, "service_tier"],
         [{ input: "x", tool_choice: { type: "function", name: "missing" } }, "tool_choice.name"],
-        [{ input: "x", text: { format: { type: "json_schema", schema: { type: "object", properties: { a: { type: "string" } } } } } }, "text.format.schema"],
+        [{
+          input: "x",
+          text: { format: { type: "json_schema", schema: { type: "object", properties: { a: { type: "string" } } } } }
+        }, "text.format.schema"],
         [{
           input: "x",
           text: {
@@ -213,7 +229,9 @@ describe("Responses against the emulator", () => {
               type: "json_schema",
               schema: {
                 type: "object",
-                properties: { inner: { type: "object", properties: { b: { type: "string" } }, additionalProperties: false } },
+                properties: {
+                  inner: { type: "object", properties: { b: { type: "string" } }, additionalProperties: false }
+                },
                 required: ["inner"],
                 additionalProperties: false
               }
@@ -236,10 +254,15 @@ describe("Responses against the emulator", () => {
       assert.strictEqual(pro._tag, "ModelNotAvailable")
       yield* emulator.script(CodexEmulator.http(400, { detail: "Unsupported parameter: verbosity" }))
       const unsupported = yield* Effect.flip(responses.create({ input: "x" }))
-      assert.isTrue(unsupported._tag === "UnsupportedParameter" && unsupported.origin === "server" && unsupported.parameter === "verbosity")
+      assert.isTrue(
+        unsupported._tag === "UnsupportedParameter" && unsupported.origin === "server" &&
+          unsupported.parameter === "verbosity"
+      )
       yield* emulator.script(CodexEmulator.http(400, { detail: "Instructions are required" }))
       const invalid = yield* Effect.flip(responses.create({ input: "x" }))
-      assert.isTrue(invalid._tag === "InvalidRequest" && invalid.detail === "Instructions are required" && invalid.status === 400)
+      assert.isTrue(
+        invalid._tag === "InvalidRequest" && invalid.detail === "Instructions are required" && invalid.status === 400
+      )
       yield* emulator.script(CodexEmulator.http(400, { error: { code: "cyber_policy", message: "flagged" } }))
       assert.strictEqual((yield* Effect.flip(responses.create({ input: "x" })))._tag, "CyberPolicy")
       yield* emulator.script(CodexEmulator.http(404, { detail: "Not Found" }))
@@ -260,7 +283,11 @@ describe("Responses against the emulator", () => {
       assert.strictEqual(error.promoMessage, "Upgrade for more usage")
       assert.strictEqual(error.requestId, "req_emulated_429")
       assert.strictEqual(error.status, 429)
-      assert.deepStrictEqual(error.rateLimits?.[0]?.primary, { used_percent: 100, window_minutes: 300, resets_at: 1767240000 })
+      assert.deepStrictEqual(error.rateLimits?.[0]?.primary, {
+        used_percent: 100,
+        window_minutes: 300,
+        resets_at: 1767240000
+      })
       assert.include(error.message, "usage limit")
       assert.lengthOf(yield* emulator.requests, 1)
     }).pipe(withEmulator()))
@@ -290,7 +317,9 @@ describe("Responses against the emulator", () => {
     Effect.gen(function*() {
       const { emulator, responses } = yield* services
       const throttled = (headers: Record<string, string>) =>
-        CodexEmulator.http(429, { error: { type: "rate_limit_exceeded", code: "rate_limit_exceeded", message: "slow down" } }, headers)
+        CodexEmulator.http(429, {
+          error: { type: "rate_limit_exceeded", code: "rate_limit_exceeded", message: "slow down" }
+        }, headers)
       yield* emulator.script(throttled({ "retry-after-ms": "5" }))
       assert.strictEqual((yield* responses.create({ input: "x" })).output_text, "You said: x")
       assert.lengthOf(yield* emulator.requests, 2)
@@ -299,7 +328,9 @@ describe("Responses against the emulator", () => {
       yield* emulator.script(throttled({ "retry-after": "120" }))
       const error = yield* Effect.flip(responses.create({ input: "x" }))
       assert.isTrue(error._tag === "RateLimited" && error.kind === "rate_limit_exceeded")
-      if (error._tag === "RateLimited") assert.strictEqual(Duration.toMillis(error.retryAfter ?? Duration.zero), 120_000)
+      if (error._tag === "RateLimited") {
+        assert.strictEqual(Duration.toMillis(error.retryAfter ?? Duration.zero), 120_000)
+      }
       assert.lengthOf(yield* emulator.requests, 1)
     }).pipe(withEmulator()))
 
@@ -308,7 +339,9 @@ describe("Responses against the emulator", () => {
       const { emulator, responses } = yield* services
       yield* emulator.script(CodexEmulator.sse(CodexEmulator.failedEvents("context_length_exceeded", "too long")))
       const seen: Array<string> = []
-      const error = yield* Effect.flip(Stream.runForEach(responses.stream({ input: "x" }), (e) => Effect.sync(() => seen.push(e.type))))
+      const error = yield* Effect.flip(
+        Stream.runForEach(responses.stream({ input: "x" }), (e) => Effect.sync(() => seen.push(e.type)))
+      )
       assert.deepStrictEqual(seen, ["response.created", "response.failed"])
       assert.strictEqual(error._tag, "ContextWindowExceeded")
     }).pipe(withEmulator()))
@@ -317,7 +350,11 @@ describe("Responses against the emulator", () => {
     Effect.gen(function*() {
       const { emulator, responses } = yield* services
       const cut = CodexEmulator.sse(CodexEmulator.textEvents("never finished", { id: "resp_cut" }).slice(0, -1))
-      yield* emulator.script(cut, cut, CodexEmulator.sse(CodexEmulator.textEvents("partial").slice(0, 4), { ending: "reset" }))
+      yield* emulator.script(
+        cut,
+        cut,
+        CodexEmulator.sse(CodexEmulator.textEvents("partial").slice(0, 4), { ending: "reset" })
+      )
       const streamed = yield* Effect.flip(Stream.runDrain(responses.stream({ input: "x" })))
       assert.isTrue(streamed._tag === "StreamInterrupted" && streamed.responseId === "resp_cut")
       const collected = yield* Effect.flip(responses.create({ input: "x" }))
@@ -340,19 +377,28 @@ describe("Responses against the emulator", () => {
     }).pipe(withEmulator({ maxStreamRetries: 2 })))
 
   // SSE framing: over the WebSocket a message that is not JSON is an error (ResponsesWebSocket.test.ts).
-  it.live.skipIf(overWebSocket)("malformed frames are skipped; a malformed known event is a DecodeError", () =>
-    Effect.gen(function*() {
-      const { emulator, responses } = yield* services
-      const events = CodexEmulator.textEvents("survives")
-      yield* emulator.script(
-        CodexEmulator.sse([...events.slice(0, 3), { raw: "data: {not json\n\n" }, { raw: "data: [DONE]\n\n" }, { raw: "data: 42\n\n" }, ...events.slice(3)]),
-        CodexEmulator.sse([events[0] ?? {}, { type: "response.output_text.delta", output_index: 0, content_index: 0 }])
-      )
-      assert.strictEqual((yield* responses.create({ input: "x" })).output_text, "survives")
-      const error = yield* Effect.flip(responses.create({ input: "x" }))
-      assert.strictEqual(error._tag, "DecodeError")
-      if (error._tag === "DecodeError") assert.include(error.message, "\"delta\"")
-    }).pipe(withEmulator({ maxStreamRetries: 0 })))
+  it.live.skipIf(overWebSocket)(
+    "malformed frames are skipped; a malformed known event is a DecodeError",
+    () =>
+      Effect.gen(function*() {
+        const { emulator, responses } = yield* services
+        const events = CodexEmulator.textEvents("survives")
+        yield* emulator.script(
+          CodexEmulator.sse([...events.slice(0, 3), { raw: "data: {not json\n\n" }, { raw: "data: [DONE]\n\n" }, {
+            raw: "data: 42\n\n"
+          }, ...events.slice(3)]),
+          CodexEmulator.sse([events[0] ?? {}, {
+            type: "response.output_text.delta",
+            output_index: 0,
+            content_index: 0
+          }])
+        )
+        assert.strictEqual((yield* responses.create({ input: "x" })).output_text, "survives")
+        const error = yield* Effect.flip(responses.create({ input: "x" }))
+        assert.strictEqual(error._tag, "DecodeError")
+        if (error._tag === "DecodeError") assert.include(error.message, "\"delta\"")
+      }).pipe(withEmulator({ maxStreamRetries: 0 }))
+  )
 
   // A handshake answered with a 200 falls back to SSE (ResponsesWebSocket.test.ts).
   it.live.skipIf(overWebSocket)("a 200 that is not an event stream fails clearly", () =>
@@ -361,15 +407,22 @@ describe("Responses against the emulator", () => {
       yield* emulator.script(
         CodexEmulator.http(200, { ok: true }),
         CodexEmulator.http(200, "<!DOCTYPE html><title>Just a moment...</title>", { "content-type": "text/html" }),
-        CodexEmulator.http(403, "<!DOCTYPE html><title>Attention Required! | Cloudflare</title>", { "content-type": "text/html", "cf-ray": "8abc-FRA" }),
+        CodexEmulator.http(403, "<!DOCTYPE html><title>Attention Required! | Cloudflare</title>", {
+          "content-type": "text/html",
+          "cf-ray": "8abc-FRA"
+        }),
         CodexEmulator.http(403, { error: { code: "unsupported_country_region_territory", message: "no" } })
       )
       const json = yield* Effect.flip(responses.create({ input: "x" }))
-      assert.isTrue(json._tag === "DecodeError" && json.contentType === "application/json" && json.frame === "{\"ok\":true}")
+      assert.isTrue(
+        json._tag === "DecodeError" && json.contentType === "application/json" && json.frame === "{\"ok\":true}"
+      )
       const challenge = yield* Effect.flip(responses.create({ input: "x" }))
       assert.isTrue(challenge._tag === "PermissionDenied" && challenge.reason === "cloudflare")
       const blocked = yield* Effect.flip(responses.create({ input: "x" }))
-      assert.isTrue(blocked._tag === "PermissionDenied" && blocked.reason === "cloudflare" && blocked.cfRay === "8abc-FRA")
+      assert.isTrue(
+        blocked._tag === "PermissionDenied" && blocked.reason === "cloudflare" && blocked.cfRay === "8abc-FRA"
+      )
       if (blocked._tag === "PermissionDenied") assert.include(blocked.message, "not a DNS or network failure")
       const region = yield* Effect.flip(responses.create({ input: "x" }))
       assert.isTrue(region._tag === "PermissionDenied" && region.reason === "region_blocked")
@@ -379,7 +432,9 @@ describe("Responses against the emulator", () => {
     Effect.gen(function*() {
       const { emulator, responses } = yield* services
       const error = yield* Effect.flip(responses.create({ input: "x" }))
-      assert.isTrue(error._tag === "AuthExpired" && error.reason === "unauthorized" && error.errorCode === "token_expired")
+      assert.isTrue(
+        error._tag === "AuthExpired" && error.reason === "unauthorized" && error.errorCode === "token_expired"
+      )
       assert.notInclude(error.message, "eyJ")
       assert.notInclude(JSON.stringify(error), "eyJ")
       assert.lengthOf(yield* emulator.requests, 1)
@@ -442,7 +497,9 @@ describe("Responses against the emulator", () => {
       ], "the kept messages, then the one compaction item")
       assert.isBelow(compacted.output.length, history.length, "the history got shorter")
       assert.match(compacted.id ?? "", /^resp_/)
-      const reply = yield* responses.create({ input: [...compacted.output, { role: "user", content: "What is my name?" }] })
+      const reply = yield* responses.create({
+        input: [...compacted.output, { role: "user", content: "What is my name?" }]
+      })
       assert.strictEqual(reply.output_text, "You said: What is my name?")
       const [compactRequest, nextRequest] = yield* emulator.requests
       assert.strictEqual(compactRequest?.path, "/backend-api/codex/responses")
@@ -456,7 +513,10 @@ describe("Responses against the emulator", () => {
       assert.lengthOf(sent, history.length + 1)
       const replayed = ((nextRequest?.body as Record<string, unknown>)["input"] as Array<Record<string, unknown>>)
         .find((i) => i["type"] === "compaction")
-      assert.strictEqual(replayed?.["encrypted_content"], compacted.output.find(Response.isCompaction)?.encrypted_content)
+      assert.strictEqual(
+        replayed?.["encrypted_content"],
+        compacted.output.find(Response.isCompaction)?.encrypted_content
+      )
     }).pipe(withEmulator()))
 
   it.live("compaction: a reply with no compaction item or two is a DecodeError; response.failed is ResponseFailed", () =>
@@ -479,14 +539,18 @@ describe("Responses against the emulator", () => {
       assert.include(none.message, "exactly one compaction item, this one held 0")
       const several = yield* Effect.flip(responses.compact({ input }))
       assert.include(several.message, "held 2")
-      const failed = yield* Effect.flip(responses.compact({ input }).pipe(CodexConfig.withCallPolicy({ maxStreamRetries: 0 })))
+      const failed = yield* Effect.flip(
+        responses.compact({ input }).pipe(CodexConfig.withCallPolicy({ maxStreamRetries: 0 }))
+      )
       assert.strictEqual(failed._tag, "ResponseFailed")
     }).pipe(withEmulator()))
 
   it.live("compaction: the legacy route answers 404 by default, so compactVia legacy falls back to the trigger", () =>
     Effect.gen(function*() {
       const { emulator, responses } = yield* services
-      const compacted = yield* responses.compact({ input: [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }] })
+      const compacted = yield* responses.compact({
+        input: [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }]
+      })
       assert.lengthOf(compacted.output.filter(Response.isCompaction), 1)
       const paths = (yield* emulator.requests).map((r) => r.path)
       assert.deepStrictEqual(paths, ["/backend-api/codex/responses/compact", "/backend-api/codex/responses"])
@@ -495,11 +559,15 @@ describe("Responses against the emulator", () => {
   it.live("compaction: compactVia legacy uses POST /responses/compact where it is served; a 404 on the trigger falls back to it", () =>
     Effect.gen(function*() {
       const { emulator, responses } = yield* services
-      const history: Array<Responses.InputItem> = [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }]
-      const legacy = yield* Effect.flatMap(Responses.Responses, (viaLegacy) => viaLegacy.compact({ input: history })).pipe(
-        Effect.provide(Responses.layer),
-        Effect.provide(CodexConfig.layer({ ...emulator.config, compactVia: "legacy" }))
-      )
+      const history: Array<Responses.InputItem> = [{ role: "user", content: "hi" }, {
+        role: "assistant",
+        content: "hello"
+      }]
+      const legacy = yield* Effect.flatMap(Responses.Responses, (viaLegacy) => viaLegacy.compact({ input: history }))
+        .pipe(
+          Effect.provide(Responses.layer),
+          Effect.provide(CodexConfig.layer({ ...emulator.config, compactVia: "legacy" }))
+        )
       assert.strictEqual(legacy.object, "response.compacted")
       const legacyBody = (yield* emulator.requests)[0]?.body as Record<string, unknown>
       assert.isFalse("stream" in legacyBody || "store" in legacyBody || "tool_choice" in legacyBody)

@@ -4,8 +4,8 @@ import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexConfig, Models, RateLimits, Responses } from "../src/index.js"
-import type { InputItem } from "../src/Responses.js"
 import * as ModelsEtag from "../src/internal/modelsEtag.js"
+import type { InputItem } from "../src/Responses.js"
 import { seed, tempHome } from "./helpers.js"
 
 /**
@@ -64,7 +64,11 @@ describe("Responses over the WebSocket transport", () => {
       assert.isUndefined(first?.["previous_response_id"])
       assert.lengthOf(inputOf(first), 1)
       assert.strictEqual(second?.["previous_response_id"], answers.ids[0])
-      assert.deepStrictEqual(inputOf(second), [{ type: "message", role: "user", content: [{ type: "input_text", text: "two" }] }])
+      assert.deepStrictEqual(inputOf(second), [{
+        type: "message",
+        role: "user",
+        content: [{ type: "input_text", text: "two" }]
+      }])
       assert.lengthOf(inputOf(third), 1)
       const headers = requests[0]?.headers ?? {}
       assert.strictEqual(headers["openai-beta"], "responses_websockets=2026-02-06")
@@ -78,8 +82,16 @@ describe("Responses over the WebSocket transport", () => {
     Effect.gen(function*() {
       const { responses } = yield* services
       const first = yield* responses.create({ input: [user("a")], prompt_cache_key: "c" })
-      yield* responses.create({ input: [user("a"), ...first.output, user("b")], prompt_cache_key: "c", instructions: "Be brief." })
-      yield* responses.create({ input: [user("rewritten"), user("c")], prompt_cache_key: "c", instructions: "Be brief." })
+      yield* responses.create({
+        input: [user("a"), ...first.output, user("b")],
+        prompt_cache_key: "c",
+        instructions: "Be brief."
+      })
+      yield* responses.create({
+        input: [user("rewritten"), user("c")],
+        prompt_cache_key: "c",
+        instructions: "Be brief."
+      })
       const bodies = (yield* recorded).map((r) => r.body as Record<string, unknown>)
       assert.isUndefined(bodies[1]?.["previous_response_id"])
       assert.lengthOf(inputOf(bodies[1]), 3)
@@ -92,7 +104,12 @@ describe("Responses over the WebSocket transport", () => {
       const { emulator, responses } = yield* services
       const first = yield* responses.create({ input: [user("a")], prompt_cache_key: "c" })
       yield* emulator.script(CodexEmulator.http(400, {
-        error: { type: "invalid_request_error", code: "previous_response_not_found", message: "Previous response with id 'resp_emulated' not found.", param: "previous_response_id" }
+        error: {
+          type: "invalid_request_error",
+          code: "previous_response_not_found",
+          message: "Previous response with id 'resp_emulated' not found.",
+          param: "previous_response_id"
+        }
       }))
       const second = yield* responses.create({ input: [user("a"), ...first.output, user("b")], prompt_cache_key: "c" })
       assert.strictEqual(second.output_text, "You said: b")
@@ -126,7 +143,9 @@ describe("Responses over the WebSocket transport", () => {
       const logs: Array<string> = []
       const logger = Logger.make(({ message }) => void logs.push(String(message)))
       yield* emulator.script(CodexEmulator.http(426, { detail: "Upgrade Required" }))
-      const answers = yield* converse("conv-426", ["one", "two"]).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+      const answers = yield* converse("conv-426", ["one", "two"]).pipe(
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+      )
       assert.deepStrictEqual(answers, ["You said: one", "You said: two"])
       assert.deepStrictEqual((yield* recorded).map((r) => r.method), ["GET", "POST", "POST"])
       assert.strictEqual((yield* emulator.sockets).opened, 0)
@@ -141,7 +160,11 @@ describe("Responses over the WebSocket transport", () => {
       const frame = {
         type: "codex.rate_limits",
         plan_type: "pro",
-        rate_limits: { allowed: true, limit_reached: false, primary: { used_percent: 40, window_minutes: 300, reset_at: 1767240000 } },
+        rate_limits: {
+          allowed: true,
+          limit_reached: false,
+          primary: { used_percent: 40, window_minutes: 300, reset_at: 1767240000 }
+        },
         limit_name: "codex"
       }
       yield* emulator.script(CodexEmulator.sse([events[0] ?? {}, frame, ...events.slice(1)]))
@@ -165,7 +188,10 @@ describe("Responses over the WebSocket transport", () => {
         assert.strictEqual((yield* responses.create({ input: "x", prompt_cache_key: "c" })).output_text, "You said: x")
         assert.strictEqual(yield* emulator.issuer.refreshRequests, 1)
         assert.strictEqual((yield* emulator.sockets).opened, 1)
-        yield* emulator.script(CodexEmulator.http(401, { error: { message: "again" } }), CodexEmulator.http(401, { error: { message: "and again" } }))
+        yield* emulator.script(
+          CodexEmulator.http(401, { error: { message: "again" } }),
+          CodexEmulator.http(401, { error: { message: "and again" } })
+        )
         const error = yield* Effect.flip(responses.create({ input: "y", prompt_cache_key: "other" }))
         assert.isTrue(error._tag === "AuthExpired" && error.reason === "unauthorized", "a second 401 is final")
       }).pipe(withSocket({}, { codexHome: dir }))
@@ -204,7 +230,9 @@ describe("Responses over the WebSocket transport", () => {
       yield* Deferred.await(started)
       const before = performance.now()
       yield* Fiber.interrupt(fiber)
-      while ((yield* emulator.abortedStreams) === 0 && performance.now() - before < 2000) yield* Effect.sleep("1 millis")
+      while ((yield* emulator.abortedStreams) === 0 && performance.now() - before < 2000) {
+        yield* Effect.sleep("1 millis")
+      }
       const elapsed = performance.now() - before
       assert.strictEqual((yield* emulator.sockets).interrupted, 1)
       assert.isBelow(elapsed, 100, `closed after ${elapsed.toFixed(1)} ms`)
@@ -219,14 +247,21 @@ describe("Responses over the WebSocket transport", () => {
       yield* emulator.setModels({ etag: "\"catalog-2\"" })
       yield* responses.create({ input: "x", prompt_cache_key: "c" })
       yield* models.list()
-      assert.lengthOf((yield* emulator.requests).filter((r) => r.path.includes("/models")), 2, "a different ETag made the catalog stale")
+      assert.lengthOf(
+        (yield* emulator.requests).filter((r) => r.path.includes("/models")),
+        2,
+        "a different ETag made the catalog stale"
+      )
     }).pipe(withSocket()))
 
   it.live("auto: WebSocket for a session whose model prefers it in the cached catalog; SSE otherwise", () =>
     Effect.gen(function*() {
       const { emulator, responses } = yield* services
       const models = yield* Models.Models
-      const catalog: Array<Record<string, unknown>> = (yield* models.list()).data.map((m) => ({ ...m.raw, prefer_websockets: m.id === "gpt-5.4" }))
+      const catalog: Array<Record<string, unknown>> = (yield* models.list()).data.map((m) => ({
+        ...m.raw,
+        prefer_websockets: m.id === "gpt-5.4"
+      }))
       yield* emulator.setModels({ models: catalog, etag: "\"catalog-1\"" })
       yield* responses.create({ input: "no session" })
       yield* responses.create({ input: "other model", prompt_cache_key: "c", model: "gpt-5.4-mini" })
@@ -236,7 +271,9 @@ describe("Responses over the WebSocket transport", () => {
       yield* Effect.flatMap(Models.Models, (m) => ModelsEtag.note(m, "\"stale\""))
       yield* models.list()
       yield* responses.create({ input: "session", prompt_cache_key: "c" })
-      yield* responses.create({ input: "session", prompt_cache_key: "c" }).pipe(CodexConfig.withCallPolicy({ transport: "sse" }))
+      yield* responses.create({ input: "session", prompt_cache_key: "c" }).pipe(
+        CodexConfig.withCallPolicy({ transport: "sse" })
+      )
       assert.deepStrictEqual((yield* recorded).map((r) => r.method), ["GET", "POST"])
     }).pipe(withSocket({ transport: "auto" })))
 
@@ -251,7 +288,9 @@ describe("Responses over the WebSocket transport", () => {
       assert.strictEqual(bodies[1]?.["previous_response_id"], "resp_prewarm_1")
       assert.lengthOf(inputOf(bodies[1]), 0)
       yield* emulator.reset
-      yield* responses.prewarm({ input: [user("a")], prompt_cache_key: "c" }).pipe(CodexConfig.withCallPolicy({ transport: "sse" }))
+      yield* responses.prewarm({ input: [user("a")], prompt_cache_key: "c" }).pipe(
+        CodexConfig.withCallPolicy({ transport: "sse" })
+      )
       assert.lengthOf(yield* recorded, 0)
     }).pipe(withSocket()))
 
@@ -280,16 +319,23 @@ describe("Responses over the WebSocket transport", () => {
       const collect = (file: string, transport: "sse" | "websocket") =>
         Effect.zipRight(
           emulator.script(CodexEmulator.sse([{ raw: NodeFs.readFileSync(NodePath.join(dir, file), "utf8") }])),
-          Effect.either(responses.create({ input: "replay", prompt_cache_key: file }).pipe(CodexConfig.withCallPolicy({ transport })))
+          Effect.either(
+            responses.create({ input: "replay", prompt_cache_key: file }).pipe(
+              CodexConfig.withCallPolicy({ transport })
+            )
+          )
         )
       for (const file of files) {
         const overSse = yield* collect(file, "sse")
         const overSocket = yield* collect(file, "websocket")
         assert.strictEqual(overSocket._tag, overSse._tag, file)
-        if (overSse._tag === "Right" && overSocket._tag === "Right") assert.deepStrictEqual(overSocket.right, overSse.right, file)
-        if (overSse._tag === "Left" && overSocket._tag === "Left") assert.strictEqual(overSocket.left._tag, overSse.left._tag, file)
+        if (overSse._tag === "Right" && overSocket._tag === "Right") {
+          assert.deepStrictEqual(overSocket.right, overSse.right, file)
+        }
+        if (overSse._tag === "Left" && overSocket._tag === "Left") {
+          assert.strictEqual(overSocket.left._tag, overSse.left._tag, file)
+        }
       }
       assert.strictEqual((yield* emulator.sockets).opened, files.length)
     }).pipe(withSocket({ maxStreamRetries: 0 })))
 })
-

@@ -39,7 +39,17 @@ describe("StructuredOutput", () => {
       assert.strictEqual(output.description, "A person found in the text")
       assert.isFalse(output.wrapped)
       const schema = output.jsonSchema
-      assert.deepStrictEqual(schema["required"], ["name", "age", "role", "nickname", "middleName", "tags", "home", "previous", "even"])
+      assert.deepStrictEqual(schema["required"], [
+        "name",
+        "age",
+        "role",
+        "nickname",
+        "middleName",
+        "tags",
+        "home",
+        "previous",
+        "even"
+      ])
       assert.strictEqual(schema["additionalProperties"], false)
       const properties = schema["properties"] as Record<string, Record<string, unknown>>
       assert.deepStrictEqual(properties["nickname"], { anyOf: [{ type: "string" }, { type: "null" }] })
@@ -101,12 +111,16 @@ describe("StructuredOutput", () => {
       const properties = output.jsonSchema["properties"] as Record<string, Record<string, unknown>>
       assert.deepStrictEqual(properties["pair"]?.["items"], { anyOf: [{ type: "string" }, { type: "number" }] })
       assert.isTrue(output.notes.some((note) => note.includes("#/properties/pair") && note.includes("tuple")))
-      const point = yield* output.decode(JSON.stringify({ x: 1, label: null, at: "2026-01-01T00:00:00.000Z", color: "green", pair: ["a", 1] }))
+      const point = yield* output.decode(
+        JSON.stringify({ x: 1, label: null, at: "2026-01-01T00:00:00.000Z", color: "green", pair: ["a", 1] })
+      )
       assert.isTrue(point instanceof Point)
       assert.strictEqual(point.label, undefined)
       assert.strictEqual(point.at.getUTCFullYear(), 2026)
       assert.strictEqual(point.color, Color.Green)
-      const swapped = yield* Effect.flip(output.decode(JSON.stringify({ x: 1, label: null, at: "2026-01-01", color: "red", pair: [1, "a"] })))
+      const swapped = yield* Effect.flip(
+        output.decode(JSON.stringify({ x: 1, label: null, at: "2026-01-01", color: "red", pair: [1, "a"] }))
+      )
       assert.match(swapped.issue, /pair/)
     }))
 
@@ -121,9 +135,15 @@ describe("StructuredOutput", () => {
         additionalProperties: false
       })
       assert.deepStrictEqual(yield* list.decode("{\"value\":[1,2]}"), [1, 2])
-      const record = yield* Effect.either(StructuredOutput.make(Schema.Record({ key: Schema.String, value: Schema.Number })))
-      assert.isTrue(Either.isLeft(record) && record.left._tag === "InvalidParameter" && /record/.test(record.left.message))
-      const lenient = yield* StructuredOutput.make(Schema.Record({ key: Schema.String, value: Schema.Number }), { strict: false })
+      const record = yield* Effect.either(
+        StructuredOutput.make(Schema.Record({ key: Schema.String, value: Schema.Number }))
+      )
+      assert.isTrue(
+        Either.isLeft(record) && record.left._tag === "InvalidParameter" && /record/.test(record.left.message)
+      )
+      const lenient = yield* StructuredOutput.make(Schema.Record({ key: Schema.String, value: Schema.Number }), {
+        strict: false
+      })
       assert.isFalse(lenient.strict)
     }))
 })
@@ -145,7 +165,10 @@ describe("Responses.parse against the emulator", () => {
     Effect.gen(function*() {
       const { emulator, responses } = yield* services
       yield* emulator.script(CodexEmulator.json(bob))
-      const response = yield* responses.parse(Person, { input: "Extract: Bob, 42, admin...", text: { verbosity: "low" } })
+      const response = yield* responses.parse(Person, {
+        input: "Extract: Bob, 42, admin...",
+        text: { verbosity: "low" }
+      })
       assert.deepStrictEqual(response.output_parsed, {
         name: "Bob",
         age: 42,

@@ -36,38 +36,50 @@ describe("TokenStore", () => {
       assert.deepStrictEqual(json.agent_identity, original.agent_identity)
       assert.deepStrictEqual(json.some_future_key, [1, 2, 3])
       assert.strictEqual(json.openai_api_key, "sk-legacy")
-      assert.deepStrictEqual(json.tokens, { id_token: "id-1", access_token: "at-2", refresh_token: "rt-at-2", account_id: "acct_1", extra: true })
+      assert.deepStrictEqual(json.tokens, {
+        id_token: "id-1",
+        access_token: "at-2",
+        refresh_token: "rt-at-2",
+        account_id: "acct_1",
+        extra: true
+      })
       assert.strictEqual(json.last_refresh, "2026-08-20T09:15:02.123000Z")
       assert.strictEqual(json.auth_mode, "chatgpt")
       assert.strictEqual((yield* Effect.promise(() => NodeFs.stat(file))).mode & 0o777, 0o600)
     })))
 
-  it.effect("file: modify runs under the lock, one at a time, and leaves no lock or temp file behind", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const dir = yield* tempHome
-      const store = TokenStore.makeFile(dir)
-      let inside = 0
-      let overlap = false
-      yield* Effect.all(
-        Array.from({ length: 20 }, (_, i) =>
-          store.modify(() =>
-            Effect.gen(function*() {
-              if (++inside > 1) overlap = true
-              yield* Effect.promise(() => new Promise((r) => setTimeout(r, 2)))
-              inside--
-              return [undefined, update(`at-${i}`)] as const
-            })
-          )),
-        { concurrency: "unbounded" }
-      )
-      assert.isFalse(overlap)
-      assert.deepStrictEqual(yield* Effect.promise(() => NodeFs.readdir(dir)), ["auth.json"])
-    })), 20_000)
+  it.effect(
+    "file: modify runs under the lock, one at a time, and leaves no lock or temp file behind",
+    () =>
+      Effect.scoped(Effect.gen(function*() {
+        const dir = yield* tempHome
+        const store = TokenStore.makeFile(dir)
+        let inside = 0
+        let overlap = false
+        yield* Effect.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.modify(() =>
+              Effect.gen(function*() {
+                if (++inside > 1) overlap = true
+                yield* Effect.promise(() => new Promise((r) => setTimeout(r, 2)))
+                inside--
+                return [undefined, update(`at-${i}`)] as const
+              })
+            )),
+          { concurrency: "unbounded" }
+        )
+        assert.isFalse(overlap)
+        assert.deepStrictEqual(yield* Effect.promise(() => NodeFs.readdir(dir)), ["auth.json"])
+      })),
+    20_000
+  )
 
   it.effect("file: a corrupt auth.json is a TokenStoreError naming the file, never its content", () =>
     Effect.scoped(Effect.gen(function*() {
       const dir = yield* tempHome
-      yield* Effect.promise(() => NodeFs.writeFile(NodePath.join(dir, "auth.json"), "{\"tokens\": {\"access_token\": \"secret-at\""))
+      yield* Effect.promise(() =>
+        NodeFs.writeFile(NodePath.join(dir, "auth.json"), "{\"tokens\": {\"access_token\": \"secret-at\"")
+      )
       const error = yield* Effect.flip(TokenStore.makeFile(dir).load)
       assert.strictEqual(error._tag, "TokenStoreError")
       assert.include(error.message, "auth.json")
@@ -79,7 +91,9 @@ describe("TokenStore", () => {
     Effect.gen(function*() {
       const store = yield* TokenStore.makeMemory()
       assert.isUndefined(yield* store.load)
-      yield* store.modify(() => Effect.succeed([undefined, { ...update("at-m"), idToken: Redacted.make("id-m"), accountId: "acct_m" }] as const))
+      yield* store.modify(() =>
+        Effect.succeed([undefined, { ...update("at-m"), idToken: Redacted.make("id-m"), accountId: "acct_m" }] as const)
+      )
       const loaded = yield* store.load
       assert.strictEqual(Redacted.value(loaded?.accessToken ?? Redacted.make("")), "at-m")
       assert.strictEqual(loaded?.accountId, "acct_m")

@@ -11,7 +11,9 @@ const bodies = Effect.map(
 )
 
 const types = (input: unknown) =>
-  (Array.isArray(input) ? input : []).map((item: Record<string, unknown>) => `${item["type"]}${item["call_id"] === undefined ? "" : `:${item["call_id"]}`}`)
+  (Array.isArray(input) ? input : []).map((item: Record<string, unknown>) =>
+    `${item["type"]}${item["call_id"] === undefined ? "" : `:${item["call_id"]}`}`
+  )
 
 /** Two tools whose handlers wait for each other the first time: they only finish when run in parallel. */
 const makeTools = Effect.gen(function*() {
@@ -28,7 +30,8 @@ const makeTools = Effect.gen(function*() {
   const getWeather = Tools.make("get_weather", {
     description: "Get the current weather for a city.",
     parameters: Schema.Struct({ city: Schema.String, unit: Schema.optional(Schema.Literal("celsius", "fahrenheit")) }),
-    handler: ({ city, unit }) => Effect.as(meet(`weather:${city}:${unit ?? "-"}`), { city, temperature: 18, unit: unit ?? "celsius" })
+    handler: ({ city, unit }) =>
+      Effect.as(meet(`weather:${city}:${unit ?? "-"}`), { city, temperature: 18, unit: unit ?? "celsius" })
   })
   const getTime = Tools.make("get_time", {
     description: "The local time in a time zone.",
@@ -88,14 +91,19 @@ describe("Tools against the emulator", () => {
         "function_call_output:call_2",
         "function_call_output:call_3"
       ])
-      const outputs = (sent[1]?.["input"] as ReadonlyArray<Record<string, unknown>>).slice(4).map((item) => String(item["output"]))
+      const outputs = (sent[1]?.["input"] as ReadonlyArray<Record<string, unknown>>).slice(4).map((item) =>
+        String(item["output"])
+      )
       assert.deepStrictEqual(JSON.parse(outputs[0] ?? ""), { city: "Paris", temperature: 18, unit: "celsius" })
       assert.strictEqual(outputs[1], "12:00 in Europe/Paris")
       assert.match(outputs[2] ?? "", /^Error: invalid arguments for get_weather:/)
       assert.match(outputs[2] ?? "", /city/)
       const replayed = (sent[1]?.["input"] as ReadonlyArray<Record<string, unknown>>)[1]
       assert.isUndefined(replayed?.["id"], "replayed calls go without their id")
-      assert.deepStrictEqual(types(sent[2]?.["input"]).slice(-2), ["function_call:call_4", "function_call_output:call_4"])
+      assert.deepStrictEqual(types(sent[2]?.["input"]).slice(-2), [
+        "function_call:call_4",
+        "function_call_output:call_4"
+      ])
 
       assert.deepStrictEqual(types(result.items), [...types(sent[2]?.["input"]), "message"])
     }).pipe(withEmulator))
@@ -134,7 +142,12 @@ describe("Tools against the emulator", () => {
       if (error._tag !== "MaxStepsReached") return
       assert.strictEqual(error.maxSteps, 2)
       assert.deepStrictEqual(error.pendingCalls, ["echo"])
-      assert.deepStrictEqual(types(error.items), ["message", "function_call:c1", "function_call_output:c1", "function_call:c2"])
+      assert.deepStrictEqual(types(error.items), [
+        "message",
+        "function_call:c1",
+        "function_call_output:c1",
+        "function_call:c2"
+      ])
       assert.strictEqual((yield* bodies).length, 2)
     }).pipe(withEmulator))
 

@@ -1,20 +1,24 @@
 /**
  * The auth.json lock in one process (two processes: `crossProcess.test.ts`), a live owner on this host, a dead one after kill -9, and a refused header that is no unanswered refresh.
  */
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as TokenEndpoint from "../src/internal/tokenEndpoint.js"
-import { assert, describe, it } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import * as NodeFs from "node:fs/promises"
 import * as NodeChild from "node:child_process"
+import * as NodeFs from "node:fs/promises"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import { TokenStore } from "../src/index.js"
+import * as TokenEndpoint from "../src/internal/tokenEndpoint.js"
 import { tempHome } from "./helpers.js"
 
 describe("3. the auth.json lock (one process; two processes: crossProcess.test.ts)", () => {
-  const update = { accessToken: Redacted.make("at-new"), refreshToken: Redacted.make("rt-new"), lastRefresh: new Date() }
+  const update = {
+    accessToken: Redacted.make("at-new"),
+    refreshToken: Redacted.make("rt-new"),
+    lastRefresh: new Date()
+  }
 
   it.live("a holder whose lock was taken over writes nothing and leaves the other owner's lock in place", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -32,7 +36,10 @@ describe("3. the auth.json lock (one process; two processes: crossProcess.test.t
       ))
       assert.strictEqual(error._tag, "TokenStoreError")
       assert.include(error.message, "lock")
-      assert.strictEqual(yield* Effect.promise(() => NodeFs.readFile(NodePath.join(lock, "owner"), "utf8")), "someone-else")
+      assert.strictEqual(
+        yield* Effect.promise(() => NodeFs.readFile(NodePath.join(lock, "owner"), "utf8")),
+        "someone-else"
+      )
       assert.notInclude(yield* Effect.promise(() => NodeFs.readdir(dir)), "auth.json")
     })))
 
@@ -53,15 +60,21 @@ describe("3. the auth.json lock (one process; two processes: crossProcess.test.t
         await NodeFs.mkdir(lock)
         await NodeFs.writeFile(NodePath.join(lock, "owner"), "live-process")
       })
-      const busy = yield* Effect.flip(TokenStore.makeFile(dir, { stale: "5 seconds", timeout: "300 millis" }).modify(() =>
-        Effect.succeed([undefined, update] as const)
-      ))
+      const busy = yield* Effect.flip(
+        TokenStore.makeFile(dir, { stale: "5 seconds", timeout: "300 millis" }).modify(() =>
+          Effect.succeed([undefined, update] as const)
+        )
+      )
       assert.include(busy.message, "another process has held the lock")
     })))
 })
 
 describe("3b. the lock on one host: a live owner keeps it, a dead one loses it at once (hardening round 2)", () => {
-  const update = { accessToken: Redacted.make("at-new"), refreshToken: Redacted.make("rt-new"), lastRefresh: new Date() }
+  const update = {
+    accessToken: Redacted.make("at-new"),
+    refreshToken: Redacted.make("rt-new"),
+    lastRefresh: new Date()
+  }
 
   /** A child process of this host, for the scope (killed at its end). */
   const child = Effect.acquireRelease(
@@ -108,11 +121,19 @@ describe("3b. the lock on one host: a live owner keeps it, a dead one loses it a
       })
       yield* ownLock(dir, pid, 0) // fresh: the stale window (60 s by default) has not passed
       const leftover = NodePath.join(dir, `.auth.json.${pid}.a1b2c3d4e5f6.tmp`)
-      yield* Effect.promise(() => NodeFs.writeFile(leftover, "{\"tokens\":{\"refresh_token\":\"rt-left-behind\"}}", { mode: 0o600 }))
+      yield* Effect.promise(() =>
+        NodeFs.writeFile(leftover, "{\"tokens\":{\"refresh_token\":\"rt-left-behind\"}}", { mode: 0o600 })
+      )
       const started = Date.now()
-      yield* TokenStore.makeFile(dir).modify(() => Effect.succeed([undefined, update] as const)).pipe(Effect.timeout("5 seconds"))
+      yield* TokenStore.makeFile(dir).modify(() => Effect.succeed([undefined, update] as const)).pipe(
+        Effect.timeout("5 seconds")
+      )
       assert.isBelow(Date.now() - started, 2000, "no wait for the stale window")
-      assert.deepStrictEqual(yield* Effect.promise(() => NodeFs.readdir(dir)), ["auth.json"], "the lock released, the leftover removed")
+      assert.deepStrictEqual(
+        yield* Effect.promise(() => NodeFs.readdir(dir)),
+        ["auth.json"],
+        "the lock released, the leftover removed"
+      )
     })))
 })
 

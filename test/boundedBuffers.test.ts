@@ -1,17 +1,17 @@
 /**
  * Bounded buffers: event size, error bodies, JSON replies, memory while streaming.
  */
-import { assert, describe, it } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Stream } from "effect"
+import * as NodeChild from "node:child_process"
 import * as NodeFs from "node:fs/promises"
 import * as Http from "node:http"
-import * as NodeChild from "node:child_process"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexAuth, CodexConfig, Responses, TokenStore } from "../src/index.js"
-import { tempHome } from "./helpers.js"
 import { serve } from "./hardeningHelpers.js"
+import { tempHome } from "./helpers.js"
 
 /** The peak growth of the resident set while `effect` runs, in MB (sampled every 2 ms). */
 const peakGrowth = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -54,7 +54,11 @@ describe("4. bounded buffers", () => {
         CodexEmulator.transportLayer()
       )))
       const [error, growth] = yield* peakGrowth(
-        Effect.flip(Effect.flatMap(Responses.Responses, (r) => Stream.runDrain(r.stream({ input: "x" }))).pipe(Effect.provide(layer)))
+        Effect.flip(
+          Effect.flatMap(Responses.Responses, (r) => Stream.runDrain(r.stream({ input: "x" }))).pipe(
+            Effect.provide(layer)
+          )
+        )
       )
       assert.strictEqual(error._tag, "DecodeError", String(error))
       assert.include(error.message, "16 MB")
@@ -73,46 +77,63 @@ describe("4. bounded buffers", () => {
         NodeHttpClient.layerUndici,
         CodexEmulator.transportLayer()
       )))
-      const error = yield* Effect.flip(Effect.flatMap(Responses.Responses, (r) => r.create({ input: "x" })).pipe(Effect.provide(layer)))
+      const error = yield* Effect.flip(
+        Effect.flatMap(Responses.Responses, (r) => r.create({ input: "x" })).pipe(Effect.provide(layer))
+      )
       assert.strictEqual(error._tag, "DecodeError", String(error))
     })))
 
-  it.live("64 MB error, non-SSE and token-endpoint bodies are read only in part", () =>
-    Effect.scoped(Effect.gen(function*() {
-      let status = 500
-      let type = "text/plain"
-      const { url } = yield* serve((_request, _body, response) => {
-        response.writeHead(status, { "content-type": type })
-        writeBig(response, "", 64 * 2 ** 20)
-      })
-      const expired = CodexEmulator.fakeJwt({ exp: 1, "https://api.openai.com/auth": { chatgpt_account_id: "a" } })
-      const run = <A, E>(effect: Effect.Effect<A, E, Responses.Responses | CodexAuth.CodexAuth>, auth: "tokens" | "refresh") =>
-        effect.pipe(
-          Effect.provide(Responses.layer.pipe(
-            Layer.provideMerge(auth === "tokens" ? CodexAuth.layerTokens({ accessToken: "t" }) : CodexAuth.layer().pipe(
-              Layer.provide(TokenStore.layerMemory(TokenStore.tokens({ idToken: expired, accessToken: expired, refreshToken: "rt" })))
-            )),
-            Layer.provide(Layer.mergeAll(
-              CodexConfig.layer({ codexBaseUrl: url, authIssuer: url, maxRetries: 0, maxStreamRetries: 0 }),
-              NodeHttpClient.layerUndici,
-              CodexEmulator.transportLayer()
+  it.live(
+    "64 MB error, non-SSE and token-endpoint bodies are read only in part",
+    () =>
+      Effect.scoped(Effect.gen(function*() {
+        let status = 500
+        let type = "text/plain"
+        const { url } = yield* serve((_request, _body, response) => {
+          response.writeHead(status, { "content-type": type })
+          writeBig(response, "", 64 * 2 ** 20)
+        })
+        const expired = CodexEmulator.fakeJwt({ exp: 1, "https://api.openai.com/auth": { chatgpt_account_id: "a" } })
+        const run = <A, E>(
+          effect: Effect.Effect<A, E, Responses.Responses | CodexAuth.CodexAuth>,
+          auth: "tokens" | "refresh"
+        ) =>
+          effect.pipe(
+            Effect.provide(Responses.layer.pipe(
+              Layer.provideMerge(
+                auth === "tokens" ? CodexAuth.layerTokens({ accessToken: "t" }) : CodexAuth.layer().pipe(
+                  Layer.provide(
+                    TokenStore.layerMemory(
+                      TokenStore.tokens({ idToken: expired, accessToken: expired, refreshToken: "rt" })
+                    )
+                  )
+                )
+              ),
+              Layer.provide(Layer.mergeAll(
+                CodexConfig.layer({ codexBaseUrl: url, authIssuer: url, maxRetries: 0, maxStreamRetries: 0 }),
+                NodeHttpClient.layerUndici,
+                CodexEmulator.transportLayer()
+              ))
             ))
-          ))
+          )
+        const create = Effect.flatMap(Responses.Responses, (r) => r.create({ input: "x" }))
+        const [serverError, g1] = yield* peakGrowth(Effect.flip(run(create, "tokens")))
+        assert.strictEqual(serverError._tag, "ServerError")
+        assert.isBelow(g1, 40, `error body: RSS grew by ${g1.toFixed(0)} MB`)
+        status = 200
+        type = "text/html"
+        const [decode, g2] = yield* peakGrowth(Effect.flip(run(create, "tokens")))
+        assert.strictEqual(decode._tag, "DecodeError")
+        assert.isBelow(g2, 40, `non-SSE body: RSS grew by ${g2.toFixed(0)} MB`)
+        status = 400
+        const [refresh, g3] = yield* peakGrowth(
+          Effect.flip(run(Effect.flatMap(CodexAuth.CodexAuth, (a) => a.credentials), "refresh"))
         )
-      const create = Effect.flatMap(Responses.Responses, (r) => r.create({ input: "x" }))
-      const [serverError, g1] = yield* peakGrowth(Effect.flip(run(create, "tokens")))
-      assert.strictEqual(serverError._tag, "ServerError")
-      assert.isBelow(g1, 40, `error body: RSS grew by ${g1.toFixed(0)} MB`)
-      status = 200
-      type = "text/html"
-      const [decode, g2] = yield* peakGrowth(Effect.flip(run(create, "tokens")))
-      assert.strictEqual(decode._tag, "DecodeError")
-      assert.isBelow(g2, 40, `non-SSE body: RSS grew by ${g2.toFixed(0)} MB`)
-      status = 400
-      const [refresh, g3] = yield* peakGrowth(Effect.flip(run(Effect.flatMap(CodexAuth.CodexAuth, (a) => a.credentials), "refresh")))
-      assert.strictEqual(refresh._tag, "RefreshFailed")
-      assert.isBelow(g3, 40, `token endpoint body: RSS grew by ${g3.toFixed(0)} MB`)
-    })), 30_000)
+        assert.strictEqual(refresh._tag, "RefreshFailed")
+        assert.isBelow(g3, 40, `token endpoint body: RSS grew by ${g3.toFixed(0)} MB`)
+      })),
+    30_000
+  )
 
   it.live("an auth.json of 64 MB is a TokenStoreError, not a load", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -133,7 +154,12 @@ describe("4. bounded buffers", () => {
     Effect.scoped(Effect.gen(function*() {
       const dir = yield* tempHome
       NodeChild.execFileSync("mkfifo", [NodePath.join(dir, "auth.json")])
-      const error = yield* Effect.flip(TokenStore.makeFile(dir).load.pipe(Effect.timeoutFail({ duration: "3 seconds", onTimeout: () => new Error("hung") })))
+      const error = yield* Effect.flip(
+        TokenStore.makeFile(dir).load.pipe(Effect.timeoutFail({
+          duration: "3 seconds",
+          onTimeout: () => new Error("hung")
+        }))
+      )
       assert.strictEqual("_tag" in error ? error._tag : error.message, "TokenStoreError")
       assert.include(error.message, "not a regular file")
     })), 30_000)

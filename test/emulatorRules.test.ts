@@ -14,12 +14,18 @@ const token = CodexEmulator.fakeJwt({
 })
 const auth = { authorization: `Bearer ${token}`, "chatgpt-account-id": "acct_emulated" }
 
-const emulated = <A, E>(use: (emulator: CodexEmulator.Service) => Effect.Effect<A, E>, options: CodexEmulator.Options = {}) =>
-  Effect.scoped(Effect.flatMap(CodexEmulator.make(options), use))
+const emulated = <A, E>(
+  use: (emulator: CodexEmulator.Service) => Effect.Effect<A, E>,
+  options: CodexEmulator.Options = {}
+) => Effect.scoped(Effect.flatMap(CodexEmulator.make(options), use))
 
 const post = (url: string, body: string | Buffer, headers: Record<string, string> = {}) =>
   Effect.promise(async () => {
-    const response = await fetch(url, { method: "POST", headers: { ...auth, "content-type": "application/json", ...headers }, body })
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json", ...headers },
+      body
+    })
     return { status: response.status, headers: response.headers, text: await response.text() }
   })
 
@@ -47,7 +53,9 @@ const cliBody = (extra: Record<string, unknown> = {}) => ({
 
 /** The `data` objects of an SSE body. */
 const events = (text: string): Array<Record<string, unknown>> =>
-  text.split("\n").filter((line) => line.startsWith("data: ")).map((line) => JSON.parse(line.slice(6)) as Record<string, unknown>)
+  text.split("\n").filter((line) => line.startsWith("data: ")).map((line) =>
+    JSON.parse(line.slice(6)) as Record<string, unknown>
+  )
 
 const handshake = (port: string) =>
   `GET /backend-api/codex/responses HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
@@ -72,7 +80,8 @@ const upgrade = (url: string, reset: boolean) =>
     })
   )
 
-const completed = (text: string) => events(text).find((e) => e["type"] === "response.completed")?.["response"] as Record<string, unknown>
+const completed = (text: string) =>
+  events(text).find((e) => e["type"] === "response.completed")?.["response"] as Record<string, unknown>
 
 describe("the emulator's backend rules", () => {
   it.live("a missing instructions is accepted; openai-model echoes the served model; ids are fresh, created_at real", () =>
@@ -89,7 +98,9 @@ describe("the emulator's backend rules", () => {
         assert.match(String(a?.["id"]), /^resp_/)
         assert.isAtMost(Math.abs(Number(a?.["created_at"]) - Date.now() / 1000), 60)
         const messageIds = [first.text, second.text].map((text) =>
-          (events(text).find((e) => e["type"] === "response.output_item.done")?.["item"] as Record<string, unknown>)["id"]
+          (events(text).find((e) => e["type"] === "response.output_item.done")?.["item"] as Record<string, unknown>)[
+            "id"
+          ]
         )
         assert.notStrictEqual(messageIds[0], messageIds[1])
       })
@@ -100,16 +111,24 @@ describe("the emulator's backend rules", () => {
       Effect.gen(function*() {
         const url = `${emulator.config.codexBaseUrl}/responses`
         const stringInput = yield* post(url, JSON.stringify(cliBody({ input: "hello" })))
-        assert.deepStrictEqual([stringInput.status, JSON.parse(stringInput.text)], [400, { detail: "Input must be a list" }])
+        assert.deepStrictEqual([stringInput.status, JSON.parse(stringInput.text)], [400, {
+          detail: "Input must be a list"
+        }])
         const unknown = yield* post(url, JSON.stringify(cliBody({ model: "gpt-4o" })))
         assert.deepStrictEqual([unknown.status, JSON.parse(unknown.text)], [400, {
           detail: "The 'gpt-4o' model is not supported when using Codex with a ChatGPT account."
         }])
-        const trigger = yield* post(url, JSON.stringify(cliBody({ input: [{ type: "compaction_trigger" }, ...cliBody().input] })))
+        const trigger = yield* post(
+          url,
+          JSON.stringify(cliBody({ input: [{ type: "compaction_trigger" }, ...cliBody().input] }))
+        )
         assert.deepStrictEqual([trigger.status, JSON.parse(trigger.text)], [400, {
           detail: "The 'compaction_trigger' item must be the final input item."
         }])
-        const legacy = yield* post(`${emulator.config.codexBaseUrl}/responses/compact`, JSON.stringify({ model: "gpt-5.4", input: [] }))
+        const legacy = yield* post(
+          `${emulator.config.codexBaseUrl}/responses/compact`,
+          JSON.stringify({ model: "gpt-5.4", input: [] })
+        )
         assert.strictEqual(legacy.status, 404, "the retired route")
         assert.include(JSON.parse(legacy.text).detail, "compaction_trigger")
       })
@@ -146,13 +165,26 @@ describe("the emulator's backend rules", () => {
         assert.deepStrictEqual([missing.status, JSON.parse(missing.text)], [404, {
           detail: "Not Found: GET /backend-api/nowhere is not a route of the emulator"
         }])
-        for (const path of ["wham/accounts/check", "wham/settings/user", "ps/plugins/installed", "ps/plugins/suggested/codex"]) {
+        for (
+          const path of [
+            "wham/accounts/check",
+            "wham/settings/user",
+            "ps/plugins/installed",
+            "ps/plugins/suggested/codex"
+          ]
+        ) {
           const reply = yield* get(`${emulator.config.chatgptBaseUrl}/${path}`)
           assert.strictEqual(reply.status, 200, path)
         }
-        const mcp = yield* post(`${emulator.config.chatgptBaseUrl}/ps/mcp`, JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }))
+        const mcp = yield* post(
+          `${emulator.config.chatgptBaseUrl}/ps/mcp`,
+          JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" })
+        )
         assert.deepStrictEqual(JSON.parse(mcp.text), { jsonrpc: "2.0", id: 1, result: { tools: [] } })
-        const analytics = yield* post(`${emulator.config.codexBaseUrl}/analytics-events/events`, JSON.stringify({ events: [] }))
+        const analytics = yield* post(
+          `${emulator.config.codexBaseUrl}/analytics-events/events`,
+          JSON.stringify({ events: [] })
+        )
         assert.strictEqual(analytics.status, 202)
         assert.match(yield* upgrade(emulator.url, false), /^HTTP\/1\.1 401 /)
       })
@@ -171,7 +203,8 @@ describe("the emulator's backend rules", () => {
   it.live("/models honours minimal_client_version and every model carries the fields the Codex CLI requires", () =>
     emulated((emulator) =>
       Effect.gen(function*() {
-        const slugs = (text: string) => (JSON.parse(text).models as Array<Record<string, unknown>>).map((m) => m["slug"])
+        const slugs = (text: string) =>
+          (JSON.parse(text).models as Array<Record<string, unknown>>).map((m) => m["slug"])
         const current = yield* get(`${emulator.config.codexBaseUrl}/models?client_version=0.169.0`)
         assert.deepStrictEqual(slugs(current.text), ["gpt-5.5", "gpt-5.4", "gpt-5.4-mini"])
         const newer = yield* get(`${emulator.config.codexBaseUrl}/models?client_version=0.175.0`)
@@ -179,10 +212,25 @@ describe("the emulator's backend rules", () => {
         const old = yield* get(`${emulator.config.codexBaseUrl}/models?client_version=0.100.0`)
         assert.notInclude(slugs(old.text), "gpt-5.5")
         const required = [
-          "slug", "display_name", "description", "supported_reasoning_levels", "shell_type", "visibility", "supported_in_api",
-          "priority", "upgrade", "base_instructions", "supports_reasoning_summaries", "support_verbosity", "default_verbosity",
-          "apply_patch_tool_type", "truncation_policy", "supports_parallel_tool_calls", "experimental_supported_tools",
-          "context_window", "auto_compact_token_limit"
+          "slug",
+          "display_name",
+          "description",
+          "supported_reasoning_levels",
+          "shell_type",
+          "visibility",
+          "supported_in_api",
+          "priority",
+          "upgrade",
+          "base_instructions",
+          "supports_reasoning_summaries",
+          "support_verbosity",
+          "default_verbosity",
+          "apply_patch_tool_type",
+          "truncation_policy",
+          "supports_parallel_tool_calls",
+          "experimental_supported_tools",
+          "context_window",
+          "auto_compact_token_limit"
         ]
         for (const model of JSON.parse(newer.text).models as Array<Record<string, unknown>>) {
           for (const field of required) assert.isTrue(field in model, `${String(model["slug"])} lacks ${field}`)
@@ -211,20 +259,32 @@ describe("the emulator's backend rules", () => {
           }
         }]
         const plain = yield* post(url, JSON.stringify(cliBody({ tools, reasoning: { effort: "high" } })))
-        const items = events(plain.text).filter((e) => e["type"] === "response.output_item.done").map((e) => e["item"] as Record<string, unknown>)
+        const items = events(plain.text).filter((e) => e["type"] === "response.output_item.done").map((e) =>
+          e["item"] as Record<string, unknown>
+        )
         assert.deepStrictEqual(items.map((i) => i["type"]), ["message"], "no tool call unless asked")
         const usage = completed(plain.text)?.["usage"] as { output_tokens_details: { reasoning_tokens: number } }
         assert.isAbove(usage.output_tokens_details.reasoning_tokens, 0, "an effort alone spends reasoning tokens")
         const asked = cliBody({
           tools,
-          input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "call tool exec_command with {\"cmd\":\"ls\"}" }] }]
+          input: [{
+            type: "message",
+            role: "user",
+            content: [{ type: "input_text", text: "call tool exec_command with {\"cmd\":\"ls\"}" }]
+          }]
         })
         const called = yield* post(url, JSON.stringify(asked))
-        const call = events(called.text).find((e) => e["type"] === "response.output_item.done")?.["item"] as Record<string, unknown>
+        const call = events(called.text).find((e) => e["type"] === "response.output_item.done")?.["item"] as Record<
+          string,
+          unknown
+        >
         assert.strictEqual(call["name"], "exec_command")
         const args = JSON.parse(String(call["arguments"]))
         assert.strictEqual(args.cmd, "ls")
-        assert.isTrue(Number.isInteger(args.yield_time_ms) && Number.isInteger(args.max_output_tokens), JSON.stringify(args))
+        assert.isTrue(
+          Number.isInteger(args.yield_time_ms) && Number.isInteger(args.max_output_tokens),
+          JSON.stringify(args)
+        )
         assert.strictEqual(args.mode, "pty")
         assert.notProperty(args, "workdir", "optional properties are left out")
       })
@@ -234,12 +294,15 @@ describe("the emulator's backend rules", () => {
     emulated((emulator) =>
       Effect.gen(function*() {
         const tokens = yield* emulator.issuer.issue()
-        const refresh = yield* post(`${emulator.url}/oauth/token`, JSON.stringify({
-          client_id: "app_EMoamEEZ73f0CkXaXp7hrann",
-          grant_type: "refresh_token",
-          refresh_token: tokens.refreshToken,
-          scope: "openid profile email"
-        }))
+        const refresh = yield* post(
+          `${emulator.url}/oauth/token`,
+          JSON.stringify({
+            client_id: "app_EMoamEEZ73f0CkXaXp7hrann",
+            grant_type: "refresh_token",
+            refresh_token: tokens.refreshToken,
+            scope: "openid profile email"
+          })
+        )
         assert.strictEqual(refresh.status, 200, refresh.text)
         const form = new FormData()
         form.set("file", new Blob([new Uint8Array(100)], { type: "audio/wav" }), "a.wav")
@@ -257,8 +320,7 @@ describe("the emulator's backend rules", () => {
         const types = events(streamed.text).map((e) => e["type"])
         assert.strictEqual(types[types.length - 1], "transcript.text.done")
         assert.include(types, "transcript.text.delta")
-      }), { deviceInterval: 0 }
-    ))
+      }), { deviceInterval: 0 }))
 
   it.live("--log gets one entry per request with its status; --script files parse into replies or name the bad line", () =>
     Effect.gen(function*() {

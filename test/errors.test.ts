@@ -5,11 +5,20 @@ import { fromReply, parseRetryAfter, parseTryAgainIn } from "../src/internal/err
 
 const now = Date.UTC(2026, 0, 1)
 const reply = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  fromReply({ status, headers, body: typeof body === "string" ? body : JSON.stringify(body), endpoint: "POST /responses", now })
+  fromReply({
+    status,
+    headers,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    endpoint: "POST /responses",
+    now
+  })
 
 describe("backend error mapping (protocol §6)", () => {
   it("parses Retry-After in all its forms", () => {
-    assert.strictEqual(Duration.toMillis(parseRetryAfter({ "retry-after-ms": "250", "retry-after": "9" }, now) ?? Duration.zero), 250)
+    assert.strictEqual(
+      Duration.toMillis(parseRetryAfter({ "retry-after-ms": "250", "retry-after": "9" }, now) ?? Duration.zero),
+      250
+    )
     assert.strictEqual(Duration.toMillis(parseRetryAfter({ "retry-after": "1.5" }, now) ?? Duration.zero), 1500)
     const date = new Date(now + 30_000).toUTCString()
     assert.strictEqual(Duration.toMillis(parseRetryAfter({ "retry-after": date }, now) ?? Duration.zero), 30_000)
@@ -45,7 +54,9 @@ describe("backend error mapping (protocol §6)", () => {
     const on404 = reply(404, { error: { type: "usage_limit_reached", message: "m" } })
     assert.isTrue(on404._tag === "RateLimited" && on404.kind === "usage_limit_reached")
     const notIncluded = reply(429, { error: { type: "usage_not_included", message: "m", plan_type: "free" } })
-    assert.isTrue(notIncluded._tag === "RateLimited" && notIncluded.kind === "usage_not_included" && notIncluded.planType === "free")
+    assert.isTrue(
+      notIncluded._tag === "RateLimited" && notIncluded.kind === "usage_not_included" && notIncluded.planType === "free"
+    )
     assert.isFalse(CodexError.isRetryable(notIncluded))
   })
 
@@ -54,7 +65,10 @@ describe("backend error mapping (protocol §6)", () => {
     assert.strictEqual(reply(403, { detail: "plan" })._tag, "PermissionDenied")
     const html = reply(403, "<html><body>blocked</body></html>", { "content-type": "text/html" })
     assert.isTrue(html._tag === "PermissionDenied" && html.reason === "cloudflare")
-    assert.strictEqual(reply(400, { detail: "The image data you provided does not represent a valid image" })._tag, "InvalidImage")
+    assert.strictEqual(
+      reply(400, { detail: "The image data you provided does not represent a valid image" })._tag,
+      "InvalidImage"
+    )
     assert.strictEqual(reply(400, { detail: "Usage limit reached." })._tag, "ModelNotAvailable")
     assert.strictEqual(reply(418, "teapot")._tag, "UnexpectedStatus")
     const plain = reply(502, "Bad Gateway")

@@ -32,7 +32,9 @@ describe("package.json exports", () => {
       assert.deepStrictEqual(
         entry?.[1],
         entryFor(name),
-        `run \`npm run exports\` (or add to package.json "exports": ${JSON.stringify({ [`./${name}`]: entryFor(name) })})`
+        `run \`npm run exports\` (or add to package.json "exports": ${
+          JSON.stringify({ [`./${name}`]: entryFor(name) })
+        })`
       )
     }
     assert.deepStrictEqual(
@@ -64,9 +66,13 @@ describe("package.json exports", () => {
   it("the bin is the built CLI, and prepare builds dist/", () => {
     assert.deepStrictEqual(field("bin"), { "codex-backend": "./dist/cli/main.js" })
     const scripts = field("scripts")
-    const prepare: unknown = typeof scripts === "object" && scripts !== null ? Reflect.get(scripts, "prepare") : undefined
+    const prepare: unknown = typeof scripts === "object" && scripts !== null
+      ? Reflect.get(scripts, "prepare")
+      : undefined
     assert.strictEqual(prepare, "npm run build")
-    assert.isTrue(NodeFs.readFileSync(NodePath.join(root, "src", "cli", "main.ts"), "utf8").startsWith("#!/usr/bin/env node\n"))
+    assert.isTrue(
+      NodeFs.readFileSync(NodePath.join(root, "src", "cli", "main.ts"), "utf8").startsWith("#!/usr/bin/env node\n")
+    )
   })
 })
 
@@ -96,14 +102,20 @@ describe("import cost", () => {
   it("src imports @effect/platform and @effect/platform-node by subpath, never their barrels", () => {
     const walk = (dir: string): ReadonlyArray<string> =>
       NodeFs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-        entry.isDirectory() ? walk(NodePath.join(dir, entry.name)) : entry.name.endsWith(".ts") ? [NodePath.join(dir, entry.name)] : []
+        entry.isDirectory()
+          ? walk(NodePath.join(dir, entry.name))
+          : entry.name.endsWith(".ts")
+          ? [NodePath.join(dir, entry.name)]
+          : []
       )
     for (const file of walk(NodePath.join(root, "src"))) {
       const source = NodeFs.readFileSync(file, "utf8")
       assert.notMatch(
         source,
         /^(?:import|export)\b[^\n]*from "@effect\/(platform|platform-node|cli|ai)"$/m,
-        `${NodePath.relative(root, file)}: import a subpath (e.g. @effect/platform-node/NodeHttpClient); the barrel loads every module of the package`
+        `${
+          NodePath.relative(root, file)
+        }: import a subpath (e.g. @effect/platform-node/NodeHttpClient); the barrel loads every module of the package`
       )
     }
   })

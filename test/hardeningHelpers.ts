@@ -4,7 +4,10 @@ import * as Http from "node:http"
 import * as NodeUtil from "node:util"
 
 /** A loopback HTTP server for the scope; answers with `handler`. */
-export const serve = (handler: (request: Http.IncomingMessage, body: string, response: Http.ServerResponse) => void, host = "127.0.0.1") =>
+export const serve = (
+  handler: (request: Http.IncomingMessage, body: string, response: Http.ServerResponse) => void,
+  host = "127.0.0.1"
+) =>
   Effect.acquireRelease(
     Effect.async<{ readonly server: Http.Server; readonly url: string; readonly port: number }>((resume) => {
       const server = Http.createServer((request, response) => {
@@ -27,7 +30,8 @@ export const serve = (handler: (request: Http.IncomingMessage, body: string, res
       )
   )
 
-export const sseEvent = (event: Record<string, unknown>) => `event: ${String(event["type"])}\ndata: ${JSON.stringify(event)}\n\n`
+export const sseEvent = (event: Record<string, unknown>) =>
+  `event: ${String(event["type"])}\ndata: ${JSON.stringify(event)}\n\n`
 
 /** Every string form of an error a program may print. */
 export const forms = (error: unknown): Array<string> => [
@@ -41,5 +45,7 @@ export const forms = (error: unknown): Array<string> => [
 export const capture = (lines: Array<string>) =>
   Logger.replace(
     Logger.defaultLogger,
-    Logger.make(({ cause, message }) => void lines.push(`${NodeUtil.inspect(message, { depth: 10 })} ${Cause.pretty(cause)}`))
+    Logger.make(({ cause, message }) =>
+      void lines.push(`${NodeUtil.inspect(message, { depth: 10 })} ${Cause.pretty(cause)}`)
+    )
   )

@@ -11,14 +11,18 @@ export const tempHome = Effect.acquireRelease(
 )
 
 /** Writes a token set into the store, as a login would. */
-export const seed = (tokens: { readonly idToken: string; readonly accessToken: string; readonly refreshToken: string }) =>
+export const seed = (
+  tokens: { readonly idToken: string; readonly accessToken: string; readonly refreshToken: string }
+) =>
   Effect.flatMap(TokenStore.TokenStore, (store) =>
     store.modify(() =>
-      Effect.succeed([undefined, {
-        idToken: Redacted.make(tokens.idToken),
-        accessToken: Redacted.make(tokens.accessToken),
-        refreshToken: Redacted.make(tokens.refreshToken),
-        apiKey: null,
-        lastRefresh: new Date()
-      }] as const)
+      Effect.succeed(
+        [undefined, {
+          idToken: Redacted.make(tokens.idToken),
+          accessToken: Redacted.make(tokens.accessToken),
+          refreshToken: Redacted.make(tokens.refreshToken),
+          apiKey: null,
+          lastRefresh: new Date()
+        }] as const
+      )
     ))

@@ -1,17 +1,22 @@
 /**
  * The login surface: the callback server, the device flow, the token endpoint.
  */
-import { assert, describe, it } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Clock, Deferred, Effect, Fiber, Layer, TestClock } from "effect"
 import * as Http from "node:http"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexConfig, OAuth, TokenStore } from "../src/index.js"
-import { tempHome } from "./helpers.js"
 import { serve } from "./hardeningHelpers.js"
+import { tempHome } from "./helpers.js"
 
 const withHome = <A, E, R>(f: (dir: string) => Effect.Effect<A, E, R>, options: CodexEmulator.Options = {}) =>
-  Effect.scoped(Effect.flatMap(tempHome, (dir) => f(dir).pipe(Effect.provide(CodexEmulator.layerClient({ ...options, codexHome: dir })))))
+  Effect.scoped(
+    Effect.flatMap(
+      tempHome,
+      (dir) => f(dir).pipe(Effect.provide(CodexEmulator.layerClient({ ...options, codexHome: dir })))
+    )
+  )
 
 const get = (url: string, headers: Record<string, string> = {}) =>
   Effect.promise(() =>
@@ -29,7 +34,9 @@ const get = (url: string, headers: Record<string, string> = {}) =>
 const startLogin = (options: Partial<OAuth.LoginOptions> = {}) =>
   Effect.gen(function*() {
     const urls = yield* Deferred.make<string>()
-    const fiber = yield* Effect.fork(OAuth.login({ port: 0, openBrowser: false, onUrl: (u) => Deferred.succeed(urls, u), ...options }))
+    const fiber = yield* Effect.fork(
+      OAuth.login({ port: 0, openBrowser: false, onUrl: (u) => Deferred.succeed(urls, u), ...options })
+    )
     const url = new URL(yield* Deferred.await(urls))
     const port = new URL(url.searchParams.get("redirect_uri") ?? "").port
     return { fiber, port, state: url.searchParams.get("state") ?? "", authorize: url.toString() }
@@ -41,7 +48,9 @@ describe("5. the login surface", () => {
       Effect.gen(function*() {
         const { fiber, port, state } = yield* startLogin()
         const page = yield* get(
-          `http://127.0.0.1:${port}/auth/callback?state=${state}&error=access_denied&error_description=${encodeURIComponent("<script>alert(1)</script><img src=x>")}`
+          `http://127.0.0.1:${port}/auth/callback?state=${state}&error=access_denied&error_description=${
+            encodeURIComponent("<script>alert(1)</script><img src=x>")
+          }`
         )
         assert.notInclude(page.text, "<script>")
         assert.notInclude(page.text, "<img")
@@ -65,7 +74,10 @@ describe("5. the login surface", () => {
         assert.notStrictEqual(rebound.status, 200, "DNS rebinding: a foreign Host header")
         const crossSite = yield* get(`${base}/cancel?state=${state}`, { "sec-fetch-site": "cross-site" })
         assert.notStrictEqual(crossSite.status, 200, "cross-site")
-        assert.isNull(yield* Fiber.poll(fiber).pipe(Effect.map((o) => (o._tag === "Some" ? "ended" : null))), "the login goes on")
+        assert.isNull(
+          yield* Fiber.poll(fiber).pipe(Effect.map((o) => (o._tag === "Some" ? "ended" : null))),
+          "the login goes on"
+        )
         // the real browser still signs in
         const landed = yield* Effect.promise(() => fetch(authorize, { redirect: "follow" }).then((r) => r.text()))
         assert.include(landed, "Signed in to Codex")
@@ -85,19 +97,23 @@ describe("5. the login surface", () => {
       })
     ))
 
-  it.live("a login fails when ::1 is available but its port is held by another process", () =>
-    withHome(() =>
-      Effect.gen(function*() {
-        const squatter = yield* Effect.either(serve(() => undefined, "::1"))
-        if (squatter._tag === "Left") return // no IPv6 loopback here
-        const { port } = squatter.right
-        const error = yield* Effect.flip(
-          OAuth.login({ port, openBrowser: false, onUrl: () => Effect.void, timeout: "2 seconds" })
-        )
-        assert.isTrue(error._tag === "LoginFailed" && error.reason === "port_in_use", error.message)
-        assert.include(error.message, "::1")
-      })
-    ), 15_000)
+  it.live(
+    "a login fails when ::1 is available but its port is held by another process",
+    () =>
+      withHome(() =>
+        Effect.gen(function*() {
+          const squatter = yield* Effect.either(serve(() => undefined, "::1"))
+          if (squatter._tag === "Left") return // no IPv6 loopback here
+          const { port } = squatter.right
+          const error = yield* Effect.flip(
+            OAuth.login({ port, openBrowser: false, onUrl: () => Effect.void, timeout: "2 seconds" })
+          )
+          assert.isTrue(error._tag === "LoginFailed" && error.reason === "port_in_use", error.message)
+          assert.include(error.message, "::1")
+        })
+      ),
+    15_000
+  )
 
   it.effect("device-code polling: at least 1 s apart whatever the interval, and slow_down adds 5 s (TestClock)", () =>
     Effect.scoped(Effect.gen(function*() {

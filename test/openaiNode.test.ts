@@ -9,7 +9,10 @@ const withClient = (use: (client: OpenAINode) => Promise<void>) =>
     const emulator = yield* CodexEmulator.make()
     const client = new OpenAINode({
       baseURL: emulator.config.codexBaseUrl,
-      apiKey: CodexEmulator.fakeJwt({ exp: 4102444800, "https://api.openai.com/auth": { chatgpt_account_id: "acct_emulated" } }),
+      apiKey: CodexEmulator.fakeJwt({
+        exp: 4102444800,
+        "https://api.openai.com/auth": { chatgpt_account_id: "acct_emulated" }
+      }),
       defaultHeaders: { "chatgpt-account-id": "acct_emulated" },
       maxRetries: 0
     })
@@ -43,7 +46,10 @@ describe("openai-node against the emulator", () => {
 
   it.live("a string input gets the backend's 400 as openai-node's BadRequestError", () =>
     withClient(async (client) => {
-      const error = await client.responses.create({ model: "gpt-5.4", input: "hi", store: false, stream: true }).then(() => undefined, (e: unknown) => e)
+      const error = await client.responses.create({ model: "gpt-5.4", input: "hi", store: false, stream: true }).then(
+        () => undefined,
+        (e: unknown) => e
+      )
       assert.instanceOf(error, OpenAINode.BadRequestError)
       assert.include(String((error as Error).message), "Input must be a list")
     }))

@@ -18,35 +18,43 @@ import OpenAI, { toFile } from "../src/OpenAI.js"
  * An emulator, a CODEX_HOME holding a login (and an API key), and the environment pointing
  * at both, for the length of `f`: the ported code builds its clients with no options.
  */
-const withBackend = async (f: (env: { readonly emulator: CodexEmulator.Service; readonly run: <A>(effect: Effect.Effect<A>) => Promise<A> }) => Promise<void>) => {
+const withBackend = async (
+  f: (
+    env: { readonly emulator: CodexEmulator.Service; readonly run: <A>(effect: Effect.Effect<A>) => Promise<A> }
+  ) => Promise<void>
+) => {
   const dir = await NodeFs.mkdtemp(NodePath.join(NodeOs.tmpdir(), "codex-home-"))
   const saved = { ...process.env }
-  await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-    const emulator = yield* CodexEmulator.make()
-    const tokens = yield* emulator.issuer.issue(3600)
-    yield* TokenStore.makeFile(dir).modify(() =>
-      Effect.succeed([undefined, {
-        idToken: Redacted.make(tokens.idToken),
-        accessToken: Redacted.make(tokens.accessToken),
-        refreshToken: Redacted.make(tokens.refreshToken),
-        apiKey: Redacted.make("sk-emulated-platform-key"),
-        lastRefresh: new Date()
-      }] as const)
-    )
-    Object.assign(process.env, {
-      CODEX_HOME: dir,
-      CODEX_BASE_URL: emulator.config.codexBaseUrl,
-      CODEX_CHATGPT_BASE_URL: emulator.config.chatgptBaseUrl,
-      CODEX_OPENAI_BASE_URL: emulator.config.openaiBaseUrl,
-      CODEX_AUTH_ISSUER: emulator.url,
-      OPENAI_API_KEY: tokens.accessToken
-    })
-    yield* Effect.promise(() => f({ emulator, run: Effect.runPromise }))
-  })).pipe(Effect.ensuring(Effect.promise(async () => {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
-    Object.assign(process.env, saved)
-    await NodeFs.rm(dir, { recursive: true, force: true })
-  }))))
+  await Effect.runPromise(
+    Effect.scoped(Effect.gen(function*() {
+      const emulator = yield* CodexEmulator.make()
+      const tokens = yield* emulator.issuer.issue(3600)
+      yield* TokenStore.makeFile(dir).modify(() =>
+        Effect.succeed(
+          [undefined, {
+            idToken: Redacted.make(tokens.idToken),
+            accessToken: Redacted.make(tokens.accessToken),
+            refreshToken: Redacted.make(tokens.refreshToken),
+            apiKey: Redacted.make("sk-emulated-platform-key"),
+            lastRefresh: new Date()
+          }] as const
+        )
+      )
+      Object.assign(process.env, {
+        CODEX_HOME: dir,
+        CODEX_BASE_URL: emulator.config.codexBaseUrl,
+        CODEX_CHATGPT_BASE_URL: emulator.config.chatgptBaseUrl,
+        CODEX_OPENAI_BASE_URL: emulator.config.openaiBaseUrl,
+        CODEX_AUTH_ISSUER: emulator.url,
+        OPENAI_API_KEY: tokens.accessToken
+      })
+      yield* Effect.promise(() => f({ emulator, run: Effect.runPromise }))
+    })).pipe(Effect.ensuring(Effect.promise(async () => {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
+      Object.assign(process.env, saved)
+      await NodeFs.rm(dir, { recursive: true, force: true })
+    })))
+  )
 }
 
 const quietly = async (f: (log: Array<unknown>) => Promise<void>) => {
@@ -112,7 +120,13 @@ describe("openai-node's README examples, unchanged but for the import", () => {
 
   it("Handling errors: instanceof OpenAI.APIError, requestID, status, headers", () =>
     withBackend(async ({ emulator, run }) => {
-      await run(emulator.script(CodexEmulator.http(400, { error: { type: "invalid_request_error", message: "bad" } }, { "x-request-id": "req_123" })))
+      await run(
+        emulator.script(
+          CodexEmulator.http(400, { error: { type: "invalid_request_error", message: "bad" } }, {
+            "x-request-id": "req_123"
+          })
+        )
+      )
       const client = new OpenAI()
       const seen: Array<unknown> = []
       await client.responses
@@ -140,13 +154,19 @@ describe("openai-node's README examples, unchanged but for the import", () => {
       })
       await run(emulator.script(CodexEmulator.http(500, { detail: "boom" }), CodexEmulator.text("second try")))
       // Or, configure per-request:
-      const response = await client.responses.create({ model: "gpt-5.5", input: "How can I get the name of the current day in JavaScript?" }, {
+      const response = await client.responses.create({
+        model: "gpt-5.5",
+        input: "How can I get the name of the current day in JavaScript?"
+      }, {
         maxRetries: 5,
         timeout: 5 * 1000
       })
       assert.strictEqual(response.output_text, "second try")
       await run(emulator.script(CodexEmulator.http(500, { detail: "boom" })))
-      const failed = await client.responses.create({ model: "gpt-5.5", input: "x" }).then(() => undefined, (e: unknown) => e)
+      const failed = await client.responses.create({ model: "gpt-5.5", input: "x" }).then(
+        () => undefined,
+        (e: unknown) => e
+      )
       assert.instanceOf(failed, OpenAI.InternalServerError, "maxRetries: 0 sends once")
       await client.close()
     }))
@@ -212,7 +232,10 @@ describe("the seed's README examples, translated line for line", () => {
       const info = await client.models.retrieve("gpt-5.4")
       assert.strictEqual(info.id, "gpt-5.4")
 
-      const history: Array<{ role: "user" | "assistant"; content: string }> = [{ role: "user", content: "My name is Alice. Say OK." }]
+      const history: Array<{ role: "user" | "assistant"; content: string }> = [{
+        role: "user",
+        content: "My name is Alice. Say OK."
+      }]
       const reply1 = (await client.responses.create({ input: history })).output_text
       history.push({ role: "assistant", content: reply1 })
       history.push({ role: "user", content: "What is my name?" })
@@ -280,11 +303,18 @@ describe("the seed's README examples, translated line for line", () => {
         prompt_cache_key: "session-123"
       })
       assert.strictEqual(response.status, "completed")
-      const refused = await client.responses.create({ input: "x", temperature: 0.2 } as never).then(() => undefined, (e: unknown) => e)
+      const refused = await client.responses.create({ input: "x", temperature: 0.2 } as never).then(
+        () => undefined,
+        (e: unknown) => e
+      )
       assert.strictEqual((refused as { _tag?: string })._tag, "UnsupportedParameter")
 
       let history: Array<unknown> = [{ role: "user", content: "A long task." }, { role: "assistant", content: "Done." }]
-      const compacted = await client.responses.compact({ model: "gpt-5.4", instructions: "Keep task-critical context.", input: history as never })
+      const compacted = await client.responses.compact({
+        model: "gpt-5.4",
+        instructions: "Keep task-critical context.",
+        input: history as never
+      })
       history = [...compacted.output]
       assert.isTrue(history.some((item) => (item as { type?: string }).type === "compaction"))
       await client.close()
@@ -305,7 +335,11 @@ describe("the seed's README examples, translated line for line", () => {
       assert.strictEqual(headers["x-session-id"], "voice-session")
       assert.strictEqual(headers["Authorization"], "Bearer sk-emulated-platform-key")
 
-      const embedding = await client.embeddings.create({ model: "text-embedding-3-small", input: "Embed this sentence.", dimensions: 256 })
+      const embedding = await client.embeddings.create({
+        model: "text-embedding-3-small",
+        input: "Embed this sentence.",
+        dimensions: 256
+      })
       assert.strictEqual(embedding.data[0]?.embedding.length, 256)
 
       const dir = await NodeFs.mkdtemp(NodePath.join(NodeOs.tmpdir(), "audio-"))

@@ -28,9 +28,13 @@ const expected: ReadonlyArray<Expected> = manifest.split(/^## `/m).slice(1).flat
   const tokens = /^  - usage\.output_tokens: (\d+)/m.exec(section)?.[1]
   return [{
     file,
-    terminal: /no terminal event/.test(section) ? "none" : /terminal event `response\.failed`/.test(section) ? "failed" : "completed",
+    terminal: /no terminal event/.test(section)
+      ? "none"
+      : /terminal event `response\.failed`/.test(section)
+      ? "failed"
+      : "completed",
     items: JSON.parse(field("items", "[^`]*") ?? "[]") as ReadonlyArray<string>,
-    outputText: JSON.parse(field("output_text", '"(?:[^"\\\\]|\\\\.)*"') ?? "\"\"") as string,
+    outputText: JSON.parse(field("output_text", "\"(?:[^\"\\\\]|\\\\.)*\"") ?? "\"\"") as string,
     outputTokens: tokens === undefined ? undefined : Number(tokens)
   }]
 })
@@ -38,8 +42,16 @@ const expected: ReadonlyArray<Expected> = manifest.split(/^## `/m).slice(1).flat
 const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { maxStreamRetries: 0 } }))
 
 const replay = (file: string, chunkSize?: number) =>
-  Effect.flatMap(CodexEmulator.CodexEmulator, (emulator) =>
-    emulator.script(CodexEmulator.sse([{ raw: NodeFs.readFileSync(NodePath.join(dir, file), "utf8") }], chunkSize === undefined ? {} : { chunkSize })))
+  Effect.flatMap(
+    CodexEmulator.CodexEmulator,
+    (emulator) =>
+      emulator.script(
+        CodexEmulator.sse(
+          [{ raw: NodeFs.readFileSync(NodePath.join(dir, file), "utf8") }],
+          chunkSize === undefined ? {} : { chunkSize }
+        )
+      )
+  )
 
 describe("recorded streams (fixtures/real-streams)", () => {
   it("the manifest describes every recording", () => {
@@ -72,7 +84,9 @@ describe("recorded streams (fixtures/real-streams)", () => {
         }
         // Streamed: the events the recording carries, the terminal one last.
         yield* replay(e.file)
-        const events = Chunk.toArray(yield* Stream.runCollect(Stream.catchAll(responses.stream({ input: "replay" }), () => Stream.empty)))
+        const events = Chunk.toArray(
+          yield* Stream.runCollect(Stream.catchAll(responses.stream({ input: "replay" }), () => Stream.empty))
+        )
         assert.isAbove(events.length, 0)
         if (e.terminal === "completed") assert.strictEqual(events[events.length - 1]?.type, "response.completed")
       }).pipe(withEmulator))

@@ -20,8 +20,13 @@ const withClient = async (
   const emulator = Context.get(runtime.context, CodexEmulator.CodexEmulator)
   const client = new OpenAI({ layer: Layer.succeedContext(runtime.context), ...options })
   try {
-    await body(client, async () =>
-      (await managed.runPromise(emulator.requests)).filter((r) => r.path.endsWith("/responses")).map((r) => r.body as Record<string, unknown>))
+    await body(
+      client,
+      async () =>
+        (await managed.runPromise(emulator.requests)).filter((r) => r.path.endsWith("/responses")).map((r) =>
+          r.body as Record<string, unknown>
+        )
+    )
   } finally {
     await client.close()
     await managed.dispose()
@@ -34,32 +39,54 @@ describe("OpenAI facade: responseStore makes previous_response_id work", () => {
   it("a request with previous_response_id sends exactly the body of the explicit history", () =>
     withClient({ responseStore: "memory" }, async (client, bodies) => {
       const first = await client.responses.create({ model: "gpt-5.4", instructions: "Be brief.", input: "one" })
-      const second = await client.responses.create(after(first.id, { model: "gpt-5.4", instructions: "Be brief.", input: "two" }))
+      const second = await client.responses.create(
+        after(first.id, { model: "gpt-5.4", instructions: "Be brief.", input: "two" })
+      )
       assert.strictEqual(second.output_text, "You said: two")
       // The same turn written by hand: the history, the previous answer, the new message.
       const replay = first.output.map(({ id: _id, ...item }) => item) as ReadonlyArray<InputItem>
-      await client.responses.create({ model: "gpt-5.4", instructions: "Be brief.", input: [user("one"), ...replay, user("two")] })
+      await client.responses.create({
+        model: "gpt-5.4",
+        instructions: "Be brief.",
+        input: [user("one"), ...replay, user("two")]
+      })
       const [, viaStore, explicit] = await bodies()
       assert.isUndefined(viaStore?.["previous_response_id"], "never sent: the backend refuses it")
       assert.deepStrictEqual(viaStore, explicit)
       // A chain: a streamed turn is stored too, once it completed.
-      const streamed = await client.responses.create(after(second.id, { model: "gpt-5.4", instructions: "Be brief.", input: "three", stream: true as const }))
+      const streamed = await client.responses.create(
+        after(second.id, { model: "gpt-5.4", instructions: "Be brief.", input: "three", stream: true as const })
+      )
       let completedId = ""
-      for await (const event of streamed) if (event.type === "response.completed") completedId = (event as { response: { id: string } }).response.id
-      const fourth = await client.responses.create(after(completedId, { model: "gpt-5.4", instructions: "Be brief.", input: "four" }))
+      for await (const event of streamed) {
+        if (event.type === "response.completed") completedId = (event as { response: { id: string } }).response.id
+      }
+      const fourth = await client.responses.create(
+        after(completedId, { model: "gpt-5.4", instructions: "Be brief.", input: "four" })
+      )
       assert.strictEqual(fourth.output_text, "You said: four")
       const last = (await bodies()).at(-1)
-      assert.lengthOf(last?.["input"] as ReadonlyArray<unknown>, 7, "four user messages and the three answers between them")
+      assert.lengthOf(
+        last?.["input"] as ReadonlyArray<unknown>,
+        7,
+        "four user messages and the three answers between them"
+      )
     }))
 
   it("an unknown previous_response_id is NotFound; without a store it stays UnsupportedParameter; nothing is sent", () =>
     withClient({ responseStore: "memory" }, async (client, bodies) => {
-      const unknown = await client.responses.create(after("resp_nobody", { input: "x" })).then(() => undefined, (e: unknown) => e)
+      const unknown = await client.responses.create(after("resp_nobody", { input: "x" })).then(
+        () => undefined,
+        (e: unknown) => e
+      )
       assert.instanceOf(unknown, OpenAI.NotFoundError)
       assert.lengthOf(await bodies(), 0)
     }).then(() =>
       withClient({}, async (client, bodies) => {
-        const refused = await client.responses.create(after("resp_1", { input: "x" })).then(() => undefined, (e: unknown) => e)
+        const refused = await client.responses.create(after("resp_1", { input: "x" })).then(
+          () => undefined,
+          (e: unknown) => e
+        )
         assert.strictEqual((refused as { _tag?: string })._tag, "UnsupportedParameter")
         assert.lengthOf(await bodies(), 0)
       })

@@ -15,7 +15,13 @@ describe("retry schedule (protocol §6.4)", () => {
         return yield* new CodexError.ServerError({ detail: "boom", overloaded: false, status: 500 })
       })
       const fiber = yield* Effect.fork(
-        withRetries(config, config.maxRetries, "POST /responses", failing, (e) => (CodexError.isRetryable(e) ? e : undefined))
+        withRetries(
+          config,
+          config.maxRetries,
+          "POST /responses",
+          failing,
+          (e) => (CodexError.isRetryable(e) ? e : undefined)
+        )
       )
       for (let i = 0; i < 40; i++) yield* TestClock.adjust("100 millis")
       const exit = yield* Fiber.await(fiber)
@@ -37,7 +43,9 @@ describe("retry schedule (protocol §6.4)", () => {
       const calls = yield* Ref.make(0)
       const throttled = Effect.zipRight(
         Ref.update(calls, (n) => n + 1),
-        Effect.fail(new CodexError.RateLimited({ kind: "rate_limit_exceeded", detail: "x", retryAfter: Duration.seconds(61) }))
+        Effect.fail(
+          new CodexError.RateLimited({ kind: "rate_limit_exceeded", detail: "x", retryAfter: Duration.seconds(61) })
+        )
       )
       const error = yield* Effect.flip(withRetries(config, 4, "POST /responses", throttled, (e) => e))
       assert.strictEqual(error.kind, "rate_limit_exceeded")
@@ -79,7 +87,9 @@ describe("per-call policy (CodexConfig.withCallPolicy)", () => {
       const models = yield* Models.Models
       const boom = CodexEmulator.http(500, { error: { message: "boom" } })
       yield* emulator.script(boom)
-      const once = yield* Effect.flip(responses.create({ input: "x" }).pipe(CodexConfig.withCallPolicy({ maxRetries: 0 })))
+      const once = yield* Effect.flip(
+        responses.create({ input: "x" }).pipe(CodexConfig.withCallPolicy({ maxRetries: 0 }))
+      )
       assert.strictEqual(once._tag, "ServerError")
       assert.strictEqual(yield* requests, 1)
       yield* emulator.scriptRoute("models", boom, boom)
@@ -98,7 +108,9 @@ describe("per-call policy (CodexConfig.withCallPolicy)", () => {
       const responses = yield* Responses.Responses
       const cut = CodexEmulator.sse(CodexEmulator.textEvents("cut").slice(0, 4))
       yield* emulator.script(cut)
-      const error = yield* Effect.flip(responses.create({ input: "x" }).pipe(CodexConfig.withCallPolicy({ maxStreamRetries: 0 })))
+      const error = yield* Effect.flip(
+        responses.create({ input: "x" }).pipe(CodexConfig.withCallPolicy({ maxStreamRetries: 0 }))
+      )
       assert.strictEqual(error._tag, "StreamInterrupted")
       yield* emulator.script(cut)
       assert.strictEqual((yield* responses.create({ input: "x" })).output_text, "You said: x")

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
+import { CodexAuth, TokenStore } from "../src/index.js"
 import { fromReply, parseErrorBody } from "../src/internal/errors.js"
 import { registerSecret, scrub, scrubDeep } from "../src/internal/scrub.js"
-import { CodexAuth, TokenStore } from "../src/index.js"
 
 describe("scrub (issue 9)", () => {
   it("removes live tokens, Bearer values, token pairs (JSON, escaped JSON, form) and JWT-shaped strings", () => {
@@ -19,15 +19,36 @@ describe("scrub (issue 9)", () => {
     ]
     for (const text of cases) {
       const clean = scrub(text)
-      for (const secret of ["opaque-live-refresh-token-123", "abc.def-ghi", "sk-anything", "rt_plain", "at_escaped", "rt_form", jwt, "idt_single_quoted"]) {
+      for (
+        const secret of [
+          "opaque-live-refresh-token-123",
+          "abc.def-ghi",
+          "sk-anything",
+          "rt_plain",
+          "at_escaped",
+          "rt_form",
+          jwt,
+          "idt_single_quoted"
+        ]
+      ) {
         assert.notInclude(clean, secret, text)
       }
       assert.include(clean, "[redacted]", text)
     }
-    assert.strictEqual(scrub("{\"detail\":\"Store must be set to false\"}"), "{\"detail\":\"Store must be set to false\"}", "plain text is kept")
+    assert.strictEqual(
+      scrub("{\"detail\":\"Store must be set to false\"}"),
+      "{\"detail\":\"Store must be set to false\"}",
+      "plain text is kept"
+    )
     assert.strictEqual(scrub("the id_token is missing"), "the id_token is missing")
-    const parsed = JSON.parse(scrub(JSON.stringify({ error: { message: "Bearer eyJx.eyJy.z", refresh_token: "rt_x" } })))
-    assert.deepStrictEqual(parsed, { error: { message: "Bearer [redacted]", refresh_token: "[redacted]" } }, "JSON stays JSON")
+    const parsed = JSON.parse(
+      scrub(JSON.stringify({ error: { message: "Bearer eyJx.eyJy.z", refresh_token: "rt_x" } }))
+    )
+    assert.deepStrictEqual(
+      parsed,
+      { error: { message: "Bearer [redacted]", refresh_token: "[redacted]" } },
+      "JSON stays JSON"
+    )
   })
 
   it("scrubDeep copies only what changes", () => {
@@ -72,10 +93,20 @@ describe("scrubbing, round 2: what is shown after decoding, headers, and every l
   it("a credential of a live layer is never forgotten, however many tenants came after it", () => {
     // One credential a tenant, all kept alive (as layerTokens layers keep theirs): the first
     // must still be scrubbed after 200 more were registered.
-    const tenants = Array.from({ length: 200 }, (_, i) =>
-      CodexAuth.makeCredentials({ accessToken: `opaque-tenant-token-${String(i).padStart(4, "0")}-xyz`, accountId: `acct_${i}` }))
+    const tenants = Array.from(
+      { length: 200 },
+      (_, i) =>
+        CodexAuth.makeCredentials({
+          accessToken: `opaque-tenant-token-${String(i).padStart(4, "0")}-xyz`,
+          accountId: `acct_${i}`
+        })
+    )
     assert.strictEqual(scrub("echo opaque-tenant-token-0000-xyz"), "echo [redacted]")
-    const stored = TokenStore.tokens({ idToken: "opaque-id-token-kept-123", accessToken: "opaque-access-kept-123", refreshToken: "opaque-refresh-kept-123" })
+    const stored = TokenStore.tokens({
+      idToken: "opaque-id-token-kept-123",
+      accessToken: "opaque-access-kept-123",
+      refreshToken: "opaque-refresh-kept-123"
+    })
     for (let i = 0; i < 100; i++) registerSecret(`transient-secret-${i}-abcdef`)
     assert.strictEqual(scrub("opaque-refresh-kept-123"), "[redacted]")
     assert.lengthOf(tenants, 200)

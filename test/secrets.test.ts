@@ -1,5 +1,5 @@
-import { assert, describe, it } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Layer, Logger, LogLevel, Redacted, Stream } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
@@ -26,7 +26,9 @@ describe("secrets and logs", () => {
         const auth = yield* CodexAuth.CodexAuth
         // a lenient drop and a skipped malformed frame both log warnings
         const events = CodexEmulator.textEvents("ok")
-        yield* emulator.script(CodexEmulator.sse([events[0] ?? { type: "x" }, { raw: "data: {oops\n\n" }, ...events.slice(1)]))
+        yield* emulator.script(
+          CodexEmulator.sse([events[0] ?? { type: "x" }, { raw: "data: {oops\n\n" }, ...events.slice(1)])
+        )
         yield* responses.create({ input: "x", ...JSON.parse("{\"temperature\":1}") })
         // retries log at debug level
         yield* emulator.script(CodexEmulator.http(500, "boom"))
@@ -38,7 +40,14 @@ describe("secrets and logs", () => {
         const credentials = yield* auth.credentials
         const sent = (yield* emulator.requests).map((r) => r.headers["authorization"])
         assert.deepStrictEqual(sent, Array(sent.length).fill(`Bearer ${token}`), "the token under test is the one sent")
-        return [error.message, String(error), JSON.stringify(error), String(credentials.accessToken), JSON.stringify(credentials), String(auth)]
+        return [
+          error.message,
+          String(error),
+          JSON.stringify(error),
+          String(credentials.accessToken),
+          JSON.stringify(credentials),
+          String(auth)
+        ]
       })
       const strings = yield* run.pipe(
         Effect.provide(
@@ -75,20 +84,42 @@ describe("secrets through login and refresh", () => {
         yield* emulator.scriptRoute("token", CodexEmulator.http(503, { error: { message: "down" } }))
         yield* emulator.script(CodexEmulator.http(401, { detail: "expired" }))
         yield* responses.create({ input: "x" }) // 401 → refresh (retried after a 503) → retry
-        yield* emulator.script(CodexEmulator.http(401, { detail: "expired" }), CodexEmulator.http(401, { detail: "expired" }))
+        yield* emulator.script(
+          CodexEmulator.http(401, { detail: "expired" }),
+          CodexEmulator.http(401, { detail: "expired" })
+        )
         const error = yield* Effect.flip(responses.create({ input: "x" }))
         const stored = yield* store.load
         const file = yield* Effect.promise(() => NodeFs.readFile(NodePath.join(dir, "auth.json"), "utf8"))
         const secrets = [stored?.accessToken, stored?.refreshToken, stored?.idToken, stored?.apiKey].map((t) =>
           t === undefined ? "" : Redacted.value(t)
         )
-        assert.isTrue(secrets.every((s) => s.length > 10 && file.includes(s)), "the secrets under test are the stored ones")
+        assert.isTrue(
+          secrets.every((s) => s.length > 10 && file.includes(s)),
+          "the secrets under test are the stored ones"
+        )
         return {
           secrets,
-          texts: [error.message, String(error), JSON.stringify(error), JSON.stringify(login), String(stored?.accessToken), JSON.stringify(stored), String(auth), String(store), JSON.stringify(yield* auth.credentials)]
+          texts: [
+            error.message,
+            String(error),
+            JSON.stringify(error),
+            JSON.stringify(login),
+            String(stored?.accessToken),
+            JSON.stringify(stored),
+            String(auth),
+            String(store),
+            JSON.stringify(yield* auth.credentials)
+          ]
         }
       }).pipe(
-        Effect.provide(CodexEmulator.layerClient({ codexHome: dir, deviceInterval: 0, config: { retryBaseDelay: Duration.millis(1) } })),
+        Effect.provide(
+          CodexEmulator.layerClient({
+            codexHome: dir,
+            deviceInterval: 0,
+            config: { retryBaseDelay: Duration.millis(1) }
+          })
+        ),
         Effect.provide(capture),
         Logger.withMinimumLogLevel(LogLevel.All)
       )
@@ -102,7 +133,11 @@ describe("secrets through login and refresh", () => {
 describe("secrets in the causes of transport errors", () => {
   it.live("a refused connection, a reset stream and an unreachable issuer print no token through JSON or inspect", () =>
     Effect.gen(function*() {
-      const token = CodexEmulator.fakeJwt({ exp: 4102444800, secret: "access-secret-value", "https://api.openai.com/auth": { chatgpt_account_id: "acct_s" } })
+      const token = CodexEmulator.fakeJwt({
+        exp: 4102444800,
+        secret: "access-secret-value",
+        "https://api.openai.com/auth": { chatgpt_account_id: "acct_s" }
+      })
       const refreshToken = "rt_refresh_secret_value"
       const show = (e: unknown) => [JSON.stringify(e), NodeUtil.inspect(e, { depth: 30 }), String(e)]
 
@@ -123,7 +158,11 @@ describe("secrets in the causes of transport errors", () => {
       const reset = yield* Effect.gen(function*() {
         const emulator = yield* CodexEmulator.CodexEmulator
         yield* emulator.script(CodexEmulator.sse(CodexEmulator.textEvents("cut").slice(0, 3), { ending: "reset" }))
-        return yield* Effect.flip(Stream.runDrain(Effect.flatMap(Responses.Responses, (r) => Effect.succeed(r.stream({ input: "x" }))).pipe(Stream.unwrap)))
+        return yield* Effect.flip(
+          Stream.runDrain(
+            Effect.flatMap(Responses.Responses, (r) => Effect.succeed(r.stream({ input: "x" }))).pipe(Stream.unwrap)
+          )
+        )
       }).pipe(Effect.provide(CodexEmulator.layerClient({ auth: CodexAuth.layerTokens({ accessToken: token }) })))
       assert.strictEqual(reset._tag, "StreamInterrupted")
 
@@ -131,11 +170,13 @@ describe("secrets in the causes of transport errors", () => {
       const expired = CodexEmulator.fakeJwt({ exp: 1, "https://api.openai.com/auth": { chatgpt_account_id: "acct_1" } })
       const refresh = yield* Effect.flip(
         Effect.flatMap(CodexAuth.CodexAuth, (auth) => auth.credentials).pipe(
-          Effect.provide(CodexAuth.layer().pipe(Layer.provide(Layer.mergeAll(
-            TokenStore.layerMemory(TokenStore.tokens({ idToken: expired, accessToken: expired, refreshToken })),
-            CodexConfig.layer({ authIssuer: "http://127.0.0.1:9", maxRetries: 0 }),
-            NodeHttpClient.layerUndici
-          ))))
+          Effect.provide(
+            CodexAuth.layer().pipe(Layer.provide(Layer.mergeAll(
+              TokenStore.layerMemory(TokenStore.tokens({ idToken: expired, accessToken: expired, refreshToken })),
+              CodexConfig.layer({ authIssuer: "http://127.0.0.1:9", maxRetries: 0 }),
+              NodeHttpClient.layerUndici
+            )))
+          )
         )
       )
       assert.strictEqual(refresh._tag, "RefreshFailed")

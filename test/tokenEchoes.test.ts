@@ -1,13 +1,13 @@
 /**
  * A token a server echoes back (a proxy's error page, an issuer's 400, headers, escaped JSON) reaches no error message, no `String`/`JSON`/`inspect` form and no log line.
  */
-import { assert, describe, it } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Logger, LogLevel, Stream } from "effect"
 import * as NodeCrypto from "node:crypto"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexAuth, CodexConfig, CodexError, Responses, TokenStore } from "../src/index.js"
-import { serve, sseEvent, forms, capture } from "./hardeningHelpers.js"
+import { capture, forms, serve, sseEvent } from "./hardeningHelpers.js"
 
 describe("1. a token a server echoes back reaches no error and no log", () => {
   it.live("500/400/403 bodies, in-stream error and response.failed, a 200 that is not SSE, a malformed event: every form is clean", () =>
@@ -25,7 +25,9 @@ describe("1. a token a server echoes back reaches no error and no log", () => {
         if (request.url === "/oauth/token") {
           // echoes the refresh grant it received, raw and inside JSON
           response.writeHead(400, { "content-type": "application/json" })
-          return response.end(JSON.stringify({ error: { message: `bad grant ${body}; token ${JSON.parse(body).refresh_token}` } }))
+          return response.end(
+            JSON.stringify({ error: { message: `bad grant ${body}; token ${JSON.parse(body).refresh_token}` } })
+          )
         }
         switch (mode) {
           case "500":
@@ -36,7 +38,9 @@ describe("1. a token a server echoes back reaches no error and no log", () => {
             return response.end(JSON.stringify({ detail: `bad header authorization=${auth.slice(7)}` }))
           case "403":
             response.writeHead(403, { "content-type": "application/json" })
-            return response.end(JSON.stringify({ error: { code: "nope", message: `forbidden for {"access_token": "${auth.slice(7)}"}` } }))
+            return response.end(
+              JSON.stringify({ error: { code: "nope", message: `forbidden for {"access_token": "${auth.slice(7)}"}` } })
+            )
           case "error-event":
             response.writeHead(200, { "content-type": "text/event-stream" })
             return response.end(sseEvent({ type: "error", code: "server_error", message: `echo ${auth}` }))
@@ -44,7 +48,13 @@ describe("1. a token a server echoes back reaches no error and no log", () => {
             response.writeHead(200, { "content-type": "text/event-stream" })
             return response.end(sseEvent({
               type: "response.failed",
-              response: { id: "resp_1", status: "failed", output: [], instructions: auth, error: { code: "server_error", message: `echo ${auth.slice(7)}` } }
+              response: {
+                id: "resp_1",
+                status: "failed",
+                output: [],
+                instructions: auth,
+                error: { code: "server_error", message: `echo ${auth.slice(7)}` }
+              }
             }))
           case "not-sse":
             response.writeHead(200, { "content-type": "application/json" })
@@ -62,7 +72,12 @@ describe("1. a token a server echoes back reaches no error and no log", () => {
         Layer.provideMerge(CodexAuth.layer()),
         Layer.provideMerge(Layer.mergeAll(
           TokenStore.layerMemory(TokenStore.tokens({ idToken: accessToken, accessToken, refreshToken })),
-          CodexConfig.layer({ codexBaseUrl: `${url}/backend-api/codex`, authIssuer: url, maxRetries: 0, maxStreamRetries: 0 }),
+          CodexConfig.layer({
+            codexBaseUrl: `${url}/backend-api/codex`,
+            authIssuer: url,
+            maxRetries: 0,
+            maxStreamRetries: 0
+          }),
           NodeHttpClient.layerUndici,
           CodexEmulator.transportLayer()
         ))
@@ -81,8 +96,20 @@ describe("1. a token a server echoes back reaches no error and no log", () => {
       assert.isTrue(lines.some((l) => l.includes("Proactive token refresh failed")), lines.join("\n"))
       const tags = errors.map((e) => e._tag)
       assert.deepStrictEqual(tags, [
-        "ServerError", "ServerError", "InvalidRequest", "InvalidRequest", "PermissionDenied", "PermissionDenied",
-        "ResponseFailed", "ResponseFailed", "ResponseFailed", "ResponseFailed", "DecodeError", "DecodeError", "DecodeError", "DecodeError"
+        "ServerError",
+        "ServerError",
+        "InvalidRequest",
+        "InvalidRequest",
+        "PermissionDenied",
+        "PermissionDenied",
+        "ResponseFailed",
+        "ResponseFailed",
+        "ResponseFailed",
+        "ResponseFailed",
+        "DecodeError",
+        "DecodeError",
+        "DecodeError",
+        "DecodeError"
       ])
       const texts = [...lines, ...errors.flatMap(forms)]
       for (const text of texts) {

@@ -6,7 +6,9 @@ const read = (bytes: Buffer, size: number, max = 1 << 24) => {
   const reader = new FrameReader(max)
   const out: Array<{ opcode: number; text: string }> = []
   for (let at = 0; at < bytes.length; at += size) {
-    for (const m of reader.push(bytes.subarray(at, at + size))) out.push({ opcode: m.opcode, text: m.payload.toString("utf8") })
+    for (const m of reader.push(bytes.subarray(at, at + size))) {
+      out.push({ opcode: m.opcode, text: m.payload.toString("utf8") })
+    }
   }
   return out
 }
@@ -38,7 +40,10 @@ describe("WebSocket framing (RFC 6455)", () => {
       encodeFrame(Opcode.continuation, Buffer.from("lo "), true, false),
       encodeFrame(Opcode.continuation, Buffer.from("world"), true, true)
     ])
-    assert.deepStrictEqual(read(bytes, 3), [{ opcode: Opcode.ping, text: "p" }, { opcode: Opcode.text, text: "hello world" }])
+    assert.deepStrictEqual(read(bytes, 3), [{ opcode: Opcode.ping, text: "p" }, {
+      opcode: Opcode.text,
+      text: "hello world"
+    }])
   })
 
   it("a message over the cap, a stray continuation or a reserved bit is a FrameError", () => {

@@ -39,7 +39,9 @@ const json = Options.boolean("json").pipe(
   Options.withDescription("Print the collected Response as JSON instead of streaming the text.")
 )
 const continued = Options.text("continue").pipe(
-  Options.withDescription("Ask as the next turn of this stored conversation (see `codex-backend chat`); its own settings apply."),
+  Options.withDescription(
+    "Ask as the next turn of this stored conversation (see `codex-backend chat`); its own settings apply."
+  ),
   Options.optional
 )
 
@@ -76,29 +78,31 @@ export const command = Command.make(
   "ask",
   { prompt, model, instructions, effort, schema, json, continue: continued },
   (options) =>
-    Option.isSome(options.continue) ? continueConversation(options.continue.value, options.prompt.join(" ")) : Effect.gen(function*() {
-      const [Responses, ResponseStreamEvent] = yield* Layers.load(() =>
-        Promise.all([import("../Responses.js"), import("../ResponseStreamEvent.js")])
-      )
-      const responses = yield* Responses.Responses
-      const format = Option.isSome(options.schema) ? yield* formatFrom(options.schema.value) : undefined
-      const params = {
-        input: options.prompt.join(" "),
-        ...Option.match(options.model, { onNone: () => ({}), onSome: (model) => ({ model }) }),
-        ...Option.match(options.instructions, { onNone: () => ({}), onSome: (instructions) => ({ instructions }) }),
-        ...Option.match(options.effort, { onNone: () => ({}), onSome: (effort) => ({ reasoning: { effort } }) }),
-        ...(format === undefined ? {} : { text: { format } })
-      }
-      if (options.json) {
-        const response = yield* responses.create(params)
-        return yield* write(`${JSON.stringify(response, null, 2)}\n`)
-      }
-      yield* responses.stream(params).pipe(
-        Stream.map(ResponseStreamEvent.textDelta),
-        Stream.runForEach((delta) => (delta === undefined ? Effect.void : write(delta)))
-      )
-      yield* write("\n")
-    }).pipe(Effect.provide(Layers.client))
+    Option.isSome(options.continue) ?
+      continueConversation(options.continue.value, options.prompt.join(" ")) :
+      Effect.gen(function*() {
+        const [Responses, ResponseStreamEvent] = yield* Layers.load(() =>
+          Promise.all([import("../Responses.js"), import("../ResponseStreamEvent.js")])
+        )
+        const responses = yield* Responses.Responses
+        const format = Option.isSome(options.schema) ? yield* formatFrom(options.schema.value) : undefined
+        const params = {
+          input: options.prompt.join(" "),
+          ...Option.match(options.model, { onNone: () => ({}), onSome: (model) => ({ model }) }),
+          ...Option.match(options.instructions, { onNone: () => ({}), onSome: (instructions) => ({ instructions }) }),
+          ...Option.match(options.effort, { onNone: () => ({}), onSome: (effort) => ({ reasoning: { effort } }) }),
+          ...(format === undefined ? {} : { text: { format } })
+        }
+        if (options.json) {
+          const response = yield* responses.create(params)
+          return yield* write(`${JSON.stringify(response, null, 2)}\n`)
+        }
+        yield* responses.stream(params).pipe(
+          Stream.map(ResponseStreamEvent.textDelta),
+          Stream.runForEach((delta) => (delta === undefined ? Effect.void : write(delta)))
+        )
+        yield* write("\n")
+      }).pipe(Effect.provide(Layers.client))
 ).pipe(
   Command.withDescription(
     "Ask the Codex backend and stream the answer to stdout, with the credentials of $CODEX_HOME/auth.json."

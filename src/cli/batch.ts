@@ -22,7 +22,10 @@ const concurrency = Options.integer("concurrency").pipe(
   Options.withDescription("Requests in flight at once (default 4)."),
   Options.withDefault(4)
 )
-const model = Options.text("model").pipe(Options.withDescription("The model for requests that name none."), Options.optional)
+const model = Options.text("model").pipe(
+  Options.withDescription("The model for requests that name none."),
+  Options.optional
+)
 const failFast = Options.boolean("fail-fast").pipe(
   Options.withDescription("Stop at the first failed request, or at a usage limit, instead of going on or pausing.")
 )
@@ -83,7 +86,9 @@ export const command = Command.make(
       )
       if (summary.stopReason !== undefined) {
         return yield* Effect.fail(
-          new Error(`stopped: ${summary.stopReason}; ${summary.remaining.length} request(s) left, run again to continue`)
+          new Error(
+            `stopped: ${summary.stopReason}; ${summary.remaining.length} request(s) left, run again to continue`
+          )
         )
       }
     }).pipe(Effect.provide(Layers.client))

@@ -48,7 +48,8 @@ export const conversations: Layer.Layer<
     Layers.load(() => Promise.all([import("../Conversation.js"), import("../CodexConfig.js")])),
     ([Conversation, CodexConfig]) =>
       Layer.unwrapEffect(
-        Effect.map(CodexConfig.CodexConfig, (config) => Conversation.layerFileSystem(NodePath.join(config.codexHome, "conversations")))
+        Effect.map(CodexConfig.CodexConfig, (config) =>
+          Conversation.layerFileSystem(NodePath.join(config.codexHome, "conversations")))
       ).pipe(Layer.provide(Layers.client))
   )
 )
@@ -60,12 +61,15 @@ export const conversations: Layer.Layer<
  * @category turns
  */
 export const streamTurn = (conversation: Conversation.Conversation, input: string) =>
-  Effect.flatMap(Layers.load(() => import("../ResponseStreamEvent.js")), (ResponseStreamEvent) =>
-    conversation.stream(input).pipe(
-      Stream.map(ResponseStreamEvent.textDelta),
-      Stream.runForEach((delta) => (delta === undefined ? Effect.void : write(delta))),
-      Effect.zipRight(write("\n"))
-    ))
+  Effect.flatMap(
+    Layers.load(() => import("../ResponseStreamEvent.js")),
+    (ResponseStreamEvent) =>
+      conversation.stream(input).pipe(
+        Stream.map(ResponseStreamEvent.textDelta),
+        Stream.runForEach((delta) => (delta === undefined ? Effect.void : write(delta))),
+        Effect.zipRight(write("\n"))
+      )
+  )
 
 /**
  * The `chat` command.
@@ -101,10 +105,13 @@ export const command = Command.make(
         if (line === "/exit") break
         const turn = line === "/compact"
           ? Effect.flatMap(conversation.compact, (done) =>
-            write(`compacted: ${done.itemsBefore} items (≈${done.tokensBefore} tokens) → ${done.itemsAfter} (≈${done.tokensAfter})\n`))
+            write(
+              `compacted: ${done.itemsBefore} items (≈${done.tokensBefore} tokens) → ${done.itemsAfter} (≈${done.tokensAfter})\n`
+            ))
           : streamTurn(conversation, line)
         // A failed turn changes nothing: say why and go on.
-        yield* Effect.catchAll(turn, (error) => Effect.sync(() => process.stderr.write(`codex-backend: ${Report.oneLine(error.message)}\n`)))
+        yield* Effect.catchAll(turn, (error) =>
+          Effect.sync(() => process.stderr.write(`codex-backend: ${Report.oneLine(error.message)}\n`)))
       }
       yield* write(`conversation ${conversation.id}: resume with codex-backend chat --resume ${conversation.id}\n`)
     }).pipe(Effect.scoped, Effect.provide(conversations))

@@ -45,12 +45,16 @@ export const command = Command.make("emulator", { port, script, log }, (options)
     }
     const CodexEmulator = yield* Layers.load(() => import("../CodexEmulator.js"))
     const { parseScript } = yield* Layers.load(() => import("../internal/emulator/scriptFile.js"))
-    const replies = options.script._tag === "Some" ? parseScript(NodeFs.readFileSync(options.script.value, "utf8"), Date.now()) : []
+    const replies = options.script._tag === "Some"
+      ? parseScript(NodeFs.readFileSync(options.script.value, "utf8"), Date.now())
+      : []
     if (typeof replies === "string") return yield* Effect.fail(new Error(`--script: ${replies}`))
     const logFile = options.log._tag === "Some" ? options.log.value : undefined
     const emulator = yield* CodexEmulator.make({
       port: options.port,
-      ...(logFile === undefined ? {} : { onRequest: (entry) => NodeFs.appendFileSync(logFile, `${JSON.stringify(entry)}\n`) })
+      ...(logFile === undefined
+        ? {}
+        : { onRequest: (entry) => NodeFs.appendFileSync(logFile, `${JSON.stringify(entry)}\n`) })
     })
     yield* emulator.script(...replies)
     // A fresh CODEX_HOME: signing in to the emulator must never touch the user's real

@@ -38,8 +38,11 @@ export const auth: Layer.Layer<
   TokenStore.TokenStore | CodexConfig.CodexConfig | HttpClient.HttpClient,
   ConfigError.ConfigError
 > = Layer.unwrapEffect(
-  Effect.map(modules, ([CodexConfig, TokenStore, Undici]) =>
-    TokenStore.layerFile().pipe(Layer.provideMerge(Layer.merge(CodexConfig.layerFromEnv(), Undici.layer))))
+  Effect.map(
+    modules,
+    ([CodexConfig, TokenStore, Undici]) =>
+      TokenStore.layerFile().pipe(Layer.provideMerge(Layer.merge(CodexConfig.layerFromEnv(), Undici.layer)))
+  )
 )
 
 /**
@@ -50,8 +53,10 @@ export const auth: Layer.Layer<
  */
 export const tokens: Layer.Layer<TokenStore.TokenStore | CodexConfig.CodexConfig, ConfigError.ConfigError> = Layer
   .unwrapEffect(
-    Effect.map(modules, ([CodexConfig, TokenStore]) =>
-      TokenStore.layerFile().pipe(Layer.provideMerge(CodexConfig.layerFromEnv())))
+    Effect.map(
+      modules,
+      ([CodexConfig, TokenStore]) => TokenStore.layerFile().pipe(Layer.provideMerge(CodexConfig.layerFromEnv()))
+    )
   )
 
 /**

@@ -28,7 +28,9 @@ const apiKey = Options.boolean("api-key").pipe(
   )
 )
 const force = Options.boolean("force").pipe(
-  Options.withDescription("Replace a login from another issuer (e.g. your real one) with one from a loopback issuer (the emulator).")
+  Options.withDescription(
+    "Replace a login from another issuer (e.g. your real one) with one from a loopback issuer (the emulator)."
+  )
 )
 
 /**

@@ -36,9 +36,12 @@ const processConsole = FiberRef.unsafeMake<Console.Console | undefined>(undefine
 
 /** A command with the process's console (the parser's console swallows errors). */
 const register = <Name extends string, R, E, A>(command: Command.Command<Name, R, E, A>) =>
-  Command.transformHandler(command, (handler) =>
-    Effect.flatMap(FiberRef.get(processConsole), (console) =>
-      console === undefined ? handler : Effect.withConsole(handler, console)))
+  Command.transformHandler(
+    command,
+    (handler) =>
+      Effect.flatMap(FiberRef.get(processConsole), (console) =>
+        console === undefined ? handler : Effect.withConsole(handler, console))
+  )
 
 const commands = [
   register(Login.command),
@@ -81,7 +84,8 @@ const terminalConsole = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Console.consoleWith((console) =>
     Effect.withConsole(self, {
       ...console,
-      log: (...args) => console.log(...(plain ? args.map((arg) => (typeof arg === "string" ? Report.stripAnsi(arg) : arg)) : args)),
+      log: (...args) =>
+        console.log(...(plain ? args.map((arg) => (typeof arg === "string" ? Report.stripAnsi(arg) : arg)) : args)),
       error: () => Effect.void
     }).pipe(Effect.locally(processConsole, console))
   )

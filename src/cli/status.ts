@@ -23,7 +23,11 @@ export class NotSignedIn extends Data.TaggedError("NotSignedIn")<{ readonly loca
 
 const inWords = (ms: number): string => {
   const minutes = Math.round(Math.abs(ms) / 60_000)
-  const span = minutes < 120 ? `${minutes} min` : minutes < 48 * 60 ? `${Math.round(minutes / 60)} h` : `${Math.round(minutes / 1440)} days`
+  const span = minutes < 120
+    ? `${minutes} min`
+    : minutes < 48 * 60
+    ? `${Math.round(minutes / 60)} h`
+    : `${Math.round(minutes / 1440)} days`
   return ms >= 0 ? `in ${span}` : `expired ${span} ago`
 }
 
@@ -35,7 +39,9 @@ const inWords = (ms: number): string => {
  */
 export const command = Command.make("status", {}, () =>
   Effect.gen(function*() {
-    const [OAuth, TokenStore] = yield* Layers.load(() => Promise.all([import("../OAuth.js"), import("../TokenStore.js")]))
+    const [OAuth, TokenStore] = yield* Layers.load(() =>
+      Promise.all([import("../OAuth.js"), import("../TokenStore.js")])
+    )
     const store = yield* TokenStore.TokenStore
     const stored = yield* store.load
     if (stored === undefined) return yield* new NotSignedIn({ location: store.location })

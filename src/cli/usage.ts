@@ -12,7 +12,11 @@ import * as Report from "./report.js"
 const span = (seconds: number): string => {
   const minutes = Math.round(seconds / 60)
   if (minutes < 120) return `${minutes} min`
-  if (minutes < 48 * 60) return minutes % 60 === 0 ? `${minutes / 60} h` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`
+  if (minutes < 48 * 60) {
+    return minutes % 60 === 0
+      ? `${minutes / 60} h`
+      : `${Math.floor(minutes / 60)} h ${minutes % 60} min`
+  }
   return `${Math.round(minutes / 1440)} days`
 }
 
@@ -50,7 +54,10 @@ export const command = Command.make("usage", {}, () =>
     const lines = [`plan: ${usage.plan_type ?? "unknown"}`]
     const families = [
       { name: "codex", limit: usage.rate_limit },
-      ...(usage.additional_rate_limits ?? []).map((extra) => ({ name: extra.limit_name ?? extra.metered_feature ?? "other", limit: extra.rate_limit }))
+      ...(usage.additional_rate_limits ?? []).map((extra) => ({
+        name: extra.limit_name ?? extra.metered_feature ?? "other",
+        limit: extra.rate_limit
+      }))
     ]
     for (const { limit, name } of families) {
       const windows = [["short window", limit?.primary_window], ["long window", limit?.secondary_window]] as const

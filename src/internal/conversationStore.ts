@@ -13,7 +13,11 @@ import { Effect, Option } from "effect"
 
 /** One line of a conversation's log. */
 export type Entry =
-  | { readonly kind: "start"; readonly settings: Readonly<Record<string, unknown>>; readonly history: ReadonlyArray<unknown> }
+  | {
+    readonly kind: "start"
+    readonly settings: Readonly<Record<string, unknown>>
+    readonly history: ReadonlyArray<unknown>
+  }
   | { readonly kind: "turn"; readonly items: ReadonlyArray<unknown>; readonly usage?: unknown }
   | { readonly kind: "compacted"; readonly history: ReadonlyArray<unknown> }
 
@@ -96,7 +100,8 @@ export const fileSystem = (fs: FileSystem.FileSystem, directory: string): Store 
 /** Entries under `conversation/<id>/<n>`, then `conversation/<id>/count`: an entry counts once the count says so. */
 export const keyValue = (kv: KeyValueStore.KeyValueStore): Store => {
   const countKey = (id: string) => `conversation/${id}/count`
-  const count = (id: string) => Effect.map(kv.get(countKey(id)), (found) => Option.match(found, { onNone: () => 0, onSome: Number }))
+  const count = (id: string) =>
+    Effect.map(kv.get(countKey(id)), (found) => Option.match(found, { onNone: () => 0, onSome: Number }))
   return {
     append: (id, entry) =>
       Effect.gen(function*() {

@@ -125,7 +125,10 @@ const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]
 
 const resetsAt = (fields: Readonly<Record<string, unknown>>, now: number): Date | undefined => {
   const inSeconds = num(fields["resets_in_seconds"])
-  const at = clampResetSeconds(num(fields["resets_at"]) ?? (inSeconds === undefined ? undefined : now / 1000 + inSeconds), now)
+  const at = clampResetSeconds(
+    num(fields["resets_at"]) ?? (inSeconds === undefined ? undefined : now / 1000 + inSeconds),
+    now
+  )
   return at === undefined ? undefined : new Date(at * 1000)
 }
 
@@ -182,7 +185,10 @@ export const fromReply = (options: {
       if (unsupported?.[1] !== undefined) {
         return new UnsupportedParameter({ parameter: unsupported[1], endpoint, origin: "server", ...meta })
       }
-      if (/model is not supported when using Codex with a ChatGPT account/i.test(detail) || /^Usage limit reached\.?$/i.test(detail)) {
+      if (
+        /model is not supported when using Codex with a ChatGPT account/i.test(detail) ||
+        /^Usage limit reached\.?$/i.test(detail)
+      ) {
         return new ModelNotAvailable({ detail, ...optional("model", options.model), ...meta })
       }
       if (body.code === "cyber_policy") return new CyberPolicy({ detail, ...meta })
@@ -217,7 +223,9 @@ export const fromReply = (options: {
       if (isCloudflarePage(body.text, headers) || body.html || /\bblocked\b/i.test(body.text)) {
         return new PermissionDenied({ reason: "cloudflare", detail: "Cloudflare challenge or block page", ...meta })
       }
-      if (body.code === "unsupported_country_region_territory" || /unsupported_country_region_territory/.test(body.text)) {
+      if (
+        body.code === "unsupported_country_region_territory" || /unsupported_country_region_territory/.test(body.text)
+      ) {
         return new PermissionDenied({ reason: "region_blocked", detail, ...meta })
       }
       return new PermissionDenied({ reason: "forbidden", detail, ...meta })
@@ -286,7 +294,11 @@ export const fromStreamFailure = (options: {
         ...optional("resetsAt", resetsAt(fields, options.now))
       })
     case "rate_limit_exceeded":
-      return new RateLimited({ kind: "rate_limit_exceeded", detail, ...optional("retryAfter", parseTryAgainIn(detail)) })
+      return new RateLimited({
+        kind: "rate_limit_exceeded",
+        detail,
+        ...optional("retryAfter", parseTryAgainIn(detail))
+      })
     case "server_is_overloaded":
     case "slow_down":
       return new ServerError({ detail, overloaded: true, code })

@@ -71,7 +71,9 @@ export class EventFeed {
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as ResponseStreamEvent
       if (this.responseId === undefined && event.type === "response.created") this.responseId = event.response.id
-      if (event.type === "codex.rate_limits" && this.options.onRateLimits !== undefined) this.options.onRateLimits(event)
+      if (event.type === "codex.rate_limits" && this.options.onRateLimits !== undefined) {
+        this.options.onRateLimits(event)
+      }
       if (isTerminal(event)) {
         this.terminal = event
         return i === events.length - 1 ? events : events.slice(0, i + 1)
@@ -248,92 +250,92 @@ export const stream = (
   response: BackendReply,
   options: ReadOptions
 ): Stream.Stream<ResponseStreamEvent, CodexError> => {
-    // Called once per reply (inside the effect that opened it): the state is built here,
-    // with no `Stream.suspend` layer.
-    const feed = new EventFeed(response, options)
-    const { reply, watchdog } = response
-    const idleMillis = Math.max(1, Duration.toMillis(options.idleTimeout))
-    type Pull = Effect.Effect<Chunk.Chunk<ResponseStreamEvent>, Option.Option<CodexError>>
-    /** The waiting pull's callback, or the answer kept for the next pull. */
-    let waiting: ((answer: Pull) => void) | undefined = undefined
-    let ready: Pull | undefined = undefined
-    /** No more events: the terminal one was emitted, the body ended or broke. */
-    let over = false
-    let draining = false
-    const answer = (pull: Pull) => {
-      const callback = waiting
-      waiting = undefined
-      if (callback === undefined) ready = pull
-      else callback(pull)
-    }
-    const fail = (error: CodexError) => {
+  // Called once per reply (inside the effect that opened it): the state is built here,
+  // with no `Stream.suspend` layer.
+  const feed = new EventFeed(response, options)
+  const { reply, watchdog } = response
+  const idleMillis = Math.max(1, Duration.toMillis(options.idleTimeout))
+  type Pull = Effect.Effect<Chunk.Chunk<ResponseStreamEvent>, Option.Option<CodexError>>
+  /** The waiting pull's callback, or the answer kept for the next pull. */
+  let waiting: ((answer: Pull) => void) | undefined = undefined
+  let ready: Pull | undefined = undefined
+  /** No more events: the terminal one was emitted, the body ended or broke. */
+  let over = false
+  let draining = false
+  const answer = (pull: Pull) => {
+    const callback = waiting
+    waiting = undefined
+    if (callback === undefined) ready = pull
+    else callback(pull)
+  }
+  const fail = (error: CodexError) => {
+    over = true
+    watchdog.clear()
+    reply.abort()
+    answer(Effect.fail(Option.some(error)))
+  }
+  const onIdle = () => fail(feed.timeout())
+  const sink: BodySink = {
+    onData: (chunk) => {
+      let events: Array<ResponseStreamEvent>
+      try {
+        events = feed.push(chunk)
+      } catch (error) {
+        fail(caught(feed)(error))
+        return false
+      }
+      if (feed.terminal !== undefined) {
+        over = true
+        draining = true
+        reply.read(trailing(response, idleMillis))
+        answer(Effect.succeed(Chunk.unsafeFromArray(events)))
+        return true
+      }
+      if (events.length === 0) {
+        watchdog.arm(idleMillis, onIdle)
+        return true
+      }
+      // Paused until the next pull: the consumer's time is not network idleness.
+      watchdog.disarm()
+      answer(Effect.succeed(Chunk.unsafeFromArray(events)))
+      return false
+    },
+    onEnd: () => {
+      if (over) return
       over = true
       watchdog.clear()
-      reply.abort()
-      answer(Effect.fail(Option.some(error)))
-    }
-    const onIdle = () => fail(feed.timeout())
-    const sink: BodySink = {
-      onData: (chunk) => {
-        let events: Array<ResponseStreamEvent>
-        try {
-          events = feed.push(chunk)
-        } catch (error) {
-          fail(caught(feed)(error))
-          return false
-        }
-        if (feed.terminal !== undefined) {
-          over = true
-          draining = true
-          reply.read(trailing(response, idleMillis))
-          answer(Effect.succeed(Chunk.unsafeFromArray(events)))
-          return true
-        }
-        if (events.length === 0) {
-          watchdog.arm(idleMillis, onIdle)
-          return true
-        }
-        // Paused until the next pull: the consumer's time is not network idleness.
-        watchdog.disarm()
-        answer(Effect.succeed(Chunk.unsafeFromArray(events)))
-        return false
-      },
-      onEnd: () => {
-        if (over) return
-        over = true
-        watchdog.clear()
-        let events: Array<ResponseStreamEvent>
-        try {
-          events = feed.end()
-        } catch (error) {
-          return answer(Effect.fail(Option.some(caught(feed)(error))))
-        }
-        answer(events.length > 0 ? Effect.succeed(Chunk.unsafeFromArray(events)) : endOf(feed))
-      },
-      onError: (cause) => {
-        if (over) return
-        fail(feed.interrupted(cause))
+      let events: Array<ResponseStreamEvent>
+      try {
+        events = feed.end()
+      } catch (error) {
+        return answer(Effect.fail(Option.some(caught(feed)(error))))
       }
+      answer(events.length > 0 ? Effect.succeed(Chunk.unsafeFromArray(events)) : endOf(feed))
+    },
+    onError: (cause) => {
+      if (over) return
+      fail(feed.interrupted(cause))
     }
-    const pull: Pull = Effect.async((resume) => {
-      const kept = ready
-      if (kept !== undefined) {
-        ready = undefined
-        return resume(kept)
-      }
-      if (over) return resume(endOf(feed))
-      waiting = resume
-      watchdog.arm(idleMillis, onIdle)
-      reply.read(sink)
-      return Effect.sync(() => {
-        waiting = undefined
-      })
-    })
-    return Stream.repeatEffectChunkOption(pull).pipe(
-      Stream.ensuring(Effect.sync(() => {
-        if (draining) return
-        watchdog.clear()
-        reply.abort()
-      }))
-    )
   }
+  const pull: Pull = Effect.async((resume) => {
+    const kept = ready
+    if (kept !== undefined) {
+      ready = undefined
+      return resume(kept)
+    }
+    if (over) return resume(endOf(feed))
+    waiting = resume
+    watchdog.arm(idleMillis, onIdle)
+    reply.read(sink)
+    return Effect.sync(() => {
+      waiting = undefined
+    })
+  })
+  return Stream.repeatEffectChunkOption(pull).pipe(
+    Stream.ensuring(Effect.sync(() => {
+      if (draining) return
+      watchdog.clear()
+      reply.abort()
+    }))
+  )
+}

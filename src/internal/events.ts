@@ -8,8 +8,8 @@
 import { DecodeError, truncateFrame } from "../CodexError.js"
 import type { ResponseStreamEvent } from "../ResponseStreamEvent.js"
 import { schemas } from "../ResponseStreamEvent.js"
-import { SseDecoder } from "./sse.js"
 import { isRecord } from "./json.js"
+import { SseDecoder } from "./sse.js"
 
 type Kind = "string" | "number" | "object"
 
@@ -48,8 +48,7 @@ const checks: ReadonlyMap<string, ReadonlyArray<readonly [string, Kind]>> = new 
   Object.keys(schemas).map((type) => [type, requiredFields[type] ?? []])
 )
 
-const hasKind = (value: unknown, kind: Kind): boolean =>
-  kind === "object" ? isRecord(value) : typeof value === kind
+const hasKind = (value: unknown, kind: Kind): boolean => kind === "object" ? isRecord(value) : typeof value === kind
 
 /** @internal */
 export class EventDecoder {

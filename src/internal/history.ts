@@ -10,7 +10,9 @@ import type { InputItem } from "../Responses.js"
 
 /** The input of a request as history items: a string becomes a user message, role-only items messages, ids stripped. @internal */
 export const itemsOf = (input: string | ReadonlyArray<InputItem>): Array<InputItem> => {
-  if (typeof input === "string") return [{ type: "message", role: "user", content: [{ type: "input_text", text: input }] }]
+  if (typeof input === "string") {
+    return [{ type: "message", role: "user", content: [{ type: "input_text", text: input }] }]
+  }
   return input.map((item) => {
     const { id: _id, ...rest } = item as { readonly id?: unknown; readonly [key: string]: unknown }
     return (rest["type"] === undefined && rest["role"] !== undefined ? { ...rest, type: "message" } : rest) as InputItem

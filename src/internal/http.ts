@@ -11,16 +11,24 @@ import { CodexAuth } from "../CodexAuth.js"
 import type { Service as Config } from "../CodexConfig.js"
 import { CodexConfig, withCurrentCallPolicy } from "../CodexConfig.js"
 import type { CodexError } from "../CodexError.js"
-import { DecodeError, InvalidParameter, isRetryable, StreamInterrupted, Timeout, TransportError, truncateFrame } from "../CodexError.js"
+import {
+  DecodeError,
+  InvalidParameter,
+  isRetryable,
+  StreamInterrupted,
+  Timeout,
+  TransportError,
+  truncateFrame
+} from "../CodexError.js"
 import type { Reply, Request } from "../CodexTransport.js"
 import { CodexTransport } from "../CodexTransport.js"
 import { fromHeaders, hasHeaders, RateLimits } from "../RateLimits.js"
 import { fromReply, replyMeta } from "./errors.js"
 import { formatBytes, isHeaderSafe, safeCause } from "./json.js"
 import { withRetries } from "./retry.js"
+import { Watchdog } from "./watchdog.js"
 import type { CappedText } from "./wire.js"
 import { maxErrorBodyBytes } from "./wire.js"
-import { Watchdog } from "./watchdog.js"
 
 /** A body other than JSON: SDP text, a multipart form. @internal */
 export interface Payload {
@@ -66,7 +74,6 @@ export interface Call {
   readonly model?: string | undefined
 }
 
-
 /** The headers of §3 for a `chatgpt.com` route. @internal */
 export const authHeaders = (config: Config, credentials: Credentials): Record<string, string> => {
   const headers: Record<string, string> = {
@@ -100,7 +107,6 @@ export const unsafeHeader = (headers: Readonly<Record<string, string | undefined
   return undefined
 }
 
-
 /**
  * Reads a reply body up to `maxBytes`, then stops (the rest is never buffered). The one
  * way this SDK reads a whole body: error bodies with {@link maxErrorBodyBytes}, JSON
@@ -127,7 +133,15 @@ export const readText = (response: BackendReply, maxBytes: number): Effect.Effec
       },
       onEnd: () => done(false),
       onError: (cause) =>
-        resume(Effect.fail(new StreamInterrupted({ eventsReceived: 0, cause: safeCause(cause), ...replyMeta(response.status, response.headers) })))
+        resume(
+          Effect.fail(
+            new StreamInterrupted({
+              eventsReceived: 0,
+              cause: safeCause(cause),
+              ...replyMeta(response.status, response.headers)
+            })
+          )
+        )
     })
     return Effect.sync(() => reply.abort())
   })
@@ -162,15 +176,15 @@ export const readBody = (
  *
  * @internal
  */
-export const withDeadline = (config: Config, endpoint: string) =>
-<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | Timeout, R> => {
-  const deadline = config.requestDeadline
-  if (deadline === undefined) return effect
-  return Effect.timeoutFail(effect, {
-    duration: deadline,
-    onTimeout: () => new Timeout({ phase: "deadline", endpoint, after: deadline })
-  })
-}
+export const withDeadline =
+  (config: Config, endpoint: string) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | Timeout, R> => {
+    const deadline = config.requestDeadline
+    if (deadline === undefined) return effect
+    return Effect.timeoutFail(effect, {
+      duration: deadline,
+      onTimeout: () => new Timeout({ phase: "deadline", endpoint, after: deadline })
+    })
+  }
 
 /** @internal */
 export interface Backend {
@@ -186,7 +200,11 @@ export interface Backend {
    * its typed error (§6.2). For replies that did not come through `send` (a refused
    * WebSocket handshake, an error frame).
    */
-  readonly settle: (call: Call, credentials: Credentials, response: BackendReply) => Effect.Effect<BackendReply, CodexError>
+  readonly settle: (
+    call: Call,
+    credentials: Credentials,
+    response: BackendReply
+  ) => Effect.Effect<BackendReply, CodexError>
 }
 
 /** @internal */
@@ -203,7 +221,14 @@ export const makeBackend = Effect.gen(function*() {
       Effect.orElseSucceed(readText(response, maxErrorBodyBytes), () => ({ text: "", truncated: false })),
       ({ text: body }) =>
         Effect.map(Clock.currentTimeMillis, (now) =>
-          fromReply({ status: response.status, headers: response.headers, body, endpoint: call.endpoint, model: call.model, now }))
+          fromReply({
+            status: response.status,
+            headers: response.headers,
+            body,
+            endpoint: call.endpoint,
+            model: call.model,
+            now
+          }))
     )
 
   /** The signed headers of a set of credentials, built and checked once per set. */
@@ -221,7 +246,11 @@ export const makeBackend = Effect.gen(function*() {
     return headers
   }
 
-  const execute = (call: Call, credentials: Credentials, timeout: Duration.Duration): Effect.Effect<BackendReply, CodexError> => {
+  const execute = (
+    call: Call,
+    credentials: Credentials,
+    timeout: Duration.Duration
+  ): Effect.Effect<BackendReply, CodexError> => {
     const headers: Record<string, string> = { ...signed(call, credentials), accept: call.accept, ...call.headers }
     const unsafe = unsafeHeader(headers)
     if (unsafe !== undefined) return Effect.fail(unsafe)
@@ -268,31 +297,52 @@ export const makeBackend = Effect.gen(function*() {
   }
 
   const once = (call: Call, timeout: Duration.Duration): Effect.Effect<BackendReply, CodexError> =>
-    Effect.flatMap(auth.credentials, (credentials) =>
-      Effect.flatMap(execute(call, credentials, timeout), (first): Effect.Effect<BackendReply, CodexError> => {
-        if (first.status !== 401) return settle(call, credentials, first)
-        return Effect.flatMap(failure(call, first), (rejected) =>
-          auth.recover(credentials).pipe(
-            Effect.mapError((error) => (error._tag === "AuthExpired" && error.reason === "unauthorized" ? rejected : error)),
-            Effect.flatMap((fresh) => execute(call, fresh, timeout)),
-            Effect.flatMap((response) => settle(call, credentials, response))
-          ))
-      }))
+    Effect.flatMap(
+      auth.credentials,
+      (credentials) =>
+        Effect.flatMap(execute(call, credentials, timeout), (first): Effect.Effect<BackendReply, CodexError> => {
+          if (first.status !== 401) return settle(call, credentials, first)
+          return Effect.flatMap(failure(call, first), (rejected) =>
+            auth.recover(credentials).pipe(
+              Effect.mapError((
+                error
+              ) => (error._tag === "AuthExpired" && error.reason === "unauthorized" ? rejected : error)),
+              Effect.flatMap((fresh) => execute(call, fresh, timeout)),
+              Effect.flatMap((response) => settle(call, credentials, response))
+            ))
+        })
+    )
 
   /** Notes the rate-limit headers; a 2xx reply is the answer, anything else its typed error. */
-  const settle = (call: Call, credentials: Credentials, response: BackendReply): Effect.Effect<BackendReply, CodexError> => {
+  const settle = (
+    call: Call,
+    credentials: Credentials,
+    response: BackendReply
+  ): Effect.Effect<BackendReply, CodexError> => {
     const ok = response.status >= 200 && response.status < 300
     const result = ok ? Effect.succeed(response) : Effect.flip(failure(call, response))
     if (rateLimits === undefined || !hasHeaders(response.headers)) return result
     return Effect.zipRight(
-      Effect.flatMap(Clock.currentTimeMillis, (now) => rateLimits.update(credentials.accountId, fromHeaders(response.headers, now))),
+      Effect.flatMap(
+        Clock.currentTimeMillis,
+        (now) => rateLimits.update(credentials.accountId, fromHeaders(response.headers, now))
+      ),
       result
     )
   }
 
   const send = (call: Call) =>
-    Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
-      withRetries(policy, policy.maxRetries, call.endpoint, once(call, policy.requestTimeout), (error) => (isRetryable(error) ? error : undefined)))
+    Effect.flatMap(
+      withCurrentCallPolicy(config),
+      (policy) =>
+        withRetries(
+          policy,
+          policy.maxRetries,
+          call.endpoint,
+          once(call, policy.requestTimeout),
+          (error) => (isRetryable(error) ? error : undefined)
+        )
+    )
 
   const backend: Backend = { config, auth, send, settle }
   return backend
@@ -312,7 +362,11 @@ export const readJson = (
 ): Effect.Effect<unknown, DecodeError | StreamInterrupted> =>
   Effect.flatMap(readBody(response, maxBytes), (text) => parseJson(call, response, text))
 
-const parseJson = (call: Pick<Call, "endpoint">, response: BackendReply, text: string): Effect.Effect<unknown, DecodeError> =>
+const parseJson = (
+  call: Pick<Call, "endpoint">,
+  response: BackendReply,
+  text: string
+): Effect.Effect<unknown, DecodeError> =>
   Effect.try({
     try: (): unknown => JSON.parse(text),
     catch: () =>
@@ -336,14 +390,17 @@ export const readDecoded = <A, I>(
   maxBytes: number,
   schema: Schema.Schema<A, I>
 ): Effect.Effect<A, DecodeError | StreamInterrupted> =>
-  Effect.flatMap(readBody(response, maxBytes), (text) =>
-    Effect.flatMap(parseJson(call, response, text), (json) =>
-      Effect.mapError(
-        Schema.decodeUnknown(schema)(json),
-        (error) =>
-          new DecodeError({
-            reason: `unexpected ${call.endpoint} reply: ${error.message}`,
-            frame: truncateFrame(text),
-            ...replyMeta(response.status, response.headers)
-          })
-      )))
+  Effect.flatMap(
+    readBody(response, maxBytes),
+    (text) =>
+      Effect.flatMap(parseJson(call, response, text), (json) =>
+        Effect.mapError(
+          Schema.decodeUnknown(schema)(json),
+          (error) =>
+            new DecodeError({
+              reason: `unexpected ${call.endpoint} reply: ${error.message}`,
+              frame: truncateFrame(text),
+              ...replyMeta(response.status, response.headers)
+            })
+        ))
+  )

@@ -5,7 +5,8 @@
  */
 
 /** A plain object (not an array, not null). @internal */
-export const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+export const isRecord = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** A non-empty string, else `undefined`. @internal */
 export const str = (u: unknown): string | undefined => (typeof u === "string" && u !== "" ? u : undefined)
@@ -19,12 +20,17 @@ export const str = (u: unknown): string | undefined => (typeof u === "string" &&
  * @internal
  */
 export const safeCause = (cause: unknown): unknown => {
-  if (!isRecord(cause) || (cause["_tag"] !== "RequestError" && cause["_tag"] !== "ResponseError") || !("request" in cause)) {
+  if (
+    !isRecord(cause) || (cause["_tag"] !== "RequestError" && cause["_tag"] !== "ResponseError") || !("request" in cause)
+  ) {
     return cause
   }
   const inner = cause["cause"]
   const detail = inner instanceof Error ? `: ${inner.message}` : ""
-  return new Error(`${String(cause["_tag"])} (${String(cause["reason"])})${detail}`, inner instanceof Error ? { cause: inner } : undefined)
+  return new Error(
+    `${String(cause["_tag"])} (${String(cause["reason"])})${detail}`,
+    inner instanceof Error ? { cause: inner } : undefined
+  )
 }
 
 /** A size for messages: `16 MB`, `64 KB`, `1000 bytes`. @internal */

@@ -48,7 +48,9 @@ export const decodeLenient = <A, I>(
     const paths = issues
       .map((issue) => (issue._tag === "Missing" ? issue.path.slice(0, -1) : issue.path))
       .sort((a, b) => b.length - a.length || indexOf(b) - indexOf(a))
-    if (paths.length === 0 || paths.some((path) => path.length === 0)) return { value: undefined, dropped: [...dropped, "(the whole payload)"] }
+    if (paths.length === 0 || paths.some((path) => path.length === 0)) {
+      return { value: undefined, dropped: [...dropped, "(the whole payload)"] }
+    }
     // A union reports its parent too ("expected null"): drop only the deepest values this
     // round; a parent that still misfits is reported again next round.
     const names = paths.map((path) => path.join("."))

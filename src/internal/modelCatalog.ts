@@ -27,7 +27,9 @@ const fields = {
   priority: Schema.Number
 } as const
 
-const fieldChecks = Object.entries(fields).map(([key, schema]) => [key, Schema.is(schema as Schema.Schema<unknown>)] as const)
+const fieldChecks = Object.entries(fields).map(([key, schema]) =>
+  [key, Schema.is(schema as Schema.Schema<unknown>)] as const
+)
 
 /**
  * Reads one wire model (`undefined` without a `slug`). A field with an unexpected type is
@@ -47,7 +49,6 @@ export const fromWire = (raw: Readonly<Record<string, unknown>>): Model | undefi
   model["raw"] = raw
   return model as unknown as Model
 }
-
 
 /** `MAJOR.MINOR.PATCH` compared numerically: negative when `a` is older than `b`. @internal */
 export const compareVersions = (a: string, b: string): number => {

@@ -17,7 +17,11 @@ export const verdict = (
   limits: RateLimitState | undefined,
   now: number
 ): Verdict => {
-  const refused = (reason: Extract<Verdict, { _tag: "Refused" }>["reason"], detail: string, resetsAt?: Date): Verdict => ({
+  const refused = (
+    reason: Extract<Verdict, { _tag: "Refused" }>["reason"],
+    detail: string,
+    resetsAt?: Date
+  ): Verdict => ({
     _tag: "Refused",
     model: options.model,
     reason,
@@ -26,7 +30,12 @@ export const verdict = (
   })
   const model = catalog.find((m) => m.id === options.model)
   if (model === undefined) {
-    return refused("unknown_model", `no model "${options.model}" in this account's catalog; it has ${catalog.map((m) => m.id).join(", ") || "no models"}`)
+    return refused(
+      "unknown_model",
+      `no model "${options.model}" in this account's catalog; it has ${
+        catalog.map((m) => m.id).join(", ") || "no models"
+      }`
+    )
   }
   const plans = model.available_in_plans
   if (plan !== undefined && plans !== undefined && plans.length > 0 && !plans.includes(plan)) {
@@ -35,7 +44,10 @@ export const verdict = (
   const effort = options.reasoning?.effort
   const levels = model.supported_reasoning_levels
   if (effort !== undefined && levels !== undefined && !levels.some((level) => level.effort === effort)) {
-    return refused("reasoning_effort", `${model.id} supports the reasoning efforts ${levels.map((l) => l.effort).join(", ")}, not ${effort}`)
+    return refused(
+      "reasoning_effort",
+      `${model.id} supports the reasoning efforts ${levels.map((l) => l.effort).join(", ")}, not ${effort}`
+    )
   }
   if (options.reasoning?.summary !== undefined && model.supports_reasoning_summaries === false) {
     return refused("reasoning_summary", `${model.id} does not summarise its reasoning; leave reasoning.summary out`)
@@ -46,7 +58,11 @@ export const verdict = (
   }
   const until = exhaustedUntil(limits, now)
   if (until !== undefined) {
-    return refused("usage_limit", `the usage window that binds ${model.id} is spent until ${until.toISOString()}`, until)
+    return refused(
+      "usage_limit",
+      `the usage window that binds ${model.id} is spent until ${until.toISOString()}`,
+      until
+    )
   }
   return { _tag: "Ready", model }
 }
@@ -61,7 +77,9 @@ export const fromUsage = (usage: Usage, now: number): RateLimitState => {
   const window = (w: UsageWindow | null | undefined): RateLimitWindow | null =>
     w === undefined || w === null || w.used_percent === undefined ? null : {
       used_percent: w.used_percent,
-      window_minutes: w.limit_window_seconds === undefined || w.limit_window_seconds === null ? null : w.limit_window_seconds / 60,
+      window_minutes: w.limit_window_seconds === undefined || w.limit_window_seconds === null
+        ? null
+        : w.limit_window_seconds / 60,
       resets_at: w.reset_at ?? (w.reset_after_seconds === undefined || w.reset_after_seconds === null
         ? null
         : Math.floor(now / 1000) + w.reset_after_seconds)

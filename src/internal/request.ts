@@ -107,7 +107,9 @@ const messageRoles: ReadonlySet<string> = new Set(["user", "assistant", "system"
 
 const contentPart = (role: string, part: unknown, path: string): unknown => {
   if (typeof part === "string") {
-    return role === "assistant" ? { type: "output_text", text: part, annotations: [] } : { type: "input_text", text: part }
+    return role === "assistant"
+      ? { type: "output_text", text: part, annotations: [] }
+      : { type: "input_text", text: part }
   }
   if (!isRecord(part) || typeof part["type"] !== "string") {
     throw invalid(path, "a content part must be a string or an object with a \"type\"")
@@ -139,7 +141,9 @@ export const normalizeInput = (input: unknown): Array<Json> => {
     const path = `input[${i}]`
     if (!isRecord(raw)) throw invalid(path, "an input item must be an object")
     const type = raw["type"] ?? (raw["role"] !== undefined ? "message" : undefined)
-    if (typeof type !== "string") throw invalid(`${path}.type`, "an input item needs a \"type\" (or a \"role\" for a message)")
+    if (typeof type !== "string") {
+      throw invalid(`${path}.type`, "an input item needs a \"type\" (or a \"role\" for a message)")
+    }
     if (type === "item_reference") {
       throw invalid(
         path,
@@ -155,8 +159,9 @@ export const normalizeInput = (input: unknown): Array<Json> => {
       const content = raw["content"]
       item["type"] = "message"
       if (typeof content === "string") item["content"] = [contentPart(role, content, `${path}.content`)]
-      else if (Array.isArray(content)) item["content"] = content.map((part, j) => contentPart(role, part, `${path}.content[${j}]`))
-      else throw invalid(`${path}.content`, "must be a string or an array of content parts")
+      else if (Array.isArray(content)) {
+        item["content"] = content.map((part, j) => contentPart(role, part, `${path}.content[${j}]`))
+      } else throw invalid(`${path}.content`, "must be a string or an array of content parts")
     } else if (type === "function_call" || type === "custom_tool_call") {
       const callId = raw["call_id"]
       if (typeof callId !== "string" || callId === "") throw invalid(`${path}.call_id`, "a tool call needs a call_id")
@@ -166,7 +171,9 @@ export const normalizeInput = (input: unknown): Array<Json> => {
       if (typeof callId !== "string" || !calls.has(callId)) {
         throw invalid(
           `${path}.call_id`,
-          `no tool call with call_id ${JSON.stringify(callId)} comes before this output in input (replay the call item first)`
+          `no tool call with call_id ${
+            JSON.stringify(callId)
+          } comes before this output in input (replay the call item first)`
         )
       }
     }
@@ -203,21 +210,27 @@ export const checkSchema = (schema: unknown, path: string, strict: boolean): voi
     if (missing.length > 0) {
       throw invalid(
         path,
-        `strict mode needs every property in "required" (missing: ${missing.join(", ")}); make optional ones nullable with anyOf [..., {"type": "null"}]`
+        `strict mode needs every property in "required" (missing: ${
+          missing.join(", ")
+        }); make optional ones nullable with anyOf [..., {"type": "null"}]`
       )
     }
   }
   for (const [key, value] of Object.entries(properties ?? {})) checkSchema(value, `${path}.properties.${key}`, strict)
   for (const key of ["$defs", "definitions"]) {
     const defs = schema[key]
-    if (isRecord(defs)) for (const [name, value] of Object.entries(defs)) checkSchema(value, `${path}.${key}.${name}`, strict)
+    if (isRecord(defs)) {
+      for (const [name, value] of Object.entries(defs)) checkSchema(value, `${path}.${key}.${name}`, strict)
+    }
   }
   for (const key of ["anyOf", "oneOf", "allOf", "prefixItems"]) {
     const list = schema[key]
     if (Array.isArray(list)) list.forEach((value, i) => checkSchema(value, `${path}.${key}[${i}]`, strict))
   }
   if (isRecord(schema["items"])) checkSchema(schema["items"], `${path}.items`, strict)
-  if (isRecord(schema["additionalProperties"])) checkSchema(schema["additionalProperties"], `${path}.additionalProperties`, strict)
+  if (isRecord(schema["additionalProperties"])) {
+    checkSchema(schema["additionalProperties"], `${path}.additionalProperties`, strict)
+  }
 }
 
 /** Normalises `tools` (§4.4): the chat shape is flattened, names and schemas checked. @internal */
@@ -226,7 +239,9 @@ export const normalizeTools = (tools: unknown): Array<Json> => {
   if (!Array.isArray(tools)) throw invalid("tools", "must be an array")
   return tools.map((raw: unknown, i) => {
     const path = `tools[${i}]`
-    if (!isRecord(raw) || typeof raw["type"] !== "string") throw invalid(path, "a tool must be an object with a \"type\"")
+    if (!isRecord(raw) || typeof raw["type"] !== "string") {
+      throw invalid(path, "a tool must be an object with a \"type\"")
+    }
     if (raw["type"] !== "function") return { ...raw }
     const nested = raw["function"]
     const tool: Json = isRecord(nested) ? { type: "function", ...nested } : { ...raw }
@@ -307,7 +322,10 @@ const checkModel = (params: Json, defaultModel: string): string => {
 const checkServiceTier = (params: Json): void => {
   const tier = params["service_tier"]
   if (tier !== undefined && tier !== "default" && tier !== "priority") {
-    throw invalid("service_tier", `only "default" and "priority" are accepted by the Codex backend, got ${JSON.stringify(tier)}`)
+    throw invalid(
+      "service_tier",
+      `only "default" and "priority" are accepted by the Codex backend, got ${JSON.stringify(tier)}`
+    )
   }
 }
 

@@ -32,8 +32,8 @@ import type { ReadOptions } from "./eventReader.js"
 import { EventFeed } from "./eventReader.js"
 import type { Backend, Call } from "./http.js"
 import { authHeaders, BackendReply, unsafeHeader } from "./http.js"
-import * as ModelsEtag from "./modelsEtag.js"
 import { isRecord, safeCause } from "./json.js"
+import * as ModelsEtag from "./modelsEtag.js"
 import { withRetries } from "./retry.js"
 import { Watchdog } from "./watchdog.js"
 import { acceptKey, closePayload, encodeFrame, FrameReader, newKey, Opcode, readClose } from "./websocketFrames.js"
@@ -70,7 +70,12 @@ interface Turn {
 
 /** An `error` frame with a status (§13): an HTTP failure carried by the socket. */
 class ErrorFrame {
-  constructor(readonly status: number, readonly body: string, readonly headers: Readonly<Record<string, string>>, readonly code: string | undefined) {}
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly code: string | undefined
+  ) {}
 }
 
 /** Deep equality of JSON values, key order ignored. */
@@ -116,9 +121,13 @@ export const newItems = (turn: Turn | undefined, body: Json): ReadonlyArray<unkn
   if (turn === undefined || !Array.isArray(input)) return undefined
   const known = turn.input.length + turn.output.length
   // Nothing new is fine only after a prewarm (a turn with no output).
-  if (input.length < known || (input.length === known && turn.output.length > 0) || fieldsOf(body) !== turn.fields) return undefined
+  if (input.length < known || (input.length === known && turn.output.length > 0) || fieldsOf(body) !== turn.fields) {
+    return undefined
+  }
   for (let i = 0; i < turn.input.length; i++) if (!sameJson(input[i], turn.input[i])) return undefined
-  for (let j = 0; j < turn.output.length; j++) if (!sameJson(input[turn.input.length + j], asInput(turn.output[j]))) return undefined
+  for (let j = 0; j < turn.output.length; j++) {
+    if (!sameJson(input[turn.input.length + j], asInput(turn.output[j]))) return undefined
+  }
   return input.slice(known)
 }
 
@@ -298,7 +307,10 @@ export const make = (options: SocketOptions) =>
     }
 
     /** One handshake: the connection, or the reply that refused it. */
-    const handshake = (session: string, credentials: Credentials): Effect.Effect<Connection | BackendReply, CodexError> => {
+    const handshake = (
+      session: string,
+      credentials: Credentials
+    ): Effect.Effect<Connection | BackendReply, CodexError> => {
       const key = newKey()
       const headers: Record<string, string> = {
         ...authHeaders(config, credentials),
@@ -324,7 +336,14 @@ export const make = (options: SocketOptions) =>
               settled = true
               if (answer["sec-websocket-accept"] !== acceptKey(key)) {
                 socket.destroy()
-                return resume(Effect.fail(new TransportError({ endpoint, cause: new Error("the WebSocket handshake answered a wrong Sec-WebSocket-Accept") })))
+                return resume(
+                  Effect.fail(
+                    new TransportError({
+                      endpoint,
+                      cause: new Error("the WebSocket handshake answered a wrong Sec-WebSocket-Accept")
+                    })
+                  )
+                )
               }
               resume(Effect.succeed(new Connection(socket, answer, credentials, config.maxEventBytes, live)))
             },
@@ -359,30 +378,49 @@ export const make = (options: SocketOptions) =>
         reply.watchdog.clear()
         return Effect.fail(new FallBack(`the handshake was answered with HTTP ${reply.status}`))
       }
-      return Effect.flatMap(backend.settle(call, credentials, reply), () => Effect.die(new Error("unreachable: a refused handshake settled as a success")))
+      return Effect.flatMap(backend.settle(call, credentials, reply), () =>
+        Effect.die(new Error("unreachable: a refused handshake settled as a success")))
     }
 
     /** Opens a connection for `session`, with one credential recovery after a 401. */
     const connect = (session: string): Effect.Effect<Connection, CodexError | FallBack> =>
       Effect.flatMap(backend.auth.credentials, (credentials) =>
         Effect.flatMap(handshake(session, credentials), (first): Effect.Effect<Connection, CodexError | FallBack> => {
-          if (first instanceof Connection) return opened(session, first)
-          if (first.status !== 401) return refused(credentials, first)
-          const rejection = Effect.flatMap(backend.settle(call, credentials, first), () => Effect.dieMessage("unreachable: a 401 settled as a success"))
+          if (first instanceof Connection) {
+            return opened(session, first)
+          }
+          if (first.status !== 401) {
+            return refused(credentials, first)
+          }
+          const rejection = Effect.flatMap(
+            backend.settle(call, credentials, first),
+            () =>
+              Effect.dieMessage("unreachable: a 401 settled as a success")
+          )
           return Effect.catchAll(rejection, (rejected) =>
             backend.auth.recover(credentials).pipe(
-              Effect.mapError((error) => (error._tag === "AuthExpired" && error.reason === "unauthorized" ? rejected : error)),
-              Effect.flatMap((fresh) => handshake(session, fresh)),
-              Effect.flatMap((second) => second instanceof Connection ? opened(session, second) : refused(credentials, second))
+              Effect.mapError((
+                error
+              ) => (error._tag === "AuthExpired" && error.reason === "unauthorized" ? rejected : error)),
+              Effect.flatMap((fresh) =>
+                handshake(session, fresh)
+              ),
+              Effect.flatMap((second) =>
+                second instanceof Connection ? opened(session, second) : refused(credentials, second)
+              )
             ))
         }))
 
     /** Reads what the 101 says: the turn state to send on reconnects, the catalog's ETag. */
     const opened = (session: string, connection: Connection): Effect.Effect<Connection> => {
       const turnState = connection.headers["x-codex-turn-state"]
-      if (turnState !== undefined) turnStates.set(session, turnState)
+      if (turnState !== undefined) {
+        turnStates.set(session, turnState)
+      }
       const etag = connection.headers["x-models-etag"]
-      return etag === undefined || models === undefined ? Effect.succeed(connection) : Effect.as(ModelsEtag.note(models, etag), connection)
+      return etag === undefined || models === undefined
+        ? Effect.succeed(connection)
+        : Effect.as(ModelsEtag.note(models, etag), connection)
     }
 
     /**
@@ -401,8 +439,15 @@ export const make = (options: SocketOptions) =>
           const idleMillis = Math.max(1, Duration.toMillis(readOptions.idleTimeout))
           const output: Array<unknown> = []
           let finished = false
-          const finish = (result: Effect.Effect<{ readonly feed: EventFeed; readonly output: Array<unknown> } | ErrorFrame, CodexError>) => {
-            if (finished) return
+          const finish = (
+            result: Effect.Effect<
+              { readonly feed: EventFeed; readonly output: Array<unknown> } | ErrorFrame,
+              CodexError
+            >
+          ) => {
+            if (finished) {
+              return
+            }
             finished = true
             watchdog.clear()
             connection.handler = undefined
@@ -412,7 +457,8 @@ export const make = (options: SocketOptions) =>
             connection.destroy()
             finish(Effect.fail(error))
           }
-          const onIdle = () => kill(feed.timeout())
+          const onIdle = () =>
+            kill(feed.timeout())
           connection.handler = {
             onMessage: (text) => {
               watchdog.arm(idleMillis, onIdle)
@@ -420,7 +466,9 @@ export const make = (options: SocketOptions) =>
               try {
                 events = feed.message(text)
               } catch (error) {
-                return kill(error instanceof DecodeError || error instanceof StreamInterrupted ? error : feed.interrupted(error))
+                return kill(
+                  error instanceof DecodeError || error instanceof StreamInterrupted ? error : feed.interrupted(error)
+                )
               }
               const event = events[0]
               if (event?.type === "error") {
@@ -429,12 +477,24 @@ export const make = (options: SocketOptions) =>
                 if (typeof status === "number") {
                   const error = isRecord(wire["error"]) ? wire["error"] : {}
                   const headers: Record<string, string> = {}
-                  if (isRecord(wire["headers"])) for (const [name, value] of Object.entries(wire["headers"])) headers[name.toLowerCase()] = String(value)
-                  const code = typeof error["code"] === "string" ? error["code"] : typeof error["type"] === "string" ? error["type"] : undefined
+                  if (isRecord(wire["headers"])) {
+                    for (const [name, value] of Object.entries(wire["headers"])) {
+                      headers[name.toLowerCase()] = String(value)
+                    }
+                  }
+                  const code = typeof error["code"] === "string"
+                    ? error["code"]
+                    : typeof error["type"] === "string"
+                    ? error["type"]
+                    : undefined
                   return finish(Effect.succeed(new ErrorFrame(status, JSON.stringify({ error }), headers, code)))
                 }
               }
-              for (const item of events) if (item.type === "response.output_item.done") output[item.output_index] = item.item
+              for (const item of events) {
+                if (item.type === "response.output_item.done") {
+                  output[item.output_index] = item.item
+                }
+              }
               if (events.length > 0) onEvents(events)
               if (feed.terminal !== undefined) finish(Effect.succeed({ feed, output }))
             },
@@ -474,7 +534,9 @@ export const make = (options: SocketOptions) =>
                 id: feed.responseId,
                 fields: fieldsOf(body),
                 input: body["input"] as ReadonlyArray<unknown>,
-                output: completed !== undefined && completed.length > 0 ? completed : output.filter((item) => item !== undefined)
+                output: completed !== undefined && completed.length > 0
+                  ? completed
+                  : output.filter((item) => item !== undefined)
               }
             }
             giveBack(session, connection)
@@ -492,7 +554,14 @@ export const make = (options: SocketOptions) =>
           }
           giveBack(session, connection)
           return yield* Effect.flatMap(
-            backend.settle(call, connection.credentials, new BackendReply(memoryReply(result.status, result.headers, result.body), new Watchdog(yield* Effect.clock))),
+            backend.settle(
+              call,
+              connection.credentials,
+              new BackendReply(
+                memoryReply(result.status, result.headers, result.body),
+                new Watchdog(yield* Effect.clock)
+              )
+            ),
             () => Effect.fail(new StreamInterrupted({ eventsReceived: 0 }))
           )
         }
@@ -518,7 +587,9 @@ export const make = (options: SocketOptions) =>
             if (fellBackSessions.has(session)) return Effect.fail(fallBack)
             fellBackSessions.add(session)
             return Effect.zipRight(
-              Effect.logWarning(`Falling back from WebSockets to HTTPS transport for session ${session}: ${fallBack.reason}`),
+              Effect.logWarning(
+                `Falling back from WebSockets to HTTPS transport for session ${session}: ${fallBack.reason}`
+              ),
               Effect.fail(fallBack)
             )
           })

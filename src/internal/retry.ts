@@ -56,4 +56,3 @@ export const withRetries = <A, E, R>(
     })
   return loop(0)
 }
-

@@ -70,7 +70,8 @@ export const heldSecret = (value: string): Redacted.Redacted<string> => {
 const redacted = "[redacted]"
 
 const bearer = /\bBearer\s+[^\s"'\\,;]+/gi
-const pair = /((?:refresh|access|id)_token|api_key|OPENAI_API_KEY|subject_token|code_verifier)(\\?["']?\s*[:=]\s*\\?["']?)[^\s"'\\&,;}]+/gi
+const pair =
+  /((?:refresh|access|id)_token|api_key|OPENAI_API_KEY|subject_token|code_verifier)(\\?["']?\s*[:=]\s*\\?["']?)[^\s"'\\&,;}]+/gi
 const jwtShaped = /\beyJ[\w-]*\.[\w-]+\.[\w-]*/g
 
 /**

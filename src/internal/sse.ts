@@ -58,7 +58,9 @@ export class SseDecoder {
     this.data = undefined
     this.dataLines = undefined
     this.dataLength = 0
-    throw new DecodeError({ reason: `an SSE line or event is larger than ${formatBytes(this.maxChars)} (maxEventBytes)` })
+    throw new DecodeError({
+      reason: `an SSE line or event is larger than ${formatBytes(this.maxChars)} (maxEventBytes)`
+    })
   }
 
   /** Feeds one chunk of bytes. */

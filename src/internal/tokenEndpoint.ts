@@ -12,10 +12,10 @@ import { Duration, Effect, Redacted, Stream } from "effect"
 import type { Service as Config } from "../CodexConfig.js"
 import { AuthExpired, LoginFailed, RefreshFailed } from "../CodexError.js"
 import type { AuthExpiredReason } from "../CodexError.js"
-import type { CappedText } from "./wire.js"
-import { joinUrl, maxErrorBodyBytes } from "./wire.js"
 import { isHeaderSafe, isRecord, safeCause, str } from "./json.js"
 import { heldSecret, scrub } from "./scrub.js"
+import type { CappedText } from "./wire.js"
+import { joinUrl, maxErrorBodyBytes } from "./wire.js"
 
 /** The Codex CLI's OAuth client id (§2.1). @internal */
 export const clientId = "app_EMoamEEZ73f0CkXaXp7hrann"
@@ -143,20 +143,30 @@ export const send = (
     for (const [name, value] of Object.entries(request.headers)) {
       if (!isHeaderSafe(value)) {
         return yield* new RefreshFailed({
-          detail: `the value of the "${name}" header contains CR, LF, NUL or characters outside Latin-1; nothing was sent`
+          detail:
+            `the value of the "${name}" header contains CR, LF, NUL or characters outside Latin-1; nothing was sent`
         })
       }
     }
     const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
     const response = yield* client.execute(request).pipe(
-      Effect.flatMap((response) => Effect.map(readText(response, maxErrorBodyBytes), ({ text }) => ({ response, body: text }))),
+      Effect.flatMap((response) =>
+        Effect.map(readText(response, maxErrorBodyBytes), ({ text }) => ({ response, body: text }))
+      ),
       Effect.timeoutFail({
         duration: timeout,
         onTimeout: () =>
-          markUnanswered(new RefreshFailed({ detail: `the token endpoint did not answer within ${Duration.format(Duration.decode(timeout))}` }))
+          markUnanswered(
+            new RefreshFailed({
+              detail: `the token endpoint did not answer within ${Duration.format(Duration.decode(timeout))}`
+            })
+          )
       }),
       Effect.catchTag("RequestError", "ResponseError", (cause) => {
-        const error = new RefreshFailed({ detail: `could not reach the token endpoint (${cause.reason})`, cause: safeCause(cause) })
+        const error = new RefreshFailed({
+          detail: `could not reach the token endpoint (${cause.reason})`,
+          cause: safeCause(cause)
+        })
         return Effect.fail(
           cause._tag === "RequestError" &&
             (cause.reason !== "Transport" || errorCodes(cause.cause).some((code) => notSent.has(code)))
@@ -194,8 +204,16 @@ export const refresh = (
   Effect.flatMap(
     send(
       HttpClientRequest.post(joinUrl(config.authIssuer, "oauth/token")).pipe(
-        HttpClientRequest.setHeaders({ originator: config.originator, "user-agent": config.userAgent, accept: "application/json" }),
-        HttpClientRequest.bodyUnsafeJson({ client_id: clientId, grant_type: "refresh_token", refresh_token: Redacted.value(refreshToken) })
+        HttpClientRequest.setHeaders({
+          originator: config.originator,
+          "user-agent": config.userAgent,
+          accept: "application/json"
+        }),
+        HttpClientRequest.bodyUnsafeJson({
+          client_id: clientId,
+          grant_type: "refresh_token",
+          refresh_token: Redacted.value(refreshToken)
+        })
       ),
       timeout
     ),
@@ -225,33 +243,50 @@ export const exchangeCode = (
   config: Config,
   options: { readonly code: string; readonly redirectUri: string; readonly codeVerifier: string }
 ): Effect.Effect<
-  { readonly idToken: Redacted.Redacted<string>; readonly accessToken: Redacted.Redacted<string>; readonly refreshToken: Redacted.Redacted<string> },
+  {
+    readonly idToken: Redacted.Redacted<string>
+    readonly accessToken: Redacted.Redacted<string>
+    readonly refreshToken: Redacted.Redacted<string>
+  },
   LoginFailed,
   HttpClient.HttpClient
 > =>
   Effect.flatMap(
-    Effect.mapError(send(
-      HttpClientRequest.post(joinUrl(config.authIssuer, "oauth/token")).pipe(
-        HttpClientRequest.bodyUrlParams({
-          grant_type: "authorization_code",
-          code: options.code,
-          redirect_uri: options.redirectUri,
-          client_id: clientId,
-          code_verifier: options.codeVerifier
-        })
-      )
-    ), (error) => new LoginFailed({ reason: "token_exchange_failed", detail: error.detail })),
+    Effect.mapError(
+      send(
+        HttpClientRequest.post(joinUrl(config.authIssuer, "oauth/token")).pipe(
+          HttpClientRequest.bodyUrlParams({
+            grant_type: "authorization_code",
+            code: options.code,
+            redirect_uri: options.redirectUri,
+            client_id: clientId,
+            code_verifier: options.codeVerifier
+          })
+        )
+      ),
+      (error) => new LoginFailed({ reason: "token_exchange_failed", detail: error.detail })
+    ),
     (reply) => {
       const tokens = issued(reply.json)
       if (reply.status < 200 || reply.status >= 300) {
         return Effect.fail(
-          new LoginFailed({ reason: "token_exchange_failed", detail: errorText(reply.json, reply.body), status: reply.status })
+          new LoginFailed({
+            reason: "token_exchange_failed",
+            detail: errorText(reply.json, reply.body),
+            status: reply.status
+          })
         )
       }
       if (tokens.idToken === undefined || tokens.accessToken === undefined || tokens.refreshToken === undefined) {
-        return Effect.fail(new LoginFailed({ reason: "token_exchange_failed", detail: "the reply lacks a token", status: reply.status }))
+        return Effect.fail(
+          new LoginFailed({ reason: "token_exchange_failed", detail: "the reply lacks a token", status: reply.status })
+        )
       }
-      return Effect.succeed({ idToken: tokens.idToken, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken })
+      return Effect.succeed({
+        idToken: tokens.idToken,
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken
+      })
     }
   )
 
@@ -287,7 +322,10 @@ export const exchangeApiKey = (
  */
 export const revoke = (
   config: Config,
-  token: { readonly refreshToken?: Redacted.Redacted<string> | undefined; readonly accessToken?: Redacted.Redacted<string> | undefined }
+  token: {
+    readonly refreshToken?: Redacted.Redacted<string> | undefined
+    readonly accessToken?: Redacted.Redacted<string> | undefined
+  }
 ): Effect.Effect<void, RefreshFailed, HttpClient.HttpClient> => {
   const body = token.refreshToken !== undefined
     ? { token: Redacted.value(token.refreshToken), token_type_hint: "refresh_token", client_id: clientId }
@@ -296,10 +334,14 @@ export const revoke = (
     : undefined
   if (body === undefined) return Effect.void
   return Effect.flatMap(
-    send(HttpClientRequest.post(joinUrl(config.authIssuer, "oauth/revoke")).pipe(HttpClientRequest.bodyUnsafeJson(body))),
+    send(
+      HttpClientRequest.post(joinUrl(config.authIssuer, "oauth/revoke")).pipe(HttpClientRequest.bodyUnsafeJson(body))
+    ),
     (reply) =>
       reply.status >= 200 && reply.status < 300
         ? Effect.void
-        : Effect.fail(new RefreshFailed({ status: reply.status, detail: `revoke failed: ${errorText(reply.json, reply.body)}` }))
+        : Effect.fail(
+          new RefreshFailed({ status: reply.status, detail: `revoke failed: ${errorText(reply.json, reply.body)}` })
+        )
   )
 }

@@ -165,7 +165,9 @@ export class FrameReader {
       payload = frame.subarray(at)
     }
     if (opcode >= 8) {
-      if (!fin || payload.length > 125) throw new FrameError(1002, "a WebSocket control frame is fragmented or too long")
+      if (!fin || payload.length > 125) {
+        throw new FrameError(1002, "a WebSocket control frame is fragmented or too long")
+      }
       return { opcode, payload }
     }
     if (opcode === Opcode.continuation) {
@@ -178,7 +180,9 @@ export class FrameReader {
       this.fragmentsSize = 0
       return { opcode: this.fragmentOpcode, payload: joined }
     }
-    if (opcode !== Opcode.text && opcode !== Opcode.binary) throw new FrameError(1002, `unknown WebSocket opcode ${opcode}`)
+    if (opcode !== Opcode.text && opcode !== Opcode.binary) {
+      throw new FrameError(1002, `unknown WebSocket opcode ${opcode}`)
+    }
     if (this.fragments !== undefined) throw new FrameError(1002, "a WebSocket message began inside another")
     if (fin) return { opcode, payload }
     this.fragments = [payload]

@@ -24,7 +24,11 @@ const vector = (text: string, dimensions: number): Array<number> => {
 /** `POST /v1/embeddings`: `dimensions` numbers per input (1536 by default), float or base64 (§11.1). @internal */
 export const embeddings = (body: Json): Json | string => {
   const input = body["input"]
-  const texts = typeof input === "string" ? [input] : Array.isArray(input) ? input.map((x) => (typeof x === "string" ? x : JSON.stringify(x))) : []
+  const texts = typeof input === "string"
+    ? [input]
+    : Array.isArray(input)
+    ? input.map((x) => (typeof x === "string" ? x : JSON.stringify(x)))
+    : []
   if (texts.length === 0 || typeof body["model"] !== "string") return "'input' and 'model' are required"
   const dimensions = typeof body["dimensions"] === "number" ? body["dimensions"] : 1536
   const base64 = body["encoding_format"] === "base64"
@@ -48,12 +52,21 @@ export const embeddings = (body: Json): Json | string => {
 export const transcript = (file: { readonly name: string; readonly type: string; readonly size: number }) =>
   `Emulated transcript of ${file.name} (${file.type}, ${file.size} bytes).`
 
-
 /**
  * A transcript as the API streams it (`stream: true`): `transcript.text.delta` events a
  * word at a time, then `transcript.text.done` with the whole text. @internal
  */
 export const transcriptEvents = (text: string): Array<Record<string, unknown>> => [
   ...(text.match(/\S+\s*/g) ?? []).map((delta) => ({ type: "transcript.text.delta", delta, logprobs: [] })),
-  { type: "transcript.text.done", text, logprobs: [], usage: { type: "tokens", input_tokens: 10, output_tokens: Math.ceil(text.length / 4), total_tokens: 10 + Math.ceil(text.length / 4) } }
+  {
+    type: "transcript.text.done",
+    text,
+    logprobs: [],
+    usage: {
+      type: "tokens",
+      input_tokens: 10,
+      output_tokens: Math.ceil(text.length / 4),
+      total_tokens: 10 + Math.ceil(text.length / 4)
+    }
+  }
 ]

@@ -33,11 +33,16 @@ const windowOf = (body: Json, catalog: ReadonlyArray<Json>): number | undefined 
 const withInputTokens = (reply: Reply, tokens: number): Reply => {
   if (reply._tag !== "Sse") return reply
   const frames = reply.frames.map((frame) => {
-    if (!isRecord(frame) || !("type" in frame) || frame.type !== "response.completed" || !isRecord(frame["response"])) return frame
+    if (!isRecord(frame) || !("type" in frame) || frame.type !== "response.completed" || !isRecord(frame["response"])) {
+      return frame
+    }
     const usage = frame["response"]["usage"]
     if (!isRecord(usage)) return frame
     const output = typeof usage["output_tokens"] === "number" ? usage["output_tokens"] : 0
-    return { ...frame, response: { ...frame["response"], usage: { ...usage, input_tokens: tokens, total_tokens: tokens + output } } }
+    return {
+      ...frame,
+      response: { ...frame["response"], usage: { ...usage, input_tokens: tokens, total_tokens: tokens + output } }
+    }
   })
   return { ...reply, frames }
 }

@@ -56,9 +56,19 @@ const tokens = (text: string) => Math.ceil(text.length / 4)
 type ItemBuild = (outputIndex: number, seq: () => number) => { readonly events: Array<Json>; readonly item: Json }
 
 const reasoningItem = (summary: string, id: string): ItemBuild => (outputIndex, seq) => {
-  const item = { id, type: "reasoning", summary: [{ type: "summary_text", text: summary }], encrypted_content: "gAAAAB-emulated" }
+  const item = {
+    id,
+    type: "reasoning",
+    summary: [{ type: "summary_text", text: summary }],
+    encrypted_content: "gAAAAB-emulated"
+  }
   const events: Array<Json> = [
-    { type: "response.output_item.added", sequence_number: seq(), output_index: outputIndex, item: { id, type: "reasoning", summary: [] } },
+    {
+      type: "response.output_item.added",
+      sequence_number: seq(),
+      output_index: outputIndex,
+      item: { id, type: "reasoning", summary: [] }
+    },
     {
       type: "response.reasoning_summary_part.added",
       sequence_number: seq(),
@@ -135,10 +145,23 @@ const functionCallItem = (name: string, args: string, callId: string, id: string
     }
   ]
   for (const delta of chunks(args, 6)) {
-    events.push({ type: "response.function_call_arguments.delta", sequence_number: seq(), item_id: id, output_index: outputIndex, delta })
+    events.push({
+      type: "response.function_call_arguments.delta",
+      sequence_number: seq(),
+      item_id: id,
+      output_index: outputIndex,
+      delta
+    })
   }
   events.push(
-    { type: "response.function_call_arguments.done", sequence_number: seq(), item_id: id, output_index: outputIndex, arguments: args, name },
+    {
+      type: "response.function_call_arguments.done",
+      sequence_number: seq(),
+      item_id: id,
+      output_index: outputIndex,
+      arguments: args,
+      name
+    },
     { type: "response.output_item.done", sequence_number: seq(), output_index: outputIndex, item }
   )
   return { events, item }
@@ -188,9 +211,9 @@ const assemble = (builds: ReadonlyArray<ItemBuild>, options: EventOptions = {}):
       events.push({ type: "response.output_item.done", sequence_number: seq(), output_index: index, item: built.item })
     } else events.push(...built.events)
     const content = built.item["content"]
-    if (Array.isArray(content)) for (const part of content) outputText += String(part.text ?? "")
+    if (Array.isArray(content)) { for (const part of content) outputText += String(part.text ?? "") }
     const summary = built.item["summary"]
-    if (Array.isArray(summary)) for (const part of summary) reasoningText += String(part.text ?? "")
+    if (Array.isArray(summary)) { for (const part of summary) reasoningText += String(part.text ?? "") }
     if (typeof built.item["arguments"] === "string") outputText += built.item["arguments"]
   })
   events.push({
@@ -256,7 +279,11 @@ export const failedEvents = (code: string, message: string): Array<ResponseStrea
   const base = { id: freshId("resp"), object: "response", created_at: Math.floor(Date.now() / 1000), model: "gpt-5.4" }
   return [
     { type: "response.created", sequence_number: 0, response: { ...base, status: "in_progress", output: [] } },
-    { type: "response.failed", sequence_number: 1, response: { ...base, status: "failed", output: [], error: { code, message } } }
+    {
+      type: "response.failed",
+      sequence_number: 1,
+      response: { ...base, status: "failed", output: [], error: { code, message } }
+    }
   ]
 }
 
@@ -295,7 +322,10 @@ export interface CallSpec {
  *
  * @internal
  */
-export const functionCallsEvents = (calls: ReadonlyArray<CallSpec>, options: EventOptions = {}): Array<ResponseStreamEvent> =>
+export const functionCallsEvents = (
+  calls: ReadonlyArray<CallSpec>,
+  options: EventOptions = {}
+): Array<ResponseStreamEvent> =>
   assemble(
     [
       ...(options.reasoning === undefined ? [] : [reasoningItem(options.reasoning, freshId("rs"))]),

@@ -25,8 +25,13 @@ const decoders: Readonly<Record<string, ((buffer: Uint8Array) => Buffer) | undef
  *
  * @internal
  */
-export const decodeBody = (bytes: ArrayBuffer, contentEncoding: string): ArrayBuffer | { readonly unsupported: string } => {
-  const codings = contentEncoding.split(",").map((c) => c.trim().toLowerCase()).filter((c) => c !== "" && c !== "identity")
+export const decodeBody = (
+  bytes: ArrayBuffer,
+  contentEncoding: string
+): ArrayBuffer | { readonly unsupported: string } => {
+  const codings = contentEncoding.split(",").map((c) => c.trim().toLowerCase()).filter((c) =>
+    c !== "" && c !== "identity"
+  )
   let body: Uint8Array = new Uint8Array(bytes)
   for (const coding of codings.reverse()) {
     const decode = decoders[coding]

@@ -33,7 +33,8 @@ export interface IssuerOptions {
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url")
 
 /** An unsigned JWT. @internal */
-export const jwt = (claims: Json): string => `${b64url({ alg: "none", typ: "JWT" })}.${b64url(claims)}.emulated-signature`
+export const jwt = (claims: Json): string =>
+  `${b64url({ alg: "none", typ: "JWT" })}.${b64url(claims)}.emulated-signature`
 
 const random = (bytes = 16) => NodeCrypto.randomBytes(bytes).toString("base64url")
 
@@ -59,7 +60,8 @@ const remember = <V>(map: Map<string, V>, key: string, value: V): void => {
 const isLoopbackUrl = (value: string): boolean => {
   try {
     const url = new URL(value)
-    return url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]")
+    return url.protocol === "http:" &&
+      (url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]")
   } catch {
     return false
   }
@@ -83,7 +85,9 @@ export class Issuer {
   }
 
   /** Issues a fresh set of tokens (also for tests that seed a store). */
-  issue(ttlSeconds = this.options.accessTokenTtl ?? 3600): { idToken: string; accessToken: string; refreshToken: string } {
+  issue(
+    ttlSeconds = this.options.accessTokenTtl ?? 3600
+  ): { idToken: string; accessToken: string; refreshToken: string } {
     const auth = {
       chatgpt_account_id: this.accountId,
       chatgpt_user_id: "user-emulated",
@@ -94,20 +98,52 @@ export class Issuer {
     const refreshToken = `rt_${random()}`
     remember(this.refreshTokens, refreshToken, "valid")
     return {
-      idToken: jwt({ iss: this.issuerUrl, email: "user@example.com", exp: now + 3600, "https://api.openai.com/auth": { ...auth, organization_id: "org-emulated", is_org_owner: true, completed_platform_onboarding: true } }),
-      accessToken: jwt({ iss: this.issuerUrl, exp: now + ttlSeconds, jti: random(8), "https://api.openai.com/auth": auth }),
+      idToken: jwt({
+        iss: this.issuerUrl,
+        email: "user@example.com",
+        exp: now + 3600,
+        "https://api.openai.com/auth": {
+          ...auth,
+          organization_id: "org-emulated",
+          is_org_owner: true,
+          completed_platform_onboarding: true
+        }
+      }),
+      accessToken: jwt({
+        iss: this.issuerUrl,
+        exp: now + ttlSeconds,
+        jti: random(8),
+        "https://api.openai.com/auth": auth
+      }),
       refreshToken
     }
   }
 
   private tokenReply(ttl?: number): IssuerReply {
     const tokens = this.issue(ttl)
-    return { status: 200, body: { id_token: tokens.idToken, access_token: tokens.accessToken, refresh_token: tokens.refreshToken, token_type: "Bearer", expires_in: ttl ?? this.options.accessTokenTtl ?? 3600 } }
+    return {
+      status: 200,
+      body: {
+        id_token: tokens.idToken,
+        access_token: tokens.accessToken,
+        refresh_token: tokens.refreshToken,
+        token_type: "Bearer",
+        expires_in: ttl ?? this.options.accessTokenTtl ?? 3600
+      }
+    }
   }
 
   /** `GET /oauth/authorize`: checks the parameters, redirects back with a code. */
   authorize(query: URLSearchParams): IssuerReply {
-    const required = ["response_type", "client_id", "redirect_uri", "scope", "code_challenge", "code_challenge_method", "state"]
+    const required = [
+      "response_type",
+      "client_id",
+      "redirect_uri",
+      "scope",
+      "code_challenge",
+      "code_challenge_method",
+      "state"
+    ]
     const missing = required.filter((name) => !query.get(name))
     if (missing.length > 0) return oauthError(400, "missing_required_parameter", `Missing: ${missing.join(", ")}`)
     if (query.get("response_type") !== "code" || query.get("code_challenge_method") !== "S256") {
@@ -115,11 +151,17 @@ export class Issuer {
     }
     const redirectUri = query.get("redirect_uri") ?? ""
     if (!isLoopbackUrl(redirectUri)) {
-      return oauthError(400, "invalid_request", "redirect_uri must be an http URL on loopback (localhost, 127.0.0.1, [::1])")
+      return oauthError(
+        400,
+        "invalid_request",
+        "redirect_uri must be an http URL on loopback (localhost, 127.0.0.1, [::1])"
+      )
     }
     const code = `ac_${random()}`
     remember(this.codes, code, { challenge: query.get("code_challenge") ?? "", redirectUri })
-    const location = `${redirectUri}?code=${encodeURIComponent(code)}&state=${encodeURIComponent(query.get("state") ?? "")}`
+    const location = `${redirectUri}?code=${encodeURIComponent(code)}&state=${
+      encodeURIComponent(query.get("state") ?? "")
+    }`
     return { status: 302, body: "", headers: { location } }
   }
 
@@ -133,7 +175,9 @@ export class Issuer {
         return oauthError(400, "invalid_request", "body is not JSON")
       }
       const fields = typeof body === "object" && body !== null ? (body as Json) : {}
-      if (fields["grant_type"] !== "refresh_token") return oauthError(400, "unsupported_grant_type", "JSON bodies carry the refresh grant")
+      if (fields["grant_type"] !== "refresh_token") {
+        return oauthError(400, "unsupported_grant_type", "JSON bodies carry the refresh grant")
+      }
       // Older clients (the Python codex-backend-sdk 0.3) send `scope: "openid profile email"`; the real issuer accepts it.
       return this.refresh(String(fields["refresh_token"] ?? ""))
     }
@@ -143,7 +187,9 @@ export class Issuer {
         const entry = this.codes.get(form.get("code") ?? "")
         if (entry === undefined) return oauthError(400, "invalid_grant", "unknown or used authorization code")
         this.codes.delete(form.get("code") ?? "")
-        if (entry.redirectUri !== form.get("redirect_uri")) return oauthError(400, "invalid_grant", "redirect_uri mismatch")
+        if (entry.redirectUri !== form.get("redirect_uri")) {
+          return oauthError(400, "invalid_grant", "redirect_uri mismatch")
+        }
         if (challengeOf(form.get("code_verifier") ?? "") !== entry.challenge) {
           return oauthError(400, "invalid_grant", "code_verifier does not match the code_challenge")
         }
@@ -162,8 +208,16 @@ export class Issuer {
   private refresh(token: string): IssuerReply {
     this.refreshRequests++
     const state = this.refreshTokens.get(token)
-    if (state === "used") return oauthError(401, "refresh_token_reused", "Your refresh token has already been used to generate a new access token.")
-    if (state !== "valid") return oauthError(401, "refresh_token_invalidated", "Your refresh token has been invalidated.")
+    if (state === "used") {
+      return oauthError(
+        401,
+        "refresh_token_reused",
+        "Your refresh token has already been used to generate a new access token."
+      )
+    }
+    if (state !== "valid") {
+      return oauthError(401, "refresh_token_invalidated", "Your refresh token has been invalidated.")
+    }
     this.refreshTokens.set(token, "used")
     return this.tokenReply()
   }
@@ -184,9 +238,14 @@ export class Issuer {
   /** `POST /api/accounts/deviceauth/usercode`. */
   userCode(): IssuerReply {
     const id = `dev_${random()}`
-    const userCode = `${NodeCrypto.randomBytes(2).toString("hex").toUpperCase()}-${NodeCrypto.randomBytes(2).toString("hex").toUpperCase()}`
+    const userCode = `${NodeCrypto.randomBytes(2).toString("hex").toUpperCase()}-${
+      NodeCrypto.randomBytes(2).toString("hex").toUpperCase()
+    }`
     remember(this.devices, id, { userCode, polls: 0 })
-    return { status: 200, body: { device_auth_id: id, user_code: userCode, interval: String(this.options.deviceInterval ?? 1) } }
+    return {
+      status: 200,
+      body: { device_auth_id: id, user_code: userCode, interval: String(this.options.deviceInterval ?? 1) }
+    }
   }
 
   /** `POST /api/accounts/deviceauth/token`: 403 while pending, then the code and its verifier. */
@@ -198,19 +257,40 @@ export class Issuer {
       return oauthError(400, "invalid_request", "body is not JSON")
     }
     const device = this.devices.get(String(fields["device_auth_id"] ?? ""))
-    if (device === undefined || device.userCode !== fields["user_code"]) return oauthError(400, "invalid_request", "unknown device code")
+    if (device === undefined || device.userCode !== fields["user_code"]) {
+      return oauthError(400, "invalid_request", "unknown device code")
+    }
     device.polls++
-    if (device.polls <= (this.options.devicePendingPolls ?? 1)) return { status: 403, body: { error: "authorization_pending" } }
+    if (device.polls <= (this.options.devicePendingPolls ?? 1)) {
+      return { status: 403, body: { error: "authorization_pending" } }
+    }
     this.devices.delete(String(fields["device_auth_id"]))
     const verifier = random(64)
     const code = `ac_${random()}`
-    remember(this.codes, code, { challenge: challengeOf(verifier), redirectUri: `${this.issuerUrl}/deviceauth/callback` })
-    return { status: 200, body: { authorization_code: code, code_challenge: challengeOf(verifier), code_verifier: verifier } }
+    remember(this.codes, code, {
+      challenge: challengeOf(verifier),
+      redirectUri: `${this.issuerUrl}/deviceauth/callback`
+    })
+    return {
+      status: 200,
+      body: { authorization_code: code, code_challenge: challengeOf(verifier), code_verifier: verifier }
+    }
   }
 }
 
 /** The fields of an issuer request that are credentials (or lead to one). */
-const secretFields = new Set(["refresh_token", "code", "code_verifier", "subject_token", "token", "access_token", "id_token", "client_secret", "device_auth_id", "user_code"])
+const secretFields = new Set([
+  "refresh_token",
+  "code",
+  "code_verifier",
+  "subject_token",
+  "token",
+  "access_token",
+  "id_token",
+  "client_secret",
+  "device_auth_id",
+  "user_code"
+])
 
 /**
  * An issuer request body (form or JSON) with its credential fields replaced by

@@ -3,9 +3,9 @@
  *
  * @internal
  */
+import type { ResponseStreamEvent } from "../../ResponseStreamEvent.js"
 import * as Events from "./events.js"
 import type { EventOptions } from "./events.js"
-import type { ResponseStreamEvent } from "../../ResponseStreamEvent.js"
 
 type Json = Record<string, unknown>
 
@@ -69,8 +69,11 @@ export const text = (answer: string, options: EventOptions = {}): Reply => sse(E
 /**
  * A function call as an SSE reply.
  */
-export const functionCall = (name: string, args: unknown, options: EventOptions & { readonly callId?: string } = {}): Reply =>
-  sse(Events.functionCallEvents(name, typeof args === "string" ? args : JSON.stringify(args), options))
+export const functionCall = (
+  name: string,
+  args: unknown,
+  options: EventOptions & { readonly callId?: string } = {}
+): Reply => sse(Events.functionCallEvents(name, typeof args === "string" ? args : JSON.stringify(args), options))
 
 /**
  * A plain HTTP reply (`body` objects are sent as JSON).
@@ -79,7 +82,9 @@ export const http = (status: number, body: unknown, headers: Readonly<Record<str
   _tag: "Http",
   status,
   body: typeof body === "string" ? body : JSON.stringify(body),
-  headers: typeof body === "string" ? { "content-type": "text/plain", ...headers } : { "content-type": "application/json", ...headers }
+  headers: typeof body === "string"
+    ? { "content-type": "text/plain", ...headers }
+    : { "content-type": "application/json", ...headers }
 })
 
 /**
@@ -108,7 +113,6 @@ export const usageLimit = (options: { readonly planType?: string; readonly reset
       "x-request-id": "req_emulated_429"
     }
   )
-
 
 /**
  * Several function calls in one response (parallel tool calls). `arguments` objects are

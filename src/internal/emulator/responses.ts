@@ -143,7 +143,9 @@ export const compactionReply = (body: Json): Reply => {
   const input = Array.isArray(body["input"]) ? body["input"].filter(isRecord) : []
   const history = input.filter((item) => item["type"] !== "compaction_trigger")
   const folded = history.filter((item) => !kept(item)).length
-  return sse(compactionEvents(compactionOf(folded), { model: typeof body["model"] === "string" ? body["model"] : "gpt-5.4" }))
+  return sse(
+    compactionEvents(compactionOf(folded), { model: typeof body["model"] === "string" ? body["model"] : "gpt-5.4" })
+  )
 }
 
 /** Whether a request is a compaction (its last input item is the trigger). */
@@ -155,7 +157,8 @@ export const isCompactionRequest = (body: Json): boolean => {
 }
 
 /** The messages a compaction keeps (§8.0). */
-const kept = (item: Json): boolean => item["type"] === "message" && ["user", "developer", "system"].includes(String(item["role"]))
+const kept = (item: Json): boolean =>
+  item["type"] === "message" && ["user", "developer", "system"].includes(String(item["role"]))
 
 /** The legacy route's answer (§8.1): the kept messages, everything else folded into one compaction item. */
 export const compacted = (body: Json) => {
@@ -168,4 +171,3 @@ export const compacted = (body: Json) => {
     usage: { input_tokens: 100 * input.length, output_tokens: 50, total_tokens: 100 * input.length + 50 }
   }
 }
-

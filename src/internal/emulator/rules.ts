@@ -63,7 +63,8 @@ export const rules: ReadonlyArray<Rule> = [
   {
     where: "both",
     evidence: "§4.1: model is always sent; without it there is nothing to serve",
-    check: ({ body }) => typeof body["model"] !== "string" || body["model"] === "" ? detail("Model is required") : undefined
+    check: ({ body }) =>
+      typeof body["model"] !== "string" || body["model"] === "" ? detail("Model is required") : undefined
   },
   {
     where: "both",
@@ -79,7 +80,9 @@ export const rules: ReadonlyArray<Rule> = [
     evidence: "§4.1, observed August 2026: only default and priority return 200",
     check: ({ body }) => {
       const tier = body["service_tier"]
-      return tier === undefined || tier === "default" || tier === "priority" ? undefined : detail(`Invalid service_tier: ${String(tier)}`)
+      return tier === undefined || tier === "default" || tier === "priority"
+        ? undefined
+        : detail(`Invalid service_tier: ${String(tier)}`)
     }
   },
   {
@@ -110,7 +113,10 @@ export const rules: ReadonlyArray<Rule> = [
       const calls = new Set<string>()
       for (const item of items(body)) {
         if (item["type"] === "function_call" || item["type"] === "custom_tool_call") calls.add(String(item["call_id"]))
-        if ((item["type"] === "function_call_output" || item["type"] === "custom_tool_call_output") && !calls.has(String(item["call_id"]))) {
+        if (
+          (item["type"] === "function_call_output" || item["type"] === "custom_tool_call_output") &&
+          !calls.has(String(item["call_id"]))
+        ) {
           return detail(`No tool call found for function call output with call_id ${String(item["call_id"])}.`)
         }
       }
@@ -123,7 +129,9 @@ export const rules: ReadonlyArray<Rule> = [
     check: ({ body }) => {
       const list = items(body)
       const at = list.findIndex((item) => item["type"] === "compaction_trigger")
-      return at === -1 || at === list.length - 1 ? undefined : detail("The 'compaction_trigger' item must be the final input item.")
+      return at === -1 || at === list.length - 1
+        ? undefined
+        : detail("The 'compaction_trigger' item must be the final input item.")
     }
   }
 ]
@@ -133,7 +141,11 @@ export const rules: ReadonlyArray<Rule> = [
  *
  * @internal
  */
-export const breach = (route: "responses" | "compact", body: unknown, served: ReadonlySet<string>): Reply | undefined => {
+export const breach = (
+  route: "responses" | "compact",
+  body: unknown,
+  served: ReadonlySet<string>
+): Reply | undefined => {
   if (!isRecord(body)) return detail("Request body must be a JSON object")
   for (const rule of rules) {
     if (rule.where !== "both" && rule.where !== route) continue

@@ -9,7 +9,8 @@ import type { Reply } from "./replies.js"
 import { functionCall, http, text, usageLimit } from "./replies.js"
 
 /** What a line may hold, for error messages. */
-const forms = `{"text": "…"}, {"function_call": {"name": "…", "arguments": {…}}}, {"usage_limit": {"plan_type": "plus", "resets_in_seconds": 3600}}, {"http": {"status": 500, "body": {…}}}`
+const forms =
+  `{"text": "…"}, {"function_call": {"name": "…", "arguments": {…}}}, {"usage_limit": {"plan_type": "plus", "resets_in_seconds": 3600}}, {"http": {"status": 500, "body": {…}}}`
 
 /**
  * Parses a script file's text into replies (blank lines skipped), or the first problem

@@ -50,7 +50,12 @@ export interface SocketStats {
 
 const paths: ReadonlySet<string> = new Set(["/backend-api/codex/responses", "/api/codex/responses"])
 const limitMillis = 60 * 60 * 1000
-const terminalTypes: ReadonlySet<string> = new Set(["response.completed", "response.failed", "response.incomplete", "error"])
+const terminalTypes: ReadonlySet<string> = new Set([
+  "response.completed",
+  "response.failed",
+  "response.incomplete",
+  "error"
+])
 
 const refuseHandshake = (socket: Net.Socket, reply: Reply): void => {
   const status = reply._tag === "Http" ? reply.status : 500
@@ -72,8 +77,9 @@ const messagesOf = (frames: ReadonlyArray<Frame>): Array<string> => {
     if (data !== "[DONE]") out.push(data)
   })
   for (const frame of frames) {
-    if ("raw" in frame && typeof frame.raw === "string" && Object.keys(frame).length === 1) decoder.push(Buffer.from(frame.raw))
-    else out.push(JSON.stringify(frame))
+    if ("raw" in frame && typeof frame.raw === "string" && Object.keys(frame).length === 1) {
+      decoder.push(Buffer.from(frame.raw))
+    } else out.push(JSON.stringify(frame))
   }
   decoder.end()
   return out
@@ -87,19 +93,30 @@ const errorFrame = (reply: Extract<Reply, { _tag: "Http" }>): string => {
   } catch {
     body = { message: reply.body }
   }
-  const error = isRecord(body) && isRecord(body["error"]) ? body["error"] : isRecord(body) && typeof body["detail"] === "string" ? { message: body["detail"] } : body
+  const error = isRecord(body) && isRecord(body["error"])
+    ? body["error"]
+    : isRecord(body) && typeof body["detail"] === "string"
+    ? { message: body["detail"] }
+    : body
   return JSON.stringify({ type: "error", status: reply.status, error, headers: reply.headers })
 }
 
 const errorMessage = (status: number, code: string, message: string, param?: string) =>
-  JSON.stringify({ type: "error", status, error: { type: "invalid_request_error", code, message, ...(param === undefined ? {} : { param }) } })
+  JSON.stringify({
+    type: "error",
+    status,
+    error: { type: "invalid_request_error", code, message, ...(param === undefined ? {} : { param }) }
+  })
 
 /** One accepted connection. */
 class Connection {
   private readonly reader = new FrameReader(64 * 1024 * 1024)
   private readonly openedAt: number
   /** The input and output of each completed response on this connection, by id. */
-  private readonly served = new Map<string, { readonly input: ReadonlyArray<unknown>; readonly output: ReadonlyArray<unknown> }>()
+  private readonly served = new Map<
+    string,
+    { readonly input: ReadonlyArray<unknown>; readonly output: ReadonlyArray<unknown> }
+  >()
   private busy = false
   private closed = false
 
@@ -130,7 +147,9 @@ class Connection {
     }
     for (let at = 0; at < payload.length; at += chunkSize) {
       const end = Math.min(payload.length, at + chunkSize)
-      this.socket.write(encodeFrame(at === 0 ? opcode : Opcode.continuation, payload.subarray(at, end), false, end === payload.length))
+      this.socket.write(
+        encodeFrame(at === 0 ? opcode : Opcode.continuation, payload.subarray(at, end), false, end === payload.length)
+      )
     }
   }
 
@@ -187,9 +206,19 @@ class Connection {
     const body: Json = { instructions: "", ...sent }
     // Recorded like an SSE request (its body without the frame's `type`), under the handshake's method and headers.
     this.hooks.record({ method: "GET", path: this.path, headers: this.headers, body: request }, 101)
-    if (this.busy) return this.text(errorMessage(400, "response_in_progress", "A response is already in progress on this connection."))
+    if (this.busy) {
+      return this.text(
+        errorMessage(400, "response_in_progress", "A response is already in progress on this connection.")
+      )
+    }
     if (this.hooks.now() - this.openedAt >= limitMillis) {
-      this.text(errorMessage(400, "websocket_connection_limit_reached", "Responses websocket connection limit reached (60 minutes)"))
+      this.text(
+        errorMessage(
+          400,
+          "websocket_connection_limit_reached",
+          "Responses websocket connection limit reached (60 minutes)"
+        )
+      )
       return this.close(1000, "connection limit reached")
     }
     let input: ReadonlyArray<unknown> = Array.isArray(body["input"]) ? body["input"] : []
@@ -197,7 +226,12 @@ class Connection {
       const before = this.served.get(previous)
       if (before === undefined) {
         return this.text(
-          errorMessage(400, "previous_response_not_found", `Previous response with id '${previous}' not found.`, "previous_response_id")
+          errorMessage(
+            400,
+            "previous_response_not_found",
+            `Previous response with id '${previous}' not found.`,
+            "previous_response_id"
+          )
         )
       }
       input = [...before.input, ...before.output, ...input]
@@ -212,8 +246,17 @@ class Connection {
   /** `generate: false`: created and completed with no output; the input is kept for the next turn. */
   private prewarm(body: Json): void {
     const id = `resp_prewarm_${this.served.size + 1}`
-    const response = { id, object: "response", created_at: Math.floor(this.hooks.now() / 1000), model: body["model"], status: "completed", output: [] }
-    this.text(JSON.stringify({ type: "response.created", sequence_number: 0, response: { ...response, status: "in_progress" } }))
+    const response = {
+      id,
+      object: "response",
+      created_at: Math.floor(this.hooks.now() / 1000),
+      model: body["model"],
+      status: "completed",
+      output: []
+    }
+    this.text(
+      JSON.stringify({ type: "response.created", sequence_number: 0, response: { ...response, status: "in_progress" } })
+    )
     this.text(JSON.stringify({ type: "response.completed", sequence_number: 1, response }))
     this.served.set(id, { input: Array.isArray(body["input"]) ? body["input"] : [], output: [] })
   }
@@ -249,7 +292,12 @@ class Connection {
     }
     if (terminal === undefined) return this.close(1011, "the response ended without a terminal event")
     this.busy = false
-    if (terminal === "response.completed" && id !== undefined) this.served.set(id, { input, output: output.filter((item) => item !== undefined) })
+    if (terminal === "response.completed" && id !== undefined) {
+      this.served.set(id, {
+        input,
+        output: output.filter((item) => item !== undefined)
+      })
+    }
   }
 }
 
@@ -260,7 +308,11 @@ class Connection {
  *
  * @internal
  */
-export const serve = (server: Http.Server, base: string, hooks: Hooks): { readonly stats: SocketStats; readonly close: () => void } => {
+export const serve = (
+  server: Http.Server,
+  base: string,
+  hooks: Hooks
+): { readonly stats: SocketStats; readonly close: () => void } => {
   const stats: SocketStats = { opened: 0, interrupted: 0, pongs: 0 }
   const sockets = new Set<Net.Socket>()
   server.removeAllListeners("upgrade")
@@ -270,13 +322,30 @@ export const serve = (server: Http.Server, base: string, hooks: Hooks): { readon
     socket.on("error", () => socket.destroy())
     const path = new URL(request.url ?? "/", base).pathname
     const headers: Record<string, string | undefined> = {}
-    for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(", ") : value
+    for (const [name, value] of Object.entries(request.headers)) {
+      headers[name] = Array.isArray(value)
+        ? value.join(", ")
+        : value
+    }
     const key = headers["sec-websocket-key"]
     if (!paths.has(path)) {
-      return refuseHandshake(socket, { _tag: "Http", status: 404, body: JSON.stringify({ detail: "Not Found" }), headers: {} })
+      return refuseHandshake(socket, {
+        _tag: "Http",
+        status: 404,
+        body: JSON.stringify({ detail: "Not Found" }),
+        headers: {}
+      })
     }
-    if ((headers["upgrade"] ?? "").toLowerCase() !== "websocket" || key === undefined || headers["sec-websocket-version"] !== "13") {
-      return refuseHandshake(socket, { _tag: "Http", status: 400, body: JSON.stringify({ detail: "Expected a WebSocket handshake" }), headers: {} })
+    if (
+      (headers["upgrade"] ?? "").toLowerCase() !== "websocket" || key === undefined ||
+      headers["sec-websocket-version"] !== "13"
+    ) {
+      return refuseHandshake(socket, {
+        _tag: "Http",
+        status: 400,
+        body: JSON.stringify({ detail: "Expected a WebSocket handshake" }),
+        headers: {}
+      })
     }
     const refusal = hooks.refuse(headers)
     if (refusal !== undefined) {
@@ -291,7 +360,9 @@ export const serve = (server: Http.Server, base: string, hooks: Hooks): { readon
     socket.setNoDelay(true)
     socket.write(
       "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n" +
-        `sec-websocket-accept: ${acceptKey(key)}\r\nx-models-etag: ${hooks.etag()}\r\nx-codex-turn-state: ${turnState}\r\n` +
+        `sec-websocket-accept: ${
+          acceptKey(key)
+        }\r\nx-models-etag: ${hooks.etag()}\r\nx-codex-turn-state: ${turnState}\r\n` +
         "openai-model: gpt-5.4\r\nx-reasoning-included: true\r\nx-request-id: req_emulated_ws\r\n\r\n"
     )
     new Connection(socket, path, headers, hooks, stats)

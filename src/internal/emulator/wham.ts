@@ -25,7 +25,13 @@ export const usage = (now: number): Json => ({
       reset_at: Math.floor(now / 1000) + 513000
     }
   },
-  credits: { has_credits: false, unlimited: false, balance: "0", approx_local_messages: [0, 0], approx_cloud_messages: [0, 0] },
+  credits: {
+    has_credits: false,
+    unlimited: false,
+    balance: "0",
+    approx_local_messages: [0, 0],
+    approx_cloud_messages: [0, 0]
+  },
   additional_rate_limits: [],
   rate_limit_reached_type: null,
   spend_control: { reached: false }
@@ -36,17 +42,35 @@ const turn = (id: string, role: string, text: string) => ({
   role,
   turn_status: "completed",
   input_items: role === "user" ? [{ type: "message", role: "user", content: [{ content_type: "text", text }] }] : [],
-  output_items: role === "assistant" ? [{ type: "message", role: "assistant", content: [{ content_type: "text", text }] }] : []
+  output_items: role === "assistant"
+    ? [{ type: "message", role: "assistant", content: [{ content_type: "text", text }] }]
+    : []
 })
 
 /** Two cloud tasks with their turns (§12.2). @internal */
 export const tasks: Readonly<Record<string, { readonly task: Json; readonly turns: ReadonlyArray<Json> }>> = {
   task_e_1: {
-    task: { id: "task_e_1", title: "Fix the flaky test", environment_id: "env_1", archived: false, has_unread_turn: false },
-    turns: [turn("turn_u_1", "user", "Fix the flaky test in ci.yml"), turn("turn_a_1", "assistant", "Done: added a retry."), turn("turn_a_2", "assistant", "Alternative: pin the clock.")]
+    task: {
+      id: "task_e_1",
+      title: "Fix the flaky test",
+      environment_id: "env_1",
+      archived: false,
+      has_unread_turn: false
+    },
+    turns: [
+      turn("turn_u_1", "user", "Fix the flaky test in ci.yml"),
+      turn("turn_a_1", "assistant", "Done: added a retry."),
+      turn("turn_a_2", "assistant", "Alternative: pin the clock.")
+    ]
   },
   task_e_2: {
-    task: { id: "task_e_2", title: "Add a README badge", environment_id: "env_2", archived: false, has_unread_turn: true },
+    task: {
+      id: "task_e_2",
+      title: "Add a README badge",
+      environment_id: "env_2",
+      archived: false,
+      has_unread_turn: true
+    },
     turns: [turn("turn_u_9", "user", "Add a CI badge"), turn("turn_a_9", "assistant", "Added the badge.")]
   }
 }
@@ -54,7 +78,9 @@ export const tasks: Readonly<Record<string, { readonly task: Json; readonly turn
 /** `GET /wham/tasks/list`, filtered and paged as the query says. @internal */
 export const taskList = (query: URLSearchParams): Json => {
   const environment = query.get("environment_id")
-  const all = Object.values(tasks).map((t) => t.task).filter((t) => environment === null || t["environment_id"] === environment)
+  const all = Object.values(tasks).map((t) => t.task).filter((t) =>
+    environment === null || t["environment_id"] === environment
+  )
   const start = Number(query.get("cursor") ?? "0") || 0
   const limit = Number(query.get("limit") ?? "20") || 20
   const items = all.slice(start, start + limit)
@@ -67,7 +93,12 @@ export const taskDetail = (id: string): Json | undefined => {
   if (entry === undefined) return undefined
   const user = entry.turns.find((t) => t["role"] === "user")
   const assistant = entry.turns.find((t) => t["role"] === "assistant")
-  return { task: entry.task, current_user_turn: user ?? null, current_assistant_turn: assistant ?? null, current_diff_task_turn: null }
+  return {
+    task: entry.task,
+    current_user_turn: user ?? null,
+    current_assistant_turn: assistant ?? null,
+    current_diff_task_turn: null
+  }
 }
 
 /** `GET /wham/tasks/{id}/turns`. @internal */
@@ -89,15 +120,32 @@ export const siblingTurns = (id: string, turnId: string): Json | undefined => {
 
 /** `GET /wham/environments`: a bare array. @internal */
 export const environments: ReadonlyArray<Json> = [
-  { id: "env_1", label: "acme/api", is_pinned: true, task_count: 1, repo_map: { "acme/api": { default_branch: "main" } } },
-  { id: "env_2", label: "acme/web", is_pinned: false, task_count: 1, repo_map: { "acme/web": { default_branch: "main" } } }
+  {
+    id: "env_1",
+    label: "acme/api",
+    is_pinned: true,
+    task_count: 1,
+    repo_map: { "acme/api": { default_branch: "main" } }
+  },
+  {
+    id: "env_2",
+    label: "acme/web",
+    is_pinned: false,
+    task_count: 1,
+    repo_map: { "acme/web": { default_branch: "main" } }
+  }
 ]
 
 /** `GET /memories`. @internal */
 export const memories: Json = {
   memories: [
     { id: "mem_1", content: "Prefers TypeScript with Effect.", updated_at: "2026-11-20T10:00:00Z", status: "active" },
-    { id: "mem_2", content: "Works on an SDK for the Codex backend.", updated_at: "2026-11-28T16:30:00Z", status: "active" }
+    {
+      id: "mem_2",
+      content: "Works on an SDK for the Codex backend.",
+      updated_at: "2026-11-28T16:30:00Z",
+      status: "active"
+    }
   ],
   memory_max_tokens: 2000,
   memory_num_tokens: 21
@@ -113,4 +161,3 @@ export const userSystemMessages: Json = {
   disabled_tools: [],
   personality: "default"
 }
-

@@ -108,7 +108,12 @@ export class APIError extends OpenAIError {
   /** `x-request-id`: quote it when reporting a problem. */
   readonly requestID: string | null | undefined
 
-  constructor(status: number | undefined, error: object | undefined, message: string | undefined, headers: Headers | undefined) {
+  constructor(
+    status: number | undefined,
+    error: object | undefined,
+    message: string | undefined,
+    headers: Headers | undefined
+  ) {
     super(message ?? (status === undefined ? "Connection error." : `${status} status code (no body)`))
     this.status = status
     this.headers = headers
@@ -178,7 +183,20 @@ export class APIConnectionTimeoutError extends APIConnectionError {
  * @category errors
  */
 export class BadRequestError extends APIError {
-  static override [Symbol.hasInstance](value: unknown): value is BadRequestError & (CodexError.UnsupportedParameter | CodexError.InvalidParameter | CodexError.InvalidRequest | CodexError.ModelNotAvailable | CodexError.CyberPolicy | CodexError.InvalidImage | CodexError.ContextWindowExceeded) {
+  static override [Symbol.hasInstance](
+    value: unknown
+  ): value is
+    & BadRequestError
+    & (
+      | CodexError.UnsupportedParameter
+      | CodexError.InvalidParameter
+      | CodexError.InvalidRequest
+      | CodexError.ModelNotAvailable
+      | CodexError.CyberPolicy
+      | CodexError.InvalidImage
+      | CodexError.ContextWindowExceeded
+    )
+  {
     return recognises(this, value)
   }
 }
@@ -211,7 +229,9 @@ export class PermissionDeniedError extends APIError {
  * @category errors
  */
 export class NotFoundError extends APIError {
-  static override [Symbol.hasInstance](value: unknown): value is NotFoundError & (CodexError.NotFound | CodexError.RealtimeUnavailable | CodexError.ModelNotAvailable) {
+  static override [Symbol.hasInstance](
+    value: unknown
+  ): value is NotFoundError & (CodexError.NotFound | CodexError.RealtimeUnavailable | CodexError.ModelNotAvailable) {
     return recognises(this, value)
   }
 }
@@ -233,7 +253,9 @@ export class ConflictError extends APIError {
  * @category errors
  */
 export class UnprocessableEntityError extends APIError {
-  static override [Symbol.hasInstance](value: unknown): value is UnprocessableEntityError & (CodexError.UnexpectedStatus) {
+  static override [Symbol.hasInstance](
+    value: unknown
+  ): value is UnprocessableEntityError & (CodexError.UnexpectedStatus) {
     return recognises(this, value)
   }
 }
@@ -255,7 +277,9 @@ export class RateLimitError extends APIError {
  * @category errors
  */
 export class InternalServerError extends APIError {
-  static override [Symbol.hasInstance](value: unknown): value is InternalServerError & (CodexError.ServerError | CodexError.RefreshFailed) {
+  static override [Symbol.hasInstance](
+    value: unknown
+  ): value is InternalServerError & (CodexError.ServerError | CodexError.RefreshFailed) {
     return recognises(this, value)
   }
 }
@@ -344,7 +368,11 @@ export const withApiFields = (error: unknown): unknown => {
     : "param" in error
     ? error.param
     : undefined
-  const type = error._tag === "RateLimited" ? error.kind : error._tag === "InvalidRequest" ? "invalid_request_error" : undefined
+  const type = error._tag === "RateLimited"
+    ? error.kind
+    : error._tag === "InvalidRequest"
+    ? "invalid_request_error"
+    : undefined
   define(error, "requestID", requestId)
   define(error, "headers", entries.length === 0 ? undefined : new Headers(entries))
   define(error, "error", { message: error.message, type, code, param })

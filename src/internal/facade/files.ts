@@ -56,7 +56,8 @@ const isResponseLike = (value: unknown): value is ResponseLike =>
   typeof (value as ResponseLike).blob === "function"
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
-  typeof value === "object" && value !== null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function"
+  typeof value === "object" && value !== null &&
+  typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function"
 
 /** Collects an async iterable of byte chunks, at most {@link maxUploadBytes}. */
 const collect = async (iterable: AsyncIterable<unknown>): Promise<Uint8Array> => {
@@ -102,7 +103,9 @@ const bytesOf = async (value: unknown): Promise<Blob | Uint8Array> => {
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
   if (isResponseLike(value)) {
     const blob = await value.blob()
-    if (blob.size > maxUploadBytes) throw new FileInputError(`is larger than the upload limit of ${maxUploadBytes} bytes`)
+    if (blob.size > maxUploadBytes) {
+      throw new FileInputError(`is larger than the upload limit of ${maxUploadBytes} bytes`)
+    }
     return blob
   }
   if (isAsyncIterable(value)) return collect(value)

@@ -7,8 +7,8 @@
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import type * as ConfigError from "effect/ConfigError"
 import { Context, Duration, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+import type * as ConfigError from "effect/ConfigError"
 import * as CodexAuth from "../../CodexAuth.js"
 import * as CodexClient from "../../CodexClient.js"
 import * as CodexConfig from "../../CodexConfig.js"
@@ -123,12 +123,17 @@ export const check = (given: NodeOptions, withLayer: boolean): void => {
     fail("dangerouslyAllowBrowser", "not supported: the client signs in with a ChatGPT login and runs on Node only")
   }
   optionalString("baseURL", options.baseURL)
-  if (options.baseURL !== undefined && options["codexBaseUrl"] !== undefined && options["codexBaseUrl"] !== options.baseURL) {
+  if (
+    options.baseURL !== undefined && options["codexBaseUrl"] !== undefined &&
+    options["codexBaseUrl"] !== options.baseURL
+  ) {
     fail("baseURL", "differs from `codexBaseUrl`, which names the same URL: pass one")
   }
   optionalString("apiKey", options.apiKey)
   optionalString("accountId", options.accountId)
-  if (options.accountId !== undefined && options.apiKey === undefined) fail("accountId", "only meaningful with `apiKey`")
+  if (options.accountId !== undefined && options.apiKey === undefined) {
+    fail("accountId", "only meaningful with `apiKey`")
+  }
   nonNegative("timeout", options.timeout, false)
   nonNegative("maxRetries", options.maxRetries, true)
   if (options.fetch !== undefined && typeof options.fetch !== "function") fail("fetch", "expected a function")
@@ -176,7 +181,8 @@ export const checkRequest = (options: object | undefined): Effect.Effect<void, I
   return name === undefined ? Effect.void : Effect.fail(
     new InvalidParameter({
       parameter: name,
-      reason: "not supported per request (only signal, timeout and maxRetries are); set defaultHeaders on the client instead of headers"
+      reason:
+        "not supported per request (only signal, timeout and maxRetries are); set defaultHeaders on the client instead of headers"
     })
   )
 }
@@ -195,7 +201,9 @@ const merge = (
 /** openai-node's logger as Effect's: each line to the method of its level. */
 const toEffectLogger = (logger: LoggerLike): Logger.Logger<unknown, void> =>
   Logger.make(({ logLevel, message }) => {
-    const text = (Array.isArray(message) ? message : [message]).map((part) => typeof part === "string" ? part : String(part)).join(" ")
+    const text = (Array.isArray(message) ? message : [message]).map((part) =>
+      typeof part === "string" ? part : String(part)
+    ).join(" ")
     if (LogLevel.greaterThanEqual(logLevel, LogLevel.Error)) logger.error(text)
     else if (LogLevel.greaterThanEqual(logLevel, LogLevel.Warning)) logger.warn(text)
     else if (LogLevel.greaterThanEqual(logLevel, LogLevel.Info)) logger.info(text)
@@ -224,7 +232,9 @@ export const layer = (
   const http: Layer.Layer<HttpClient.HttpClient> = fetch === undefined
     ? Undici.layer
     : FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, fetch)))
-  const baseTransport = fetch === undefined ? CodexTransport.layerUndici : CodexTransport.layerHttpClient.pipe(Layer.provide(http))
+  const baseTransport = fetch === undefined
+    ? CodexTransport.layerUndici
+    : CodexTransport.layerHttpClient.pipe(Layer.provide(http))
   const transport = defaultHeaders === undefined || Object.keys(defaultHeaders).length === 0
     ? baseTransport
     : Layer.map(baseTransport, (context) => {

@@ -61,9 +61,15 @@ const misfit = (root: Json, schema: unknown, value: unknown, path: string, depth
   if (Array.isArray(enumValues) && !enumValues.some((v) => JSON.stringify(v) === JSON.stringify(value))) {
     return `${path} is not one of ${JSON.stringify(enumValues)}`
   }
-  if ("const" in schema && JSON.stringify(schema["const"]) !== JSON.stringify(value)) return `${path} is not ${JSON.stringify(schema["const"])}`
+  if ("const" in schema && JSON.stringify(schema["const"]) !== JSON.stringify(value)) {
+    return `${path} is not ${JSON.stringify(schema["const"])}`
+  }
   const type = schema["type"]
-  const types = typeof type === "string" ? [type] : Array.isArray(type) ? type.filter((t): t is string => typeof t === "string") : []
+  const types = typeof type === "string"
+    ? [type]
+    : Array.isArray(type)
+    ? type.filter((t): t is string => typeof t === "string")
+    : []
   if (types.length > 0 && !types.some((t) => typeOk(t, value))) return `${path} is not ${types.join(" or ")}`
   if (isRecord(value)) {
     const properties = isRecord(schema["properties"]) ? schema["properties"] : {}
@@ -98,8 +104,12 @@ const formatOf = (params: { readonly text?: unknown }): Json | undefined => {
  */
 export const check = (params: { readonly text?: unknown }): Effect.Effect<void, InvalidParameter> => {
   const format = formatOf(params)
-  if (format === undefined || isRecord(format["schema"]) || typeof format["$parseRaw"] === "function") return Effect.void
-  return Effect.fail(new InvalidParameter({ parameter: "text.format.schema", reason: "a json_schema format needs a schema object" }))
+  if (format === undefined || isRecord(format["schema"]) || typeof format["$parseRaw"] === "function") {
+    return Effect.void
+  }
+  return Effect.fail(
+    new InvalidParameter({ parameter: "text.format.schema", reason: "a json_schema format needs a schema object" })
+  )
 }
 
 /**
@@ -129,7 +139,12 @@ export const parse = <T>(
           return value as T
         },
         catch: (error) =>
-          new OutputMismatch({ schemaName: name, text, issue: error instanceof Error ? error.message : String(error), response })
+          new OutputMismatch({
+            schemaName: name,
+            text,
+            issue: error instanceof Error ? error.message : String(error),
+            response
+          })
       })
     const output = []
     for (const item of response.output) {
@@ -140,9 +155,11 @@ export const parse = <T>(
       }
       const parts = []
       for (const part of content) {
-        parts.push(isRecord(part) && part["type"] === "output_text" && typeof part["text"] === "string"
-          ? { ...part, parsed: yield* decode(part["text"]) }
-          : part)
+        parts.push(
+          isRecord(part) && part["type"] === "output_text" && typeof part["text"] === "string"
+            ? { ...part, parsed: yield* decode(part["text"]) }
+            : part
+        )
       }
       output.push({ ...item, content: parts })
     }

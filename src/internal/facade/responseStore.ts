@@ -26,7 +26,10 @@ export interface ResponseStore {
 }
 
 const storeFailure = (operation: string, cause: unknown) =>
-  new InvalidParameter({ parameter: "responseStore", reason: `${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}` })
+  new InvalidParameter({
+    parameter: "responseStore",
+    reason: `${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`
+  })
 
 /** Response ids become file names: only these characters. */
 const safeId = /^[A-Za-z0-9_-]{1,200}$/
@@ -35,7 +38,10 @@ const safeId = /^[A-Za-z0-9_-]{1,200}$/
 export const make = (option: "memory" | string): ResponseStore => {
   if (option === "memory") {
     const kept = new Map<string, ReadonlyArray<InputItem>>()
-    return { get: (id) => Effect.sync(() => kept.get(id)), put: (id, history) => Effect.sync(() => void kept.set(id, history)) }
+    return {
+      get: (id) => Effect.sync(() => kept.get(id)),
+      put: (id, history) => Effect.sync(() => void kept.set(id, history))
+    }
   }
   const file = (id: string) => NodePath.join(option, `${id}.json`)
   return {
@@ -75,14 +81,18 @@ export const make = (option: "memory" | string): ResponseStore => {
  */
 export const expand = (store: ResponseStore, params: CreateParams) =>
   Effect.gen(function*() {
-    const { previous_response_id: previous, ...rest } = params as CreateParams & { readonly previous_response_id?: unknown }
+    const { previous_response_id: previous, ...rest } = params as CreateParams & {
+      readonly previous_response_id?: unknown
+    }
     if (previous === undefined) return { params, input: itemsOf(params.input) }
     if (typeof previous !== "string" || previous === "") {
       return yield* new InvalidParameter({ parameter: "previous_response_id", reason: "must be a non-empty string" })
     }
     const history = yield* store.get(previous)
     if (history === undefined) {
-      return yield* new NotFound({ detail: `response ${previous} is not in this client's responseStore (previous_response_id)` })
+      return yield* new NotFound({
+        detail: `response ${previous} is not in this client's responseStore (previous_response_id)`
+      })
     }
     const input = [...history, ...itemsOf(params.input)]
     return { params: { ...rest, input } as CreateParams, input }
@@ -102,6 +112,8 @@ export const keepStreamed = <E, R>(
     const collector = ResponseCollector.make()
     return Stream.tap(events, (event) => {
       collector.push(event)
-      return event.type === "response.completed" ? Effect.flatMap(collector.result(), (response) => keep(store, input, response)) : Effect.void
+      return event.type === "response.completed"
+        ? Effect.flatMap(collector.result(), (response) => keep(store, input, response))
+        : Effect.void
     })
   })
