@@ -12,7 +12,11 @@ const program = Effect.gen(function*() {
       yield* emulator.script(CodexEmulator.sse(CodexEmulator.textEvents("slow").slice(0, 4), { ending: "stall" }))
       const started = yield* Deferred.make<void>()
       const fiber = yield* responses.stream({ input: "x", prompt_cache_key: `k${i}` }).pipe(
-        Stream.tap(() => Deferred.succeed(started, undefined)), Stream.runDrain, CodexConfig.withCallPolicy({ transport }), Effect.fork)
+        Stream.tap(() => Deferred.succeed(started, undefined)),
+        Stream.runDrain,
+        CodexConfig.withCallPolicy({ transport }),
+        Effect.fork
+      )
       yield* Deferred.await(started)
       const before = performance.now()
       yield* Fiber.interrupt(fiber)
@@ -20,7 +24,15 @@ const program = Effect.gen(function*() {
       times.push(performance.now() - before)
     }
     times.sort((a, b) => a - b)
-    console.log(transport, "median ms", times[20]?.toFixed(2), "p10", times[4]?.toFixed(2), "p90", times[36]?.toFixed(2))
+    console.log(
+      transport,
+      "median ms",
+      times[20]?.toFixed(2),
+      "p10",
+      times[4]?.toFixed(2),
+      "p90",
+      times[36]?.toFixed(2)
+    )
   }
 })
 await Effect.runPromise(program.pipe(Effect.provide(CodexEmulator.layerClient()), Effect.scoped) as any)
