@@ -16,11 +16,11 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import { Clock, Context, Duration, Effect, Layer, Redacted, Ref } from "effect"
-import { CodexConfig } from "./CodexConfig.js"
+import { CodexConfig, withCurrentCallPolicy } from "./CodexConfig.js"
 import type { AuthError } from "./CodexError.js"
 import { AuthExpired } from "./CodexError.js"
 import * as Jwt from "./internal/jwt.js"
-import { withRetries } from "./internal/retry.js"
+import { retrySchedule, withRetries } from "./internal/retry.js"
 import { registerSecret, scrub } from "./internal/scrub.js"
 import * as Token from "./internal/tokenEndpoint.js"
 import type { StoredTokens, TokenUpdate } from "./TokenStore.js"
@@ -298,16 +298,17 @@ export const make = (
 
     /**
      * Spends the refresh token of `seen`: one request per hold of the lock; a transient
-     * failure is retried outside the lock, each attempt re-reading auth.json first.
+     * failure is retried outside the lock, each attempt re-reading auth.json first, on the
+     * retry schedule of the call that needed the refresh.
      */
     const spend = (seen: StoredTokens) =>
-      withRetries(
-        config,
-        config.maxRetries,
-        "POST /oauth/token",
-        spendOnce(seen),
-        (error) => (error._tag === "RefreshFailed" ? error : undefined)
-      )
+      Effect.flatMap(withCurrentCallPolicy(config), (policy) =>
+        withRetries(
+          () => retrySchedule(policy),
+          "POST /oauth/token",
+          spendOnce(seen),
+          (error) => (error._tag === "RefreshFailed" ? error : undefined)
+        ))
 
     /**
      * Refreshes the tokens `seen` were read as. Single-flight: callers queue on one permit

@@ -7,13 +7,14 @@
  *
  * @since 0.1.0
  */
-import { Config, ConfigError, Context, Duration, Effect, Either, FiberRef, Layer } from "effect"
+import { Config, ConfigError, Context, Duration, Effect, Either, FiberRef, Layer, Schedule } from "effect"
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
 import * as NodeFs from "node:fs"
 import * as Os from "node:os"
 import * as NodePath from "node:path"
-import { InvalidParameter } from "./CodexError.js"
+import type { CodexError } from "./CodexError.js"
+import { InvalidParameter, isRetryable } from "./CodexError.js"
 
 /**
  * What to do with a request parameter the backend is known to reject.
@@ -112,6 +113,12 @@ export interface Service {
    * stream, an idle timeout or a retryable in-stream failure. Every send is billable.
    */
   readonly maxStreamRetries: number
+  /**
+   * The retry policy as a `Schedule` (see {@link RetrySchedule}); `undefined` (the default)
+   * for {@link defaultRetrySchedule} built from `maxRetries`, `retryBaseDelay` and
+   * `retryMaxDelay`.
+   */
+  readonly retrySchedule: RetrySchedule | undefined
   /** See {@link ParameterPolicy}. */
   readonly parameterPolicy: ParameterPolicy
   /** See {@link CompactVia}. */
@@ -148,6 +155,66 @@ export interface Service {
   readonly maxEventBytes: number
   /** See {@link ResponsesTransport}. */
   readonly transport: ResponsesTransport
+}
+
+/**
+ * A retry policy: a `Schedule` fed with each failure the SDK may retry, deciding whether
+ * and when the next attempt goes out.
+ *
+ * The SDK consults it only for failures protocol §6.4 allows to be retried
+ * ({@link CodexError.isRetryable}, and, for a stream, only before its first event: a
+ * stream is never replayed once an event reached the caller). It drives every retry the
+ * SDK makes: a request's retries before its first byte (any endpoint, HTTP or WebSocket),
+ * the token refresh's, and the whole-request redo of a collected `responses.create` after
+ * a cut stream (there also bounded by `maxStreamRetries`, since every redo is billable).
+ *
+ * @example
+ * ```ts
+ * import { Schedule } from "effect"
+ * import { CodexConfig, type CodexError } from "codex-backend-sdk"
+ *
+ * // The protocol's backoff, at most 8 retries, and never for a 503.
+ * const patient = CodexConfig.defaultRetrySchedule({ maxRetries: 8 }).pipe(
+ *   Schedule.whileInput((error: CodexError.CodexError) => !(error._tag === "ServerError" && error.status === 503))
+ * )
+ * const config = CodexConfig.layer({ retrySchedule: patient })
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RetrySchedule = Schedule.Schedule<unknown, CodexError>
+
+/**
+ * The retry policy of protocol §6.4 as a `Schedule`: `retryBaseDelay` × 2ⁿ with ±10 %
+ * jitter, each wait capped at `retryMaxDelay`; a `RateLimited` error's `Retry-After` is
+ * waited instead, and one longer than `retryMaxDelay` ends the retries at once; only
+ * retryable errors; at most `maxRetries` retries. Omitted fields take {@link defaults}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const defaultRetrySchedule = (
+  options: {
+    readonly maxRetries?: number | undefined
+    readonly retryBaseDelay?: Duration.Duration | undefined
+    readonly retryMaxDelay?: Duration.Duration | undefined
+  } = {}
+): RetrySchedule => {
+  const maxDelay = options.retryMaxDelay ?? defaults.retryMaxDelay
+  const retryAfter = (error: CodexError) => error._tag === "RateLimited" ? error.retryAfter : undefined
+  const backoff = Schedule.exponential(options.retryBaseDelay ?? defaults.retryBaseDelay).pipe(
+    Schedule.jitteredWith({ min: 0.9, max: 1.1 })
+  )
+  return Schedule.identity<CodexError>().pipe(
+    Schedule.zipLeft(backoff),
+    Schedule.modifyDelay((error, delay) => retryAfter(error) ?? Duration.min(delay, maxDelay)),
+    Schedule.whileInput((error) => {
+      const requested = retryAfter(error)
+      return isRetryable(error) && (requested === undefined || Duration.lessThanOrEqualTo(requested, maxDelay))
+    }),
+    Schedule.zipLeft(Schedule.recurs(options.maxRetries ?? defaults.maxRetries))
+  )
 }
 
 /**
@@ -340,6 +407,10 @@ const resolve = (overrides: Options, fallback: Options): Effect.Effect<Service, 
       const problem = notADuration(pick(key))
       if (problem !== undefined) return yield* Effect.fail(invalid(key, `${key} ${problem}`))
     }
+    const retrySchedule = pick("retrySchedule")
+    if (retrySchedule !== undefined && !Schedule.isSchedule(retrySchedule)) {
+      return yield* Effect.fail(invalid("retrySchedule", "retrySchedule must be a Schedule (see defaultRetrySchedule)"))
+    }
     return {
       codexBaseUrl: urls.codexBaseUrl.url,
       chatgptBaseUrl: urls.chatgptBaseUrl.url,
@@ -356,6 +427,7 @@ const resolve = (overrides: Options, fallback: Options): Effect.Effect<Service, 
       retryBaseDelay: pick("retryBaseDelay") ?? defaults.retryBaseDelay,
       retryMaxDelay: pick("retryMaxDelay") ?? defaults.retryMaxDelay,
       maxStreamRetries: pick("maxStreamRetries") ?? defaults.maxStreamRetries,
+      retrySchedule,
       parameterPolicy: pick("parameterPolicy") ?? defaults.parameterPolicy,
       compactVia: pick("compactVia") ?? defaults.compactVia,
       modelsCacheTtl: pick("modelsCacheTtl") ?? defaults.modelsCacheTtl,
@@ -460,6 +532,12 @@ export interface CallPolicy {
   readonly maxStreamRetries?: number
   readonly retryBaseDelay?: Duration.Duration
   readonly retryMaxDelay?: Duration.Duration
+  /**
+   * The retry policy for these calls (see {@link RetrySchedule}). Without it, any of
+   * `maxRetries`, `retryBaseDelay` or `retryMaxDelay` here builds {@link defaultRetrySchedule}
+   * from the merged numbers, replacing a schedule the layer was given.
+   */
+  readonly retrySchedule?: RetrySchedule
   /** How long to wait for a reply's headers, per attempt. */
   readonly requestTimeout?: Duration.Duration
   /** How `/responses` requests travel (see {@link ResponsesTransport}). */
@@ -484,10 +562,12 @@ export const currentCallPolicy: FiberRef.FiberRef<CallPolicy> = globalValue(
  * @category getters
  */
 export const withCurrentCallPolicy = (config: Service): Effect.Effect<Service> =>
-  Effect.map(
-    FiberRef.get(currentCallPolicy),
-    (policy) => (Object.keys(policy).length === 0 ? config : { ...config, ...policy })
-  )
+  Effect.map(FiberRef.get(currentCallPolicy), (policy) => {
+    if (Object.keys(policy).length === 0) return config
+    const numbers = policy.maxRetries !== undefined || policy.retryBaseDelay !== undefined ||
+      policy.retryMaxDelay !== undefined
+    return { ...config, ...policy, retrySchedule: policy.retrySchedule ?? (numbers ? undefined : config.retrySchedule) }
+  })
 
 /**
  * Runs an effect with other retries or another headers timeout for every backend call it
@@ -532,6 +612,11 @@ export const checkCallPolicy = (policy: CallPolicy): Effect.Effect<CallPolicy, I
   for (const key of ["retryBaseDelay", "retryMaxDelay", "requestTimeout"] as const) {
     const problem = notADuration(policy[key])
     if (problem !== undefined) return Effect.fail(new InvalidParameter({ parameter: key, reason: problem }))
+  }
+  if (policy.retrySchedule !== undefined && !Schedule.isSchedule(policy.retrySchedule)) {
+    return Effect.fail(
+      new InvalidParameter({ parameter: "retrySchedule", reason: "must be a Schedule (see defaultRetrySchedule)" })
+    )
   }
   if (policy.transport !== undefined && !transports.includes(policy.transport)) {
     return Effect.fail(

@@ -34,7 +34,7 @@ import { makeBackend, readDecoded, readText, withDeadline } from "./internal/htt
 import * as ModelsEtag from "./internal/modelsEtag.js"
 import { compactBody, responsesBody } from "./internal/request.js"
 import * as ResponsesSocket from "./internal/responsesSocket.js"
-import { withRetries } from "./internal/retry.js"
+import { redoSchedule, withRetries } from "./internal/retry.js"
 import { defaultTracer, withSpan } from "./internal/tracing.js"
 import { joinUrl, maxErrorBodyBytes } from "./internal/wire.js"
 import { Models } from "./Models.js"
@@ -552,8 +552,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     const collect = (body: Record<string, unknown>, headers?: Readonly<Record<string, string>>) =>
       Effect.flatMap(withCurrentCallPolicy(config), (policy) => {
         const overSse = withRetries(
-          policy,
-          policy.maxStreamRetries,
+          () => redoSchedule(policy),
           responsesEndpoint,
           collectOnce(body, headers),
           retryMidStream
@@ -566,8 +565,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
         return Effect.flatMap(viaSocket(policy, body), (socket) =>
           socket
             ? withRetries(
-              policy,
-              policy.maxStreamRetries,
+              () => redoSchedule(policy),
               responsesEndpoint,
               collectSocket(sockets, policy, body),
               (error) => error instanceof ResponsesSocket.FallBack ? undefined : retryMidStream(error)

@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Ref, TestClock } from "effect"
+import { Duration, Effect, Fiber, Ref, Schedule, TestClock } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexConfig, CodexError, Models, Responses } from "../src/index.js"
-import { withRetries } from "../src/internal/retry.js"
+import { redoSchedule, retrySchedule, withRetries } from "../src/internal/retry.js"
+import { seed, tempHome } from "./helpers.js"
 
 describe("retry schedule (protocol §6.4)", () => {
   it.effect("backs off 200 ms × 2^n with ±10 % jitter, 4 retries, then fails", () =>
@@ -16,8 +17,7 @@ describe("retry schedule (protocol §6.4)", () => {
       })
       const fiber = yield* Effect.fork(
         withRetries(
-          config,
-          config.maxRetries,
+          () => retrySchedule(config),
           "POST /responses",
           failing,
           (e) => (CodexError.isRetryable(e) ? e : undefined)
@@ -47,9 +47,97 @@ describe("retry schedule (protocol §6.4)", () => {
           new CodexError.RateLimited({ kind: "rate_limit_exceeded", detail: "x", retryAfter: Duration.seconds(61) })
         )
       )
-      const error = yield* Effect.flip(withRetries(config, 4, "POST /responses", throttled, (e) => e))
+      const error = yield* Effect.flip(withRetries(() => retrySchedule(config), "POST /responses", throttled, (e) => e))
       assert.strictEqual(error.kind, "rate_limit_exceeded")
       assert.strictEqual(yield* Ref.get(calls), 1)
+    }))
+
+  it.effect("a Retry-After within the cap is waited instead of the backoff", () =>
+    Effect.gen(function*() {
+      const config = yield* CodexConfig.make()
+      const attempts = yield* Ref.make(0)
+      const throttled = Effect.gen(function*() {
+        if ((yield* Ref.updateAndGet(attempts, (n) => n + 1)) > 2) return "ok"
+        return yield* new CodexError.RateLimited({
+          kind: "rate_limit_exceeded",
+          detail: "x",
+          retryAfter: Duration.seconds(7)
+        })
+      })
+      const times = yield* Ref.make<Array<number>>([])
+      const timed = Effect.zipRight(
+        Effect.flatMap(TestClock.currentTimeMillis, (now) => Ref.update(times, (t) => [...t, now])),
+        throttled
+      )
+      const fiber = yield* Effect.fork(withRetries(() => retrySchedule(config), "POST /responses", timed, (e) => e))
+      for (let i = 0; i < 20; i++) yield* TestClock.adjust("1 second")
+      assert.strictEqual(yield* Fiber.join(fiber), "ok")
+      assert.deepStrictEqual(yield* Ref.get(times), [0, 7000, 14000])
+    }))
+
+  it.effect("a schedule of one's own decides every retry; errors the SDK may not retry never reach it", () =>
+    Effect.gen(function*() {
+      const config = yield* CodexConfig.make({
+        retrySchedule: Schedule.spaced("1 second").pipe(Schedule.intersect(Schedule.recurs(2)))
+      })
+      const seen = yield* Ref.make<Array<string>>([])
+      const schedule = Schedule.tapInput(
+        retrySchedule(config),
+        (e: CodexError.CodexError) => Ref.update(seen, (s) => [...s, e._tag])
+      )
+      const times = yield* Ref.make<Array<number>>([])
+      const failing = (error: CodexError.CodexError) =>
+        Effect.zipRight(
+          Effect.flatMap(TestClock.currentTimeMillis, (now) => Ref.update(times, (t) => [...t, now])),
+          Effect.fail(error)
+        )
+      const boom = new CodexError.ServerError({ detail: "boom", overloaded: false, status: 500 })
+      const fiber = yield* Effect.fork(
+        withRetries(() => schedule, "POST /responses", failing(boom), (e) => CodexError.isRetryable(e) ? e : undefined)
+      )
+      for (let i = 0; i < 10; i++) yield* TestClock.adjust("500 millis")
+      assert.strictEqual((yield* Effect.flip(Fiber.join(fiber)))._tag, "ServerError")
+      assert.deepStrictEqual(yield* Ref.get(times), [0, 1000, 2000])
+      assert.deepStrictEqual(yield* Ref.get(seen), ["ServerError", "ServerError", "ServerError"])
+
+      yield* Ref.set(seen, [])
+      const quota = new CodexError.RateLimited({ kind: "usage_limit_reached", detail: "x" })
+      const refused = yield* Effect.flip(
+        withRetries(() => schedule, "POST /responses", failing(quota), (e) => CodexError.isRetryable(e) ? e : undefined)
+      )
+      assert.strictEqual(refused._tag, "RateLimited")
+      assert.deepStrictEqual(yield* Ref.get(seen), [], "a usage limit is never offered to the schedule")
+    }))
+
+  it.effect("the redo of a collected call follows the schedule, bounded by maxStreamRetries", () =>
+    Effect.gen(function*() {
+      const count = (schedule: Schedule.Schedule<unknown, CodexError.CodexError>) =>
+        Effect.gen(function*() {
+          const calls = yield* Ref.make(0)
+          const cut = Effect.zipRight(
+            Ref.update(calls, (n) => n + 1),
+            Effect.fail(new CodexError.StreamInterrupted({ eventsReceived: 3 }))
+          )
+          const fiber = yield* Effect.fork(Effect.flip(withRetries(() => schedule, "POST /responses", cut, (e) => e)))
+          for (let i = 0; i < 50; i++) yield* TestClock.adjust("1 second")
+          yield* Fiber.join(fiber)
+          return yield* Ref.get(calls)
+        })
+      // The numbers: maxStreamRetries redos, whatever maxRetries says.
+      assert.strictEqual(yield* count(redoSchedule(yield* CodexConfig.make({ maxRetries: 0, maxStreamRetries: 3 }))), 4)
+      // A schedule of one's own that would go on forever still stops at maxStreamRetries.
+      const forever = yield* CodexConfig.make({ retrySchedule: Schedule.forever, maxStreamRetries: 2 })
+      assert.strictEqual(yield* count(redoSchedule(forever)), 3)
+      assert.strictEqual(yield* count(retrySchedule(yield* CodexConfig.make({ maxRetries: 1 }))), 2)
+    }))
+
+  it.effect("a retrySchedule that is not a Schedule is refused, in the layer and per call", () =>
+    Effect.gen(function*() {
+      const bad = { retrySchedule: 3 as unknown as CodexConfig.RetrySchedule }
+      const config = yield* Effect.flip(CodexConfig.make(bad))
+      assert.include(String(config), "retrySchedule")
+      const call = yield* Effect.flip(Effect.void.pipe(CodexConfig.withCallPolicy(bad)))
+      assert.isTrue(call._tag === "InvalidParameter" && call.parameter === "retrySchedule")
     }))
 
   it("isRetryable follows the protocol", () => {
@@ -115,6 +203,53 @@ describe("per-call policy (CodexConfig.withCallPolicy)", () => {
       yield* emulator.script(cut)
       assert.strictEqual((yield* responses.create({ input: "x" })).output_text, "You said: x")
     }).pipe(withEmulator))
+
+  it.live("the layer's schedule drives the transport's retries; a call's schedule or numbers replace it", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const once = Schedule.recurs(1).pipe(
+        Schedule.tapInput((e: CodexError.CodexError) => Effect.sync(() => seen.push(e._tag)))
+      )
+      const layer = CodexEmulator.layerClient({ config: { retrySchedule: once } })
+      yield* Effect.gen(function*() {
+        const emulator = yield* CodexEmulator.CodexEmulator
+        const responses = yield* Responses.Responses
+        const boom = CodexEmulator.http(500, { error: { message: "boom" } })
+        yield* emulator.script(boom, boom)
+        assert.strictEqual((yield* Effect.flip(responses.create({ input: "x" })))._tag, "ServerError")
+        assert.strictEqual(yield* requests, 2, "the schedule's one retry")
+        assert.deepStrictEqual(seen, ["ServerError", "ServerError"])
+        yield* emulator.script(boom)
+        const stopped = yield* Effect.flip(
+          responses.create({ input: "x" }).pipe(CodexConfig.withCallPolicy({ retrySchedule: Schedule.stop }))
+        )
+        assert.strictEqual(stopped._tag, "ServerError")
+        assert.strictEqual(yield* requests, 3, "the call's schedule: no retry")
+        yield* emulator.script(boom, boom)
+        const patient = yield* responses.create({ input: "y" }).pipe(
+          CodexConfig.withCallPolicy({ maxRetries: 2, retryBaseDelay: Duration.millis(1) })
+        )
+        assert.strictEqual(patient.output_text, "You said: y")
+        assert.strictEqual(yield* requests, 6, "the call's numbers build the default schedule: 2 retries")
+      }).pipe(Effect.provide(layer))
+    }))
+
+  it.live("the token refresh retries on the schedule of the call that needed it", () =>
+    Effect.scoped(Effect.flatMap(tempHome, (dir) =>
+      Effect.gen(function*() {
+        const emulator = yield* CodexEmulator.CodexEmulator
+        const responses = yield* Responses.Responses
+        yield* seed(yield* emulator.issuer.issue(-60))
+        yield* emulator.scriptRoute("token", CodexEmulator.http(502, "Bad Gateway"), CodexEmulator.http(500, "x"))
+        const error = yield* Effect.flip(
+          responses.create({ input: "x" }).pipe(CodexConfig.withCallPolicy({ retrySchedule: Schedule.stop }))
+        )
+        assert.strictEqual(error._tag, "RefreshFailed")
+        const tokenRequests = (yield* emulator.requests).filter((r) => r.path === "/oauth/token")
+        assert.lengthOf(tokenRequests, 1)
+      }).pipe(
+        Effect.provide(CodexEmulator.layerClient({ codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } }))
+      ))))
 
   it.effect("bad numbers are InvalidParameter", () =>
     Effect.gen(function*() {

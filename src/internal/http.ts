@@ -25,7 +25,7 @@ import { CodexTransport } from "../CodexTransport.js"
 import { fromHeaders, hasHeaders, RateLimits } from "../RateLimits.js"
 import { fromReply, replyMeta } from "./errors.js"
 import { formatBytes, isHeaderSafe, safeCause } from "./json.js"
-import { withRetries } from "./retry.js"
+import { retrySchedule, withRetries } from "./retry.js"
 import { Watchdog } from "./watchdog.js"
 import type { CappedText } from "./wire.js"
 import { maxErrorBodyBytes } from "./wire.js"
@@ -336,8 +336,7 @@ export const makeBackend = Effect.gen(function*() {
       withCurrentCallPolicy(config),
       (policy) =>
         withRetries(
-          policy,
-          policy.maxRetries,
+          () => retrySchedule(policy),
           call.endpoint,
           once(call, policy.requestTimeout),
           (error) => (isRetryable(error) ? error : undefined)

@@ -34,7 +34,7 @@ import type { Backend, Call } from "./http.js"
 import { authHeaders, BackendReply, unsafeHeader } from "./http.js"
 import { isRecord, safeCause } from "./json.js"
 import * as ModelsEtag from "./modelsEtag.js"
-import { withRetries } from "./retry.js"
+import { retrySchedule, withRetries } from "./retry.js"
 import { Watchdog } from "./watchdog.js"
 import { acceptKey, closePayload, encodeFrame, FrameReader, newKey, Opcode, readClose } from "./websocketFrames.js"
 
@@ -577,7 +577,7 @@ export const make = (options: SocketOptions) =>
         }
         const beforeEvents = (error: CodexError | FallBack) =>
           error instanceof FallBack || emitted || !isRetryable(error) ? undefined : error
-        return withRetries(policy, policy.maxRetries, endpoint, attempt(body, session, push), beforeEvents).pipe(
+        return withRetries(() => retrySchedule(policy), endpoint, attempt(body, session, push), beforeEvents).pipe(
           Effect.catchAll((error): Effect.Effect<never, CodexError | FallBack> => {
             // The connection itself kept failing before any event: this session uses SSE from now on.
             const lost = !emitted && !(error instanceof FallBack) &&

@@ -1,58 +1,72 @@
 /**
- * The retry policy of protocol §6.4: exponential backoff with jitter, `Retry-After`
- * honoured up to a cap. Used by the transport (`internal/http.ts`), the token refresh and
- * the whole-request redo of a collected `/responses` call.
+ * The driver of the retry policy (`CodexConfig.RetrySchedule`, protocol §6.4). Used by the
+ * transport (`internal/http.ts`, the WebSocket), the token refresh and the whole-request
+ * redo of a collected `/responses` call.
  *
  * @internal
  */
-import { Duration, Effect, Random } from "effect"
-import type { Service as Config } from "../CodexConfig.js"
+import { Clock, Duration, Effect, Schedule, ScheduleDecision, ScheduleIntervals } from "effect"
+import type { LazyArg } from "effect/Function"
+import type { RetrySchedule, Service as Config } from "../CodexConfig.js"
+import { defaultRetrySchedule } from "../CodexConfig.js"
 import type { CodexError } from "../CodexError.js"
 
 /**
- * How long to wait before retry `attempt` (0-based) after `error`, or `undefined` when
- * the server asked for longer than `retryMaxDelay` (the call then fails at once).
+ * The schedule of a request's retries before its first byte: the configured one, or the
+ * protocol's built from the configured numbers.
  *
  * @internal
  */
-export const retryDelay = (
-  config: Config,
-  attempt: number,
-  error: CodexError
-): Effect.Effect<Duration.Duration | undefined> => {
-  const requested = error._tag === "RateLimited" ? error.retryAfter : undefined
-  if (requested !== undefined) {
-    return Effect.succeed(Duration.greaterThan(requested, config.retryMaxDelay) ? undefined : requested)
-  }
-  return Effect.map(Random.nextRange(0.9, 1.1), (jitter) =>
-    Duration.min(
-      Duration.millis(Duration.toMillis(config.retryBaseDelay) * 2 ** attempt * jitter),
-      config.retryMaxDelay
-    ))
-}
+export const retrySchedule = (config: Config): RetrySchedule => config.retrySchedule ?? defaultRetrySchedule(config)
 
 /**
- * Runs `effect` again after a retryable error, up to `retries` times, waiting as
- * {@link retryDelay} says. `retryable` picks the errors to retry and says which
- * `CodexError` they stand for (default: every error that `isRetryable`).
+ * The schedule of a collected call's redos after a cut stream: the configured one bounded
+ * by `maxStreamRetries`, or the protocol's with `maxStreamRetries` retries.
+ *
+ * @internal
+ */
+export const redoSchedule = (config: Config): RetrySchedule =>
+  config.retrySchedule === undefined
+    ? defaultRetrySchedule({ ...config, maxRetries: config.maxStreamRetries })
+    : Schedule.zipLeft(config.retrySchedule, Schedule.recurs(config.maxStreamRetries))
+
+/**
+ * Runs `effect` again after a retryable error, for as long as `schedule` goes on, waiting
+ * as it says. `retryable` picks the errors to retry and says which `CodexError` they stand
+ * for (the schedule's input). The schedule is built on the first failure, so the success
+ * path costs one `catchAll`.
  *
  * @internal
  */
 export const withRetries = <A, E, R>(
-  config: Config,
-  retries: number,
+  schedule: LazyArg<RetrySchedule>,
   endpoint: string,
   effect: Effect.Effect<A, E, R>,
   retryable: (error: E) => CodexError | undefined
 ): Effect.Effect<A, E, R> => {
-  const loop = (attempt: number): Effect.Effect<A, E, R> =>
+  const attempt = (policy: RetrySchedule | undefined, state: unknown, retries: number): Effect.Effect<A, E, R> =>
     Effect.catchAll(effect, (error) => {
-      const reason = attempt < retries ? retryable(error) : undefined
+      const reason = retryable(error)
       if (reason === undefined) return Effect.fail(error)
-      return Effect.flatMap(retryDelay(config, attempt, reason), (delay) =>
-        delay === undefined ? Effect.fail(error) : Effect.logDebug(
-          `${endpoint}: ${reason._tag}; retry ${attempt + 1}/${retries} in ${Duration.format(delay)}`
-        ).pipe(Effect.zipRight(Effect.sleep(delay)), Effect.zipRight(loop(attempt + 1))))
+      const current = policy ?? schedule()
+      return Effect.flatMap(
+        Clock.currentTimeMillis,
+        (now) =>
+          Effect.flatMap(
+            current.step(now, reason, policy === undefined ? current.initial : state),
+            ([next, , decision]) => {
+              if (ScheduleDecision.isDone(decision)) {
+                return Effect.fail(error)
+              }
+              const delay = Duration.millis(Math.max(0, ScheduleIntervals.start(decision.intervals) - now))
+              return Effect.logDebug(`${endpoint}: ${reason._tag}; retry ${retries + 1} in ${Duration.format(delay)}`)
+                .pipe(
+                  Effect.zipRight(Effect.sleep(delay)),
+                  Effect.zipRight(attempt(current, next, retries + 1))
+                )
+            }
+          )
+      )
     })
-  return loop(0)
+  return attempt(undefined, undefined, 0)
 }
