@@ -14,11 +14,11 @@
  *
  * @since 0.1.0
  */
-import * as HttpClient from "@effect/platform/HttpClient"
 import { Clock, Context, Duration, Effect, Layer, Redacted, Ref } from "effect"
 import { CodexConfig, withCurrentCallPolicy } from "./CodexConfig.js"
 import type { AuthError } from "./CodexError.js"
 import { AuthExpired } from "./CodexError.js"
+import { CodexTransport } from "./CodexTransport.js"
 import * as Jwt from "./internal/jwt.js"
 import { retrySchedule, withRetries } from "./internal/retry.js"
 import { registerSecret, scrub } from "./internal/scrub.js"
@@ -178,11 +178,11 @@ const same = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>) => Red
  */
 export const make = (
   options: Options = {}
-): Effect.Effect<Service, never, TokenStore | CodexConfig | HttpClient.HttpClient> =>
+): Effect.Effect<Service, never, TokenStore | CodexConfig | CodexTransport> =>
   Effect.gen(function*() {
     const store = yield* TokenStore
     const config = yield* CodexConfig
-    const http = yield* HttpClient.HttpClient
+    const transport = yield* CodexTransport
     const margin = Duration.toMillis(options.refreshMargin ?? Duration.minutes(5))
     const maxAge = Duration.toMillis(options.maxTokenAge ?? Duration.days(8))
     const current = yield* Ref.make<StoredTokens | undefined>(undefined)
@@ -244,7 +244,7 @@ export const make = (
             }
             const outcome = yield* Effect.either(
               Token.refresh(config, stored.refreshToken, refreshTimeout).pipe(
-                Effect.provideService(HttpClient.HttpClient, http)
+                Effect.provideService(CodexTransport, transport)
               )
             )
             const now = new Date(yield* Clock.currentTimeMillis)
@@ -381,8 +381,7 @@ export const make = (
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<CodexAuth, never, TokenStore | CodexConfig | HttpClient.HttpClient> =>
-  Layer.effect(CodexAuth, make(options))
+): Layer.Layer<CodexAuth, never, TokenStore | CodexConfig | CodexTransport> => Layer.effect(CodexAuth, make(options))
 
 /**
  * A test double: fixed credentials (a fake token by default), recovery as given.

@@ -12,7 +12,6 @@ import * as CodexAuth from "./CodexAuth.js"
 import * as CodexConfig from "./CodexConfig.js"
 import * as CodexTransport from "./CodexTransport.js"
 import * as Embeddings from "./Embeddings.js"
-import * as Undici from "./internal/undici.js"
 import * as Models from "./Models.js"
 import * as RateLimits from "./RateLimits.js"
 import * as Realtime from "./Realtime.js"
@@ -110,10 +109,9 @@ export const layerServices: Layer.Layer<
 /**
  * The whole live stack from explicit options: configuration (`options` over the
  * environment), credentials from `$CODEX_HOME/auth.json` kept fresh by `CodexAuth.layer`
- * (shared safely with the Codex CLI), and undici as the HTTP client: the SDK's own
- * `CodexTransport.layerUndici` for the endpoints (it honours `HTTPS_PROXY`, `HTTP_PROXY`
- * and `NO_PROXY`), the platform's `NodeHttpClient.layerUndici` for sign-in and token
- * refresh.
+ * (shared safely with the Codex CLI), and undici as the HTTP client:
+ * `CodexTransport.layerUndici` for every request, the endpoints' and the token refresh's
+ * alike (it honours `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`).
  *
  * @since 0.1.0
  * @category layers
@@ -127,7 +125,7 @@ export const layerWith = (
   layerServices.pipe(
     Layer.provideMerge(CodexAuth.layer()),
     Layer.provideMerge(TokenStore.layerFile()),
-    Layer.provideMerge(Layer.mergeAll(CodexConfig.layerFromEnv(options), Undici.layer, CodexTransport.layerUndici))
+    Layer.provideMerge(Layer.merge(CodexConfig.layerFromEnv(options), CodexTransport.layerUndici))
   )
 
 /**

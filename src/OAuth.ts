@@ -8,8 +8,6 @@
  *
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Clock, Deferred, Duration, Effect, Redacted, Runtime } from "effect"
 import * as NodeChild from "node:child_process"
 import * as NodeCrypto from "node:crypto"
@@ -18,6 +16,8 @@ import { CodexConfig } from "./CodexConfig.js"
 import type { Service as Config } from "./CodexConfig.js"
 import type { RefreshFailed, TokenStoreError } from "./CodexError.js"
 import { InvalidParameter, LoginFailed } from "./CodexError.js"
+import { CodexTransport } from "./CodexTransport.js"
+import { dispatch } from "./internal/dispatch.js"
 import { isRecord } from "./internal/json.js"
 import * as Jwt from "./internal/jwt.js"
 import { scrub } from "./internal/scrub.js"
@@ -145,7 +145,7 @@ const finish = (
   config: Config,
   issued: Issued,
   options: { readonly workspaceId?: string | undefined; readonly requestApiKey: boolean }
-): Effect.Effect<LoginResult, LoginFailed | TokenStoreError, TokenStore | HttpClient.HttpClient> =>
+): Effect.Effect<LoginResult, LoginFailed | TokenStoreError, TokenStore | CodexTransport> =>
   Effect.gen(function*() {
     const id = claims(issued.idToken)
     const access = claims(issued.accessToken)
@@ -314,7 +314,13 @@ const closeServer = (server: Http.Server) => Effect.promise(() => new Promise<vo
 const bind = (makeServer: () => Http.Server, port: number, cancelExisting: boolean) =>
   Effect.gen(function*() {
     if (cancelExisting) {
-      yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/cancel`).then(() => undefined, () => undefined))
+      // Over the SDK's transport, like every request it makes; any answer (or none) will do.
+      const transport = yield* CodexTransport
+      const url = `http://127.0.0.1:${port}/cancel`
+      yield* dispatch(transport, { method: "GET", url, headers: {} }, "GET /cancel", Duration.seconds(2)).pipe(
+        Effect.flatMap((reply) => Effect.sync(() => reply.reply.abort())),
+        Effect.ignore
+      )
     }
     for (let attempt = 0;; attempt++) {
       const server = makeServer()
@@ -354,14 +360,17 @@ const bind = (makeServer: () => Http.Server, port: number, cancelExisting: boole
  *
  * @example
  * ```ts
- * import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
  * import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
  * import { Console, Effect, Layer } from "effect"
- * import { CodexConfig, OAuth, TokenStore } from "codex-backend-sdk"
+ * import { CodexConfig, CodexTransport, OAuth, TokenStore } from "codex-backend-sdk"
  *
  * OAuth.login().pipe(
  *   Effect.tap((result) => Console.log(`Signed in as ${result.email}`)),
- *   Effect.provide(TokenStore.layerFile().pipe(Layer.provideMerge(Layer.merge(CodexConfig.layerFromEnv(), NodeHttpClient.layerUndici)))),
+ *   Effect.provide(
+ *     TokenStore.layerFile().pipe(
+ *       Layer.provideMerge(Layer.merge(CodexConfig.layerFromEnv(), CodexTransport.layerUndici))
+ *     )
+ *   ),
  *   NodeRuntime.runMain
  * )
  * ```
@@ -374,7 +383,7 @@ export const login = (
 ): Effect.Effect<
   LoginResult,
   LoginFailed | InvalidParameter | TokenStoreError,
-  TokenStore | CodexConfig | HttpClient.HttpClient
+  TokenStore | CodexConfig | CodexTransport
 > =>
   Effect.gen(function*() {
     yield* validate(options, {
@@ -552,7 +561,7 @@ export const loginDevice = (
 ): Effect.Effect<
   LoginResult,
   LoginFailed | InvalidParameter | TokenStoreError,
-  TokenStore | CodexConfig | HttpClient.HttpClient
+  TokenStore | CodexConfig | CodexTransport
 > =>
   Effect.gen(function*() {
     yield* validate(options, {
@@ -567,9 +576,9 @@ export const loginDevice = (
     const transport = (error: RefreshFailed) => deviceError(error.detail)
     const start = yield* Effect.mapError(
       Token.send(
-        HttpClientRequest.post(joinUrl(config.authIssuer, "api/accounts/deviceauth/usercode")).pipe(
-          HttpClientRequest.bodyUnsafeJson({ client_id: Token.clientId })
-        )
+        Token.post(joinUrl(config.authIssuer, "api/accounts/deviceauth/usercode"), {
+          json: { client_id: Token.clientId }
+        })
       ),
       transport
     )
@@ -594,13 +603,13 @@ export const loginDevice = (
         console.error(`Open ${c.verificationUrl} and enter the code ${c.userCode} (it expires in 15 minutes).`)
       )))(code)
 
-    const poll: Effect.Effect<{ code: string; verifier: string }, LoginFailed, HttpClient.HttpClient> = Effect.gen(
+    const poll: Effect.Effect<{ code: string; verifier: string }, LoginFailed, CodexTransport> = Effect.gen(
       function*() {
         const reply = yield* Effect.mapError(
           Token.send(
-            HttpClientRequest.post(joinUrl(config.authIssuer, "api/accounts/deviceauth/token")).pipe(
-              HttpClientRequest.bodyUnsafeJson({ device_auth_id: deviceAuthId, user_code: userCode })
-            )
+            Token.post(joinUrl(config.authIssuer, "api/accounts/deviceauth/token"), {
+              json: { device_auth_id: deviceAuthId, user_code: userCode }
+            })
           ),
           transport
         )
@@ -659,8 +668,8 @@ export const loginDevice = (
  * @since 0.1.0
  * @category login
  */
-export const requestApiKey: Effect.Effect<boolean, TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> =
-  Effect.gen(
+export const requestApiKey: Effect.Effect<boolean, TokenStoreError, TokenStore | CodexConfig | CodexTransport> = Effect
+  .gen(
     function*() {
       const store = yield* TokenStore
       const config = yield* CodexConfig
@@ -692,7 +701,7 @@ export const requestApiKey: Effect.Effect<boolean, TokenStoreError, TokenStore |
  */
 export const logout = (
   options: { readonly revoke?: boolean } = {}
-): Effect.Effect<void, InvalidParameter | TokenStoreError, TokenStore | CodexConfig | HttpClient.HttpClient> =>
+): Effect.Effect<void, InvalidParameter | TokenStoreError, TokenStore | CodexConfig | CodexTransport> =>
   Effect.gen(function*() {
     yield* validate(options, { revoke: isBoolean })
     const store = yield* TokenStore

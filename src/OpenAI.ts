@@ -25,7 +25,6 @@
  *
  * @since 0.1.0
  */
-import * as HttpClient from "@effect/platform/HttpClient"
 import type { Fiber } from "effect"
 import {
   Cause,
@@ -48,6 +47,7 @@ import * as CodexAccount from "./CodexAccount.js"
 import * as CodexAuth from "./CodexAuth.js"
 import * as CodexConfig from "./CodexConfig.js"
 import * as CodexError from "./CodexError.js"
+import * as CodexTransport from "./CodexTransport.js"
 import * as Embeddings from "./Embeddings.js"
 import { ConversationsResource } from "./internal/facade/conversations.js"
 import * as Errors from "./internal/facade/errors.js"
@@ -1240,14 +1240,14 @@ export class OpenAI implements AsyncDisposable {
       if (Option.isNone(auth)) return
       const store = yield* Effect.serviceOption(TokenStore.TokenStore)
       const config = yield* Effect.serviceOption(CodexConfig.CodexConfig)
-      const http = yield* Effect.serviceOption(HttpClient.HttpClient)
+      const transport = yield* Effect.serviceOption(CodexTransport.CodexTransport)
       const withStore = <A, E>(
-        effect: Effect.Effect<A, E, TokenStore.TokenStore | CodexConfig.CodexConfig | HttpClient.HttpClient>
+        effect: Effect.Effect<A, E, TokenStore.TokenStore | CodexConfig.CodexConfig | CodexTransport.CodexTransport>
       ) =>
-        Option.isNone(store) || Option.isNone(config) || Option.isNone(http) ? Effect.succeedNone : effect.pipe(
+        Option.isNone(store) || Option.isNone(config) || Option.isNone(transport) ? Effect.succeedNone : effect.pipe(
           Effect.provideService(TokenStore.TokenStore, store.value),
           Effect.provideService(CodexConfig.CodexConfig, config.value),
-          Effect.provideService(HttpClient.HttpClient, http.value),
+          Effect.provideService(CodexTransport.CodexTransport, transport.value),
           Effect.asSome
         )
       const first = yield* Effect.either(auth.value.credentials)

@@ -27,10 +27,11 @@ import {
   truncateFrame
 } from "./CodexError.js"
 import { CodexTransport } from "./CodexTransport.js"
+import type { BackendReply as Reply } from "./internal/dispatch.js"
+import { readText } from "./internal/dispatch.js"
 import { isCloudflarePage, replyMeta } from "./internal/errors.js"
 import { drain, stream as eventStream } from "./internal/eventReader.js"
-import type { BackendReply as Reply } from "./internal/http.js"
-import { makeBackend, readDecoded, readText, withDeadline } from "./internal/http.js"
+import { makeBackend, readDecoded, withDeadline } from "./internal/http.js"
 import * as ModelsEtag from "./internal/modelsEtag.js"
 import { compactBody, responsesBody } from "./internal/request.js"
 import * as ResponsesSocket from "./internal/responsesSocket.js"

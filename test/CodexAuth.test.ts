@@ -1,9 +1,9 @@
-import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Redacted } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
+import * as CodexTransport from "../src/CodexTransport.js"
 import { CodexAuth, CodexConfig, CodexError, Responses, TokenStore } from "../src/index.js"
 import { seed, tempHome } from "./helpers.js"
 
@@ -233,7 +233,7 @@ describe("a refresh whose lock was broken while held (hardening round 2)", () =>
       const auth = yield* CodexAuth.make().pipe(
         Effect.provideService(TokenStore.TokenStore, store),
         Effect.provide(CodexConfig.layer(emulator.config)),
-        Effect.provide(NodeHttpClient.layerUndici)
+        Effect.provide(CodexTransport.layerUndici)
       )
       const credentials = yield* auth.credentials
       assert.strictEqual(Redacted.value(credentials.accessToken), newer.accessToken)

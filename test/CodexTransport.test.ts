@@ -1,15 +1,17 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Option, Stream, Supervisor, Tracer } from "effect"
+import { Deferred, Duration, Effect, Fiber, Layer, Option, Stream, Supervisor, Tracer } from "effect"
 import * as Http from "node:http"
 import * as Net from "node:net"
 import type * as Emulator from "../src/CodexEmulator.js"
 import * as CodexEmulator from "../src/CodexEmulator.js"
-import { CodexTransport, Responses } from "../src/index.js"
-import { makeBackend, readText } from "../src/internal/http.js"
+import { CodexTransport, OAuth, Responses } from "../src/index.js"
+import { readText } from "../src/internal/dispatch.js"
+import { makeBackend } from "../src/internal/http.js"
 import { defaultTracer, withSpan } from "../src/internal/tracing.js"
 import { joinUrl } from "../src/internal/wire.js"
+import { seed, tempHome } from "./helpers.js"
 
 const services = Effect.all({ responses: Responses.Responses, emulator: CodexEmulator.CodexEmulator })
 
@@ -100,7 +102,46 @@ describe("a reply nobody reads", () => {
     }).pipe(Effect.provide(CodexEmulator.layerClient({ config: { requestTimeout: Duration.millis(200) } }))))
 })
 
+/** `layerHttpClient` over undici with a middleware that marks every request it sends. */
+const marked = CodexTransport.layerHttpClient.pipe(
+  Layer.provide(Layer.effect(
+    HttpClient.HttpClient,
+    Effect.map(HttpClient.HttpClient, HttpClient.mapRequest(HttpClientRequest.setHeader("x-middleware", "yes")))
+  )),
+  Layer.provide(NodeHttpClient.layerUndici)
+)
+
 describe("layerHttpClient adapts any platform HttpClient", () => {
+  it.live("one HTTP stack: the token refresh and a login's /cancel go through the transport too", () =>
+    Effect.scoped(Effect.flatMap(tempHome, (dir) =>
+      Effect.gen(function*() {
+        const { emulator, responses } = yield* services
+        yield* seed(yield* emulator.issuer.issue(-60)) // expired: the first call refreshes
+        assert.strictEqual((yield* responses.create({ input: "x" })).output_text, "You said: x")
+        const [refresh] = (yield* emulator.requests).filter((r) => r.path === "/oauth/token")
+        assert.strictEqual(refresh?.headers["x-middleware"], "yes", "the refresh went through the transport")
+
+        // Another login holds the callback port; `cancelExisting` asks it to stop, over the transport.
+        const cancels: Array<Http.IncomingHttpHeaders> = []
+        const other = Http.createServer((request, response) => {
+          if (request.url === "/cancel") cancels.push(request.headers)
+          response.end("Login cancelled", () => void other.close())
+          other.closeAllConnections()
+        })
+        yield* Effect.async<void>((resume) => {
+          other.listen(0, "127.0.0.1", () => resume(Effect.void))
+        })
+        const port = (other.address() as Net.AddressInfo).port
+        const bound = yield* Deferred.make<void>()
+        const login = yield* Effect.fork(
+          OAuth.login({ port, openBrowser: false, cancelExisting: true, onUrl: () => Deferred.succeed(bound, void 0) })
+        )
+        yield* Deferred.await(bound)
+        yield* Fiber.interrupt(login)
+        assert.lengthOf(cancels, 1)
+        assert.strictEqual(cancels[0]?.["x-middleware"], "yes", "the /cancel went through the transport")
+      }).pipe(Effect.provide(CodexEmulator.layerClient({ codexHome: dir, transport: marked }))))))
+
   it.live("its middleware applies to every backend call", () =>
     Effect.gen(function*() {
       const { emulator, responses } = yield* services
@@ -108,15 +149,7 @@ describe("layerHttpClient adapts any platform HttpClient", () => {
       assert.strictEqual(response.output_text, "You said: through middleware")
       const [request] = yield* emulator.requests
       assert.strictEqual(request?.headers["x-middleware"], "yes")
-    }).pipe(Effect.provide(CodexEmulator.layerClient({
-      transport: CodexTransport.layerHttpClient.pipe(
-        Layer.provide(Layer.effect(
-          HttpClient.HttpClient,
-          Effect.map(HttpClient.HttpClient, HttpClient.mapRequest(HttpClientRequest.setHeader("x-middleware", "yes")))
-        )),
-        Layer.provide(NodeHttpClient.layerUndici)
-      )
-    }))))
+    }).pipe(Effect.provide(CodexEmulator.layerClient({ transport: marked }))))
 })
 
 /** A CONNECT proxy on loopback that counts the tunnels it opens (and the plain requests it gets). */

@@ -1,14 +1,13 @@
 /**
  * The auth.json lock in one process (two processes: `crossProcess.test.ts`), a live owner on this host, a dead one after kill -9, and a refused header that is no unanswered refresh.
  */
-import { NodeHttpClient } from "@effect/platform-node"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import * as NodeChild from "node:child_process"
 import * as NodeFs from "node:fs/promises"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
+import * as CodexTransport from "../src/CodexTransport.js"
 import { TokenStore } from "../src/index.js"
 import * as TokenEndpoint from "../src/internal/tokenEndpoint.js"
 import { tempHome } from "./helpers.js"
@@ -140,12 +139,12 @@ describe("3b. the lock on one host: a live owner keeps it, a dead one loses it a
 describe("a header refused locally is not an unanswered refresh", () => {
   it.live("CR/LF in a header of a token request: RefreshFailed saying nothing was sent, not marked unanswered", () =>
     Effect.gen(function*() {
-      const request = HttpClientRequest.post("http://127.0.0.1:9/oauth/token").pipe(
-        HttpClientRequest.setHeader("originator", "codex\r\nx-injected: 1")
-      )
+      const request = TokenEndpoint.post("http://127.0.0.1:9/oauth/token", { json: {} }, {
+        originator: "codex\r\nx-injected: 1"
+      })
       const error = yield* Effect.flip(TokenEndpoint.send(request))
       assert.strictEqual(error._tag, "RefreshFailed")
       assert.include(error.message, "nothing was sent")
       assert.isFalse(TokenEndpoint.isUnanswered(error), "the refresh token stays usable")
-    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+    }).pipe(Effect.provide(CodexTransport.layerUndici)))
 })

@@ -1,12 +1,12 @@
 /**
  * Bad input fails before anything is sent; the request deadline.
  */
-import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Layer, Stream } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
+import * as CodexTransport from "../src/CodexTransport.js"
 import { CodexAuth, CodexConfig, Responses, TokenStore } from "../src/index.js"
 import { serve, sseEvent } from "./hardeningHelpers.js"
 import { tempHome } from "./helpers.js"
@@ -98,7 +98,7 @@ describe("7. requestDeadline", () => {
           requestDeadline: Duration.millis(300)
         }),
         CodexAuth.layerTokens({ accessToken: "t" }),
-        NodeHttpClient.layerUndici,
+        CodexTransport.layerUndici,
         CodexEmulator.transportLayer()
       )))
       for (

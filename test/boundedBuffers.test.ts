@@ -1,7 +1,6 @@
 /**
  * Bounded buffers: event size, error bodies, JSON replies, memory while streaming.
  */
-import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Stream } from "effect"
 import * as NodeChild from "node:child_process"
@@ -9,6 +8,7 @@ import * as NodeFs from "node:fs/promises"
 import * as Http from "node:http"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
+import * as CodexTransport from "../src/CodexTransport.js"
 import { CodexAuth, CodexConfig, Responses, TokenStore } from "../src/index.js"
 import { serve } from "./hardeningHelpers.js"
 import { tempHome } from "./helpers.js"
@@ -50,7 +50,7 @@ describe("4. bounded buffers", () => {
       const layer = Responses.layer.pipe(Layer.provide(Layer.mergeAll(
         CodexConfig.layer({ codexBaseUrl: url, maxRetries: 0, maxStreamRetries: 0 }),
         CodexAuth.layerTokens({ accessToken: "t" }),
-        NodeHttpClient.layerUndici,
+        CodexTransport.layerUndici,
         CodexEmulator.transportLayer()
       )))
       const [error, growth] = yield* peakGrowth(
@@ -74,7 +74,7 @@ describe("4. bounded buffers", () => {
       const layer = Responses.layer.pipe(Layer.provide(Layer.mergeAll(
         CodexConfig.layer({ codexBaseUrl: url, maxRetries: 0, maxStreamRetries: 0, maxEventBytes: 1024 }),
         CodexAuth.layerTokens({ accessToken: "t" }),
-        NodeHttpClient.layerUndici,
+        CodexTransport.layerUndici,
         CodexEmulator.transportLayer()
       )))
       const error = yield* Effect.flip(
@@ -111,7 +111,7 @@ describe("4. bounded buffers", () => {
               ),
               Layer.provide(Layer.mergeAll(
                 CodexConfig.layer({ codexBaseUrl: url, authIssuer: url, maxRetries: 0, maxStreamRetries: 0 }),
-                NodeHttpClient.layerUndici,
+                CodexTransport.layerUndici,
                 CodexEmulator.transportLayer()
               ))
             ))

@@ -1,11 +1,11 @@
 /**
  * The login surface: the callback server, the device flow, the token endpoint.
  */
-import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Clock, Deferred, Effect, Fiber, Layer, TestClock } from "effect"
 import * as Http from "node:http"
 import * as CodexEmulator from "../src/CodexEmulator.js"
+import * as CodexTransport from "../src/CodexTransport.js"
 import { CodexConfig, OAuth, TokenStore } from "../src/index.js"
 import { serve } from "./hardeningHelpers.js"
 import { tempHome } from "./helpers.js"
@@ -148,7 +148,7 @@ describe("5. the login surface", () => {
           Effect.provide(Layer.mergeAll(
             CodexConfig.layer({ authIssuer: url }),
             TokenStore.layerMemory(),
-            NodeHttpClient.layerUndici
+            CodexTransport.layerUndici
           ))
         )
       )

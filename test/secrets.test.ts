@@ -1,10 +1,10 @@
-import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Layer, Logger, LogLevel, Redacted, Stream } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
 import * as NodeUtil from "node:util"
 import * as CodexEmulator from "../src/CodexEmulator.js"
+import * as CodexTransport from "../src/CodexTransport.js"
 import { CodexAuth, CodexConfig, CodexError, OAuth, Responses, TokenStore } from "../src/index.js"
 import { tempHome } from "./helpers.js"
 
@@ -147,7 +147,7 @@ describe("secrets in the causes of transport errors", () => {
           Effect.provide(Responses.layer.pipe(Layer.provide(Layer.mergeAll(
             CodexConfig.layer({ codexBaseUrl: "http://127.0.0.1:9/backend-api/codex", maxRetries: 0 }),
             CodexAuth.layerTokens({ accessToken: token }),
-            NodeHttpClient.layerUndici,
+            CodexTransport.layerUndici,
             CodexEmulator.transportLayer()
           ))))
         )
@@ -174,7 +174,7 @@ describe("secrets in the causes of transport errors", () => {
             CodexAuth.layer().pipe(Layer.provide(Layer.mergeAll(
               TokenStore.layerMemory(TokenStore.tokens({ idToken: expired, accessToken: expired, refreshToken })),
               CodexConfig.layer({ authIssuer: "http://127.0.0.1:9", maxRetries: 0 }),
-              NodeHttpClient.layerUndici
+              CodexTransport.layerUndici
             )))
           )
         )

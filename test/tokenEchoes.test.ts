@@ -1,11 +1,11 @@
 /**
  * A token a server echoes back (a proxy's error page, an issuer's 400, headers, escaped JSON) reaches no error message, no `String`/`JSON`/`inspect` form and no log line.
  */
-import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Logger, LogLevel, Stream } from "effect"
 import * as NodeCrypto from "node:crypto"
 import * as CodexEmulator from "../src/CodexEmulator.js"
+import * as CodexTransport from "../src/CodexTransport.js"
 import { CodexAuth, CodexConfig, CodexError, Responses, TokenStore } from "../src/index.js"
 import { capture, forms, serve, sseEvent } from "./hardeningHelpers.js"
 
@@ -78,7 +78,7 @@ describe("1. a token a server echoes back reaches no error and no log", () => {
             maxRetries: 0,
             maxStreamRetries: 0
           }),
-          NodeHttpClient.layerUndici,
+          CodexTransport.layerUndici,
           CodexEmulator.transportLayer()
         ))
       )

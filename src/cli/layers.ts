@@ -8,12 +8,12 @@
  *
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
 import type { ConfigError } from "effect"
 import { Effect, Layer } from "effect"
 import type * as CodexAuth from "../CodexAuth.js"
 import type * as CodexClient from "../CodexClient.js"
 import type * as CodexConfig from "../CodexConfig.js"
+import type * as CodexTransport from "../CodexTransport.js"
 import type * as TokenStore from "../TokenStore.js"
 
 /**
@@ -25,23 +25,25 @@ import type * as TokenStore from "../TokenStore.js"
 export const load = <A>(module: () => Promise<A>): Effect.Effect<A> => Effect.promise(module)
 
 const modules = load(() =>
-  Promise.all([import("../CodexConfig.js"), import("../TokenStore.js"), import("../internal/undici.js")])
+  Promise.all([import("../CodexConfig.js"), import("../TokenStore.js"), import("../CodexTransport.js")])
 )
 
 /**
- * Configuration, the token store and an HTTP client: enough to sign in and out.
+ * Configuration, the token store and the HTTP transport: enough to sign in and out.
  *
  * @since 0.1.0
  * @category layers
  */
 export const auth: Layer.Layer<
-  TokenStore.TokenStore | CodexConfig.CodexConfig | HttpClient.HttpClient,
+  TokenStore.TokenStore | CodexConfig.CodexConfig | CodexTransport.CodexTransport,
   ConfigError.ConfigError
 > = Layer.unwrapEffect(
   Effect.map(
     modules,
-    ([CodexConfig, TokenStore, Undici]) =>
-      TokenStore.layerFile().pipe(Layer.provideMerge(Layer.merge(CodexConfig.layerFromEnv(), Undici.layer)))
+    ([CodexConfig, TokenStore, CodexTransport]) =>
+      TokenStore.layerFile().pipe(
+        Layer.provideMerge(Layer.merge(CodexConfig.layerFromEnv(), CodexTransport.layerUndici))
+      )
   )
 )
 

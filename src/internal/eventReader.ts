@@ -21,9 +21,9 @@ import type { BodySink } from "../CodexTransport.js"
 import { outputText } from "../Response.js"
 import type { ResponseStreamEvent } from "../ResponseStreamEvent.js"
 import { isTerminal } from "../ResponseStreamEvent.js"
+import type { BackendReply } from "./dispatch.js"
 import { fromTerminalEvent, replyMeta } from "./errors.js"
 import { EventDecoder } from "./events.js"
-import type { BackendReply } from "./http.js"
 import { safeCause } from "./json.js"
 
 /** @internal */

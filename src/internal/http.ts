@@ -11,45 +11,20 @@ import { CodexAuth } from "../CodexAuth.js"
 import type { Service as Config } from "../CodexConfig.js"
 import { CodexConfig, withCurrentCallPolicy } from "../CodexConfig.js"
 import type { CodexError } from "../CodexError.js"
-import {
-  DecodeError,
-  InvalidParameter,
-  isRetryable,
-  StreamInterrupted,
-  Timeout,
-  TransportError,
-  truncateFrame
-} from "../CodexError.js"
-import type { Reply, Request } from "../CodexTransport.js"
+import { DecodeError, InvalidParameter, isRetryable, StreamInterrupted, Timeout, truncateFrame } from "../CodexError.js"
 import { CodexTransport } from "../CodexTransport.js"
 import { fromHeaders, hasHeaders, RateLimits } from "../RateLimits.js"
+import type { BackendReply } from "./dispatch.js"
+import { dispatch, readText } from "./dispatch.js"
 import { fromReply, replyMeta } from "./errors.js"
-import { formatBytes, isHeaderSafe, safeCause } from "./json.js"
+import { formatBytes, isHeaderSafe } from "./json.js"
 import { retrySchedule, withRetries } from "./retry.js"
-import { Watchdog } from "./watchdog.js"
-import type { CappedText } from "./wire.js"
 import { maxErrorBodyBytes } from "./wire.js"
 
 /** A body other than JSON: SDP text, a multipart form. @internal */
 export interface Payload {
   readonly contentType: string
   readonly body: string | Uint8Array
-}
-
-/**
- * A reply as the backend hands it on: its head, its body (not read yet) and the request's
- * timer, which the reader re-arms for the idle timeout.
- *
- * @internal
- */
-export class BackendReply {
-  constructor(readonly reply: Reply, readonly watchdog: Watchdog) {}
-  get status(): number {
-    return this.reply.status
-  }
-  get headers(): Readonly<Record<string, string>> {
-    return this.reply.headers
-  }
 }
 
 /** One backend call. @internal */
@@ -106,45 +81,6 @@ export const unsafeHeader = (headers: Readonly<Record<string, string | undefined
   }
   return undefined
 }
-
-/**
- * Reads a reply body up to `maxBytes`, then stops (the rest is never buffered). The one
- * way this SDK reads a whole body: error bodies with {@link maxErrorBodyBytes}, JSON
- * replies with `config.maxEventBytes` (see {@link readBody}).
- *
- * @internal
- */
-export const readText = (response: BackendReply, maxBytes: number): Effect.Effect<CappedText, StreamInterrupted> =>
-  Effect.async<CappedText, StreamInterrupted>((resume) => {
-    const { reply, watchdog } = response
-    const chunks: Array<Uint8Array> = []
-    let size = 0
-    const done = (truncated: boolean) =>
-      resume(Effect.succeed({ text: Buffer.concat(chunks, Math.min(size, maxBytes)).toString("utf8"), truncated }))
-    watchdog.clear()
-    reply.read({
-      onData: (chunk) => {
-        chunks.push(chunk)
-        size += chunk.length
-        if (size <= maxBytes) return true
-        reply.abort()
-        done(true)
-        return false
-      },
-      onEnd: () => done(false),
-      onError: (cause) =>
-        resume(
-          Effect.fail(
-            new StreamInterrupted({
-              eventsReceived: 0,
-              cause: safeCause(cause),
-              ...replyMeta(response.status, response.headers)
-            })
-          )
-        )
-    })
-    return Effect.sync(() => reply.abort())
-  })
 
 /**
  * Reads a 2xx reply body (JSON) up to `maxBytes` (`config.maxEventBytes`): a longer body is
@@ -262,38 +198,7 @@ export const makeBackend = Effect.gen(function*() {
       headers["content-type"] = "application/json"
       body = JSON.stringify(call.body)
     }
-    const request: Request = { method: call.method, url: call.url, headers, body }
-    const millis = Duration.toMillis(timeout)
-    // One `Effect.async` and one timer: the timer is handed on with the reply, and the
-    // reader re-arms it for the idle timeout.
-    return Effect.clockWith((clock) =>
-      Effect.async<BackendReply, CodexError>((resume) => {
-        const watchdog = new Watchdog(clock)
-        let cancel: (() => void) | undefined = undefined
-        watchdog.arm(millis, () => {
-          if (cancel !== undefined) cancel()
-          resume(Effect.fail(new Timeout({ phase: "headers", endpoint: call.endpoint, after: timeout })))
-        })
-        cancel = transport.send(
-          request,
-          (reply) => {
-            // Until a reader takes the body over (and re-arms or clears the timer), the
-            // reply must be picked up within the same timeout: a caller interrupted in
-            // between would otherwise leave the connection open.
-            watchdog.arm(millis, () => reply.abort())
-            resume(Effect.succeed(new BackendReply(reply, watchdog)))
-          },
-          (cause) => {
-            watchdog.clear()
-            resume(Effect.fail(new TransportError({ endpoint: call.endpoint, cause: safeCause(cause) })))
-          }
-        )
-        return Effect.sync(() => {
-          watchdog.clear()
-          if (cancel !== undefined) cancel()
-        })
-      })
-    )
+    return dispatch(transport, { method: call.method, url: call.url, headers, body }, call.endpoint, timeout)
   }
 
   const once = (call: Call, timeout: Duration.Duration): Effect.Effect<BackendReply, CodexError> =>

@@ -4,17 +4,15 @@
  *
  * @internal
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Duration, Effect, Redacted, Stream } from "effect"
+import { Duration, Effect, Redacted } from "effect"
 import type { Service as Config } from "../CodexConfig.js"
 import { AuthExpired, LoginFailed, RefreshFailed } from "../CodexError.js"
 import type { AuthExpiredReason } from "../CodexError.js"
-import { isHeaderSafe, isRecord, safeCause, str } from "./json.js"
+import type { Request } from "../CodexTransport.js"
+import { CodexTransport } from "../CodexTransport.js"
+import { dispatch, readText } from "./dispatch.js"
+import { isHeaderSafe, isRecord, str } from "./json.js"
 import { heldSecret, scrub } from "./scrub.js"
-import type { CappedText } from "./wire.js"
 import { joinUrl, maxErrorBodyBytes } from "./wire.js"
 
 /** The Codex CLI's OAuth client id (§2.1). @internal */
@@ -101,42 +99,44 @@ export interface Reply {
   readonly status: number
   readonly json: unknown
   readonly body: string
-  readonly response: HttpClientResponse.HttpClientResponse
 }
 
-/** A platform reply's body, up to `maxBytes` (the rest is never buffered). */
-const readText = (
-  response: HttpClientResponse.HttpClientResponse,
-  maxBytes: number
-): Effect.Effect<CappedText, HttpClientError.ResponseError> =>
-  Effect.map(
-    Stream.runFoldWhile(
-      response.stream,
-      { chunks: new Array<Uint8Array>(), size: 0 },
-      (state) => state.size <= maxBytes,
-      (state, chunk) => {
-        state.chunks.push(chunk)
-        state.size += chunk.length
-        return state
-      }
-    ),
-    ({ chunks, size }) => ({
-      text: Buffer.concat(chunks, Math.min(size, maxBytes)).toString("utf8"),
-      truncated: size > maxBytes
-    })
-  )
+/**
+ * A `POST` to the issuer: a JSON body, or a form (`application/x-www-form-urlencoded`).
+ *
+ * @internal
+ */
+export const post = (
+  url: string,
+  body: { readonly json: Readonly<Record<string, string>> } | { readonly form: Readonly<Record<string, string>> },
+  headers: Readonly<Record<string, string>> = {}
+): Request =>
+  "json" in body
+    ? {
+      method: "POST",
+      url,
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify(body.json)
+    }
+    : {
+      method: "POST",
+      url,
+      headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(body.form).toString()
+    }
 
 /**
- * Sends a request to the issuer and reads the reply (up to 64 KB; the token endpoint's
- * replies are a few KB). A failure that leaves the outcome unknown is marked (see
- * {@link isUnanswered}).
+ * Sends a request to the issuer over the `CodexTransport` (so the transport's proxy, pool
+ * or test double applies, as to every backend call) and reads the reply (up to 64 KB; the
+ * token endpoint's replies are a few KB). A failure that leaves the outcome unknown is
+ * marked (see {@link isUnanswered}).
  *
  * @internal
  */
 export const send = (
-  request: HttpClientRequest.HttpClientRequest,
+  request: Request,
   timeout: Duration.DurationInput = defaultTimeout
-): Effect.Effect<Reply, RefreshFailed, HttpClient.HttpClient> =>
+): Effect.Effect<Reply, RefreshFailed, CodexTransport> =>
   Effect.gen(function*() {
     // A header value the client would refuse (CR/LF in CODEX_ORIGINATOR...) fails here,
     // before anything is sent: not an unanswered refresh, which would retire the token.
@@ -148,40 +148,41 @@ export const send = (
         })
       }
     }
-    const client = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
-    const response = yield* client.execute(request).pipe(
-      Effect.flatMap((response) =>
-        Effect.map(readText(response, maxErrorBodyBytes), ({ text }) => ({ response, body: text }))
-      ),
-      Effect.timeoutFail({
-        duration: timeout,
-        onTimeout: () =>
-          markUnanswered(
-            new RefreshFailed({
-              detail: `the token endpoint did not answer within ${Duration.format(Duration.decode(timeout))}`
-            })
+    const transport = yield* CodexTransport
+    const limit = Duration.decode(timeout)
+    const noAnswer = () =>
+      markUnanswered(
+        new RefreshFailed({ detail: `the token endpoint did not answer within ${Duration.format(limit)}` })
+      )
+    const reply = yield* dispatch(transport, request, `POST ${new URL(request.url).pathname}`, limit).pipe(
+      Effect.flatMap((reply) => Effect.map(readText(reply, maxErrorBodyBytes), ({ text }) => ({ reply, body: text }))),
+      Effect.timeoutFail({ duration: limit, onTimeout: noAnswer }),
+      Effect.catchTags({
+        Timeout: () => Effect.fail(noAnswer()),
+        TransportError: (error) => {
+          const failure = new RefreshFailed({
+            detail: `could not reach the token endpoint${
+              error.cause instanceof Error ? ` (${scrub(error.cause.message).slice(0, 300)})` : ""
+            }`,
+            cause: error.cause
+          })
+          return Effect.fail(
+            errorCodes(error.cause).some((code) => notSent.has(code)) ? failure : markUnanswered(failure)
           )
-      }),
-      Effect.catchTag("RequestError", "ResponseError", (cause) => {
-        const error = new RefreshFailed({
-          detail: `could not reach the token endpoint (${cause.reason})`,
-          cause: safeCause(cause)
-        })
-        return Effect.fail(
-          cause._tag === "RequestError" &&
-            (cause.reason !== "Transport" || errorCodes(cause.cause).some((code) => notSent.has(code)))
-            ? error
-            : markUnanswered(error)
-        )
+        },
+        StreamInterrupted: (error) =>
+          Effect.fail(
+            markUnanswered(new RefreshFailed({ detail: "the token endpoint's reply broke off", cause: error.cause }))
+          )
       })
     )
     let json: unknown = undefined
     try {
-      json = JSON.parse(response.body)
+      json = JSON.parse(reply.body)
     } catch {
       // not JSON: the raw body is used in messages
     }
-    return { status: response.response.status, json, body: response.body, response: response.response }
+    return { status: reply.reply.status, json, body: reply.body }
   })
 
 const reasons: Readonly<Record<string, AuthExpiredReason>> = {
@@ -200,20 +201,15 @@ export const refresh = (
   config: Config,
   refreshToken: Redacted.Redacted<string>,
   timeout: Duration.DurationInput = defaultTimeout
-): Effect.Effect<IssuedTokens, AuthExpired | RefreshFailed, HttpClient.HttpClient> =>
+): Effect.Effect<IssuedTokens, AuthExpired | RefreshFailed, CodexTransport> =>
   Effect.flatMap(
     send(
-      HttpClientRequest.post(joinUrl(config.authIssuer, "oauth/token")).pipe(
-        HttpClientRequest.setHeaders({
-          originator: config.originator,
-          "user-agent": config.userAgent,
-          accept: "application/json"
-        }),
-        HttpClientRequest.bodyUnsafeJson({
-          client_id: clientId,
-          grant_type: "refresh_token",
-          refresh_token: Redacted.value(refreshToken)
-        })
+      post(
+        joinUrl(config.authIssuer, "oauth/token"),
+        {
+          json: { client_id: clientId, grant_type: "refresh_token", refresh_token: Redacted.value(refreshToken) }
+        },
+        { originator: config.originator, "user-agent": config.userAgent, accept: "application/json" }
       ),
       timeout
     ),
@@ -249,20 +245,20 @@ export const exchangeCode = (
     readonly refreshToken: Redacted.Redacted<string>
   },
   LoginFailed,
-  HttpClient.HttpClient
+  CodexTransport
 > =>
   Effect.flatMap(
     Effect.mapError(
       send(
-        HttpClientRequest.post(joinUrl(config.authIssuer, "oauth/token")).pipe(
-          HttpClientRequest.bodyUrlParams({
+        post(joinUrl(config.authIssuer, "oauth/token"), {
+          form: {
             grant_type: "authorization_code",
             code: options.code,
             redirect_uri: options.redirectUri,
             client_id: clientId,
             code_verifier: options.codeVerifier
-          })
-        )
+          }
+        })
       ),
       (error) => new LoginFailed({ reason: "token_exchange_failed", detail: error.detail })
     ),
@@ -298,17 +294,17 @@ export const exchangeCode = (
 export const exchangeApiKey = (
   config: Config,
   idToken: Redacted.Redacted<string>
-): Effect.Effect<Redacted.Redacted<string> | undefined, never, HttpClient.HttpClient> =>
+): Effect.Effect<Redacted.Redacted<string> | undefined, never, CodexTransport> =>
   send(
-    HttpClientRequest.post(joinUrl(config.authIssuer, "oauth/token")).pipe(
-      HttpClientRequest.bodyUrlParams({
+    post(joinUrl(config.authIssuer, "oauth/token"), {
+      form: {
         grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
         client_id: clientId,
         requested_token: "openai-api-key",
         subject_token: Redacted.value(idToken),
         subject_token_type: "urn:ietf:params:oauth:token-type:id_token"
-      })
-    )
+      }
+    })
   ).pipe(
     Effect.map((reply) => (reply.status >= 200 && reply.status < 300 ? issued(reply.json).accessToken : undefined)),
     Effect.orElseSucceed(() => undefined)
@@ -326,7 +322,7 @@ export const revoke = (
     readonly refreshToken?: Redacted.Redacted<string> | undefined
     readonly accessToken?: Redacted.Redacted<string> | undefined
   }
-): Effect.Effect<void, RefreshFailed, HttpClient.HttpClient> => {
+): Effect.Effect<void, RefreshFailed, CodexTransport> => {
   const body = token.refreshToken !== undefined
     ? { token: Redacted.value(token.refreshToken), token_type_hint: "refresh_token", client_id: clientId }
     : token.accessToken !== undefined
@@ -334,9 +330,7 @@ export const revoke = (
     : undefined
   if (body === undefined) return Effect.void
   return Effect.flatMap(
-    send(
-      HttpClientRequest.post(joinUrl(config.authIssuer, "oauth/revoke")).pipe(HttpClientRequest.bodyUnsafeJson(body))
-    ),
+    send(post(joinUrl(config.authIssuer, "oauth/revoke"), { json: body })),
     (reply) =>
       reply.status >= 200 && reply.status < 300
         ? Effect.void

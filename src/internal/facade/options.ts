@@ -6,7 +6,6 @@
  * @since 0.1.0
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import type * as HttpClient from "@effect/platform/HttpClient"
 import { Context, Duration, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import type * as ConfigError from "effect/ConfigError"
 import * as CodexAuth from "../../CodexAuth.js"
@@ -15,7 +14,6 @@ import * as CodexConfig from "../../CodexConfig.js"
 import { InvalidParameter } from "../../CodexError.js"
 import * as CodexTransport from "../../CodexTransport.js"
 import * as TokenStore from "../../TokenStore.js"
-import * as Undici from "../undici.js"
 
 /**
  * openai-node's log levels.
@@ -229,12 +227,11 @@ export const layer = (
     ...(timeout === undefined ? {} : { requestTimeout: Duration.millis(timeout) }),
     ...(maxRetries === undefined ? {} : { maxRetries })
   })
-  const http: Layer.Layer<HttpClient.HttpClient> = fetch === undefined
-    ? Undici.layer
-    : FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, fetch)))
   const baseTransport = fetch === undefined
     ? CodexTransport.layerUndici
-    : CodexTransport.layerHttpClient.pipe(Layer.provide(http))
+    : CodexTransport.layerHttpClient.pipe(
+      Layer.provide(FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, fetch))))
+    )
   const transport = defaultHeaders === undefined || Object.keys(defaultHeaders).length === 0
     ? baseTransport
     : Layer.map(baseTransport, (context) => {
@@ -261,7 +258,7 @@ export const layer = (
   )
   return CodexClient.layerServices.pipe(
     Layer.provideMerge(auth),
-    Layer.provideMerge(Layer.mergeAll(configured, http, transport)),
+    Layer.provideMerge(Layer.merge(configured, transport)),
     Layer.provideMerge(logging)
   )
 }
