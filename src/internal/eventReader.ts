@@ -24,7 +24,7 @@ import { isTerminal } from "../ResponseStreamEvent.js"
 import { fromTerminalEvent, replyMeta } from "./errors.js"
 import { EventDecoder } from "./events.js"
 import type { BackendReply } from "./http.js"
-import { safeCause } from "./json.js"
+import { safeCause } from "./safeCause.js"
 
 /** @internal */
 export interface ReadOptions {
