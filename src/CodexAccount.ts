@@ -29,7 +29,7 @@ import { DecodeError, InvalidParameter } from "./CodexError.js"
 import type { CodexTransport } from "./CodexTransport.js"
 import { replyMeta } from "./internal/errors.js"
 import { makeBackend, readJson, withDeadline } from "./internal/http.js"
-import { isRecord } from "./internal/json.js"
+import { isRecord } from "./internal/jsonGuards.js"
 import { decodeLenient } from "./internal/lenient.js"
 import { joinUrl } from "./internal/wire.js"
 

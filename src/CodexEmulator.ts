@@ -60,7 +60,7 @@ import { compacted, compactionReply, defaultReply, isCompactionRequest } from ".
 import { breach, detail } from "./internal/emulator/rules.js"
 import * as WebSocket from "./internal/emulator/websocket.js"
 import * as Wham from "./internal/emulator/wham.js"
-import { isRecord } from "./internal/json.js"
+import { isRecord } from "./internal/jsonGuards.js"
 import type { ResponseStreamEvent } from "./ResponseStreamEvent.js"
 import * as TokenStore from "./TokenStore.js"
 

@@ -21,7 +21,7 @@
  * @since 0.1.0
  */
 import { Clock, Context, Effect, Layer, Option, Schema, Stream, SubscriptionRef } from "effect"
-import { isRecord, str } from "./internal/json.js"
+import { isRecord, str } from "./internal/jsonGuards.js"
 import { clampResetSeconds } from "./internal/resets.js"
 
 /**

@@ -23,7 +23,7 @@
  */
 import { Effect, JSONSchema, Option, ParseResult, Schema, SchemaAST as AST } from "effect"
 import { InvalidParameter, OutputMismatch } from "./CodexError.js"
-import { isRecord } from "./internal/json.js"
+import { isRecord } from "./internal/jsonGuards.js"
 
 type Json = Record<string, unknown>
 

@@ -21,7 +21,7 @@ import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import { CodexConfig } from "./CodexConfig.js"
 import { TokenStoreError } from "./CodexError.js"
-import { isRecord, str } from "./internal/json.js"
+import { isRecord, str } from "./internal/jsonGuards.js"
 import { heldSecret } from "./internal/scrub.js"
 
 /**

@@ -10,7 +10,7 @@ import { Duration, Effect } from "effect"
 import { StreamInterrupted, Timeout, TransportError } from "../CodexError.js"
 import type { Reply, Request, Service as Transport } from "../CodexTransport.js"
 import { replyMeta } from "./errors.js"
-import { safeCause } from "./json.js"
+import { safeCause } from "./safeCause.js"
 import { Watchdog } from "./watchdog.js"
 import type { CappedText } from "./wire.js"
 

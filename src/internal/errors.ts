@@ -26,7 +26,7 @@ import {
 import * as RateLimits from "../RateLimits.js"
 import type { Response } from "../Response.js"
 import type { ResponseStreamEvent } from "../ResponseStreamEvent.js"
-import { isRecord, str } from "./json.js"
+import { isRecord, str } from "./jsonGuards.js"
 import { clampResetSeconds } from "./resets.js"
 import { scrub, scrubDeep } from "./scrub.js"
 

@@ -24,7 +24,7 @@ import { isTerminal } from "../ResponseStreamEvent.js"
 import type { BackendReply } from "./dispatch.js"
 import { fromTerminalEvent, replyMeta } from "./errors.js"
 import { EventDecoder } from "./events.js"
-import { safeCause } from "./json.js"
+import { safeCause } from "./safeCause.js"
 
 /** @internal */
 export interface ReadOptions {

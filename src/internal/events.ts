@@ -8,7 +8,7 @@
 import { DecodeError, truncateFrame } from "../CodexError.js"
 import type { ResponseStreamEvent } from "../ResponseStreamEvent.js"
 import { schemas } from "../ResponseStreamEvent.js"
-import { isRecord } from "./json.js"
+import { isRecord } from "./jsonGuards.js"
 import { SseDecoder } from "./sse.js"
 
 type Kind = "string" | "number" | "object"

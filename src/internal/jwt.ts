@@ -4,7 +4,7 @@
  * @internal
  */
 
-import { isRecord, str } from "./json.js"
+import { isRecord, str } from "./jsonGuards.js"
 
 /** @internal */
 export type Claims = Readonly<Record<string, unknown>>

@@ -5,7 +5,7 @@
  * @internal
  */
 import { Either, ParseResult, Schema } from "effect"
-import { isRecord } from "./json.js"
+import { isRecord } from "./jsonGuards.js"
 
 /** Removes the value at `path` from a (copied) JSON tree; an array element is spliced out. */
 const remove = (root: unknown, path: ReadonlyArray<PropertyKey>): void => {

@@ -8,7 +8,8 @@
 import { Effect } from "effect"
 import type { ParameterPolicy } from "../CodexConfig.js"
 import { InvalidParameter, UnsupportedParameter } from "../CodexError.js"
-import { isHeaderSafe, isRecord } from "./json.js"
+import { isHeaderSafe } from "./headerValue.js"
+import { isRecord } from "./jsonGuards.js"
 
 type Json = Record<string, unknown>
 

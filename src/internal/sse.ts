@@ -10,7 +10,7 @@
  * @internal
  */
 import { DecodeError } from "../CodexError.js"
-import { formatBytes } from "./json.js"
+import { formatBytes } from "./formatBytes.js"
 
 /** Receives one dispatched event: its joined `data` and its `event:` name ("" when none). @internal */
 export type OnEvent = (data: string, event: string) => void

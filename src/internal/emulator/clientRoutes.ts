@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { isRecord } from "../json.js"
+import { isRecord } from "../jsonGuards.js"
 
 type Json = Record<string, unknown>
 

@@ -7,7 +7,7 @@
  *
  * @internal
  */
-import { isRecord } from "../json.js"
+import { isRecord } from "../jsonGuards.js"
 import { estimateTokens } from "../tokens.js"
 import { failedEvents } from "./events.js"
 import type { Reply } from "./replies.js"

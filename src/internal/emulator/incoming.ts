@@ -5,7 +5,7 @@
  * @internal
  */
 import * as Zlib from "node:zlib"
-import { isRecord } from "../json.js"
+import { isRecord } from "../jsonGuards.js"
 
 /** zstd, where the runtime has it (Node 22.15+, 23.8+; not Node 20). */
 const zstd = (Zlib as { readonly zstdDecompressSync?: (buffer: Uint8Array) => Buffer }).zstdDecompressSync

@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { isRecord } from "../json.js"
+import { isRecord } from "../jsonGuards.js"
 
 /** An SDP answer to an offer, for `POST /realtime/calls`. @internal */
 export const sdpAnswer = (offer: string): string =>

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { isRecord } from "../json.js"
+import { isRecord } from "../jsonGuards.js"
 import type { EventOptions } from "./events.js"
 import { compactionEvents, freshId } from "./events.js"
 import type { Reply } from "./replies.js"

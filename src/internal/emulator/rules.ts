@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { isRecord } from "../json.js"
+import { isRecord } from "../jsonGuards.js"
 import { knownUnsupported } from "../request.js"
 import type { Reply } from "./replies.js"
 import { http } from "./replies.js"

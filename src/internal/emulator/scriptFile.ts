@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { isRecord } from "../json.js"
+import { isRecord } from "../jsonGuards.js"
 import type { Reply } from "./replies.js"
 import { functionCall, http, text, usageLimit } from "./replies.js"
 

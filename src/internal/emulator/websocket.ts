@@ -13,7 +13,7 @@
  */
 import * as Http from "node:http"
 import type * as Net from "node:net"
-import { isRecord } from "../json.js"
+import { isRecord } from "../jsonGuards.js"
 import { SseDecoder } from "../sse.js"
 import { acceptKey, closePayload, encodeFrame, FrameError, FrameReader, Opcode } from "../websocketFrames.js"
 import type { Frame, Reply } from "./replies.js"

@@ -12,7 +12,7 @@ import { Effect } from "effect"
 import { InvalidParameter, ModelRefusal, OutputMismatch } from "../../CodexError.js"
 import type { Response } from "../../Response.js"
 import { refusalOf } from "../../Responses.js"
-import { isRecord } from "../json.js"
+import { isRecord } from "../jsonGuards.js"
 
 type Json = Readonly<Record<string, unknown>>
 
