@@ -95,12 +95,12 @@ describe("OpenAI facade against the emulator", () => {
   })
 
   it(
-    "a drop-in: the README's code typed for openai-node runs unchanged on CodexOpenAI",
+    "a drop-in: the docs' code typed for openai-node runs unchanged on CodexOpenAI",
     withEnv(async ({ client, emulator, run }) => {
-      // test/fixtures/dropIn.ts is the README's block, verbatim (openai-node's client fits its type: checked there)
+      // test/fixtures/dropIn.ts is the block of docs/openai-compat.md, verbatim (openai-node's client fits its type: checked there)
       const fixture = await NodeFs.readFile(NodePath.join(import.meta.dirname, "fixtures", "dropIn.ts"), "utf8")
-      const readme = await NodeFs.readFile(NodePath.join(import.meta.dirname, "..", "README.md"), "utf8")
-      assert.include(readme, "```ts\n" + fixture + "```\n", "the README shows exactly the code this test runs")
+      const page = await NodeFs.readFile(NodePath.join(import.meta.dirname, "..", "docs", "openai-compat.md"), "utf8")
+      assert.include(page, "```ts\n" + fixture + "```\n", "docs/openai-compat.md shows exactly the code this test runs")
       await run(emulator.script(CodexEmulator.text("A short summary."), CodexEmulator.text("streamed text")))
       const codex: CodexOpenAI = client
       const result = await summarise(codex, "a long text")
