@@ -77,7 +77,7 @@ const lastUserText = (input: ReadonlyArray<unknown>): string => {
 
 /**
  * The tool-call directive of a prompt: `call tool NAME`, optionally followed by `with` and
- * a JSON object of arguments (the README documents it).
+ * a JSON object of arguments (docs/testing.md documents it).
  */
 const directive = /call tool ([A-Za-z0-9_.-]+)(?:\s+with\s+(\{[\s\S]*\}))?/
 
