@@ -45,6 +45,7 @@ declare global {
    * without `skipLibCheck` type-check them. With the DOM library it merges into the real
    * one and changes nothing. A type only: nothing exists at run time.
    */
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- empty on purpose (see above)
   interface Storage {}
 }
 

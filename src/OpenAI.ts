@@ -25,7 +25,7 @@
  *
  * @since 0.1.0
  */
-import type { Fiber } from "effect"
+import type { Fiber, Layer } from "effect"
 import {
   Cause,
   Chunk,
@@ -34,7 +34,6 @@ import {
   Effect,
   Either,
   Exit,
-  Layer,
   ManagedRuntime,
   Option,
   Redacted,

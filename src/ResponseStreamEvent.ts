@@ -9,7 +9,8 @@
  *
  * @since 0.1.0
  */
-import { Effect, Schema } from "effect"
+import type { Effect } from "effect"
+import { Schema } from "effect"
 import type { ParseError } from "effect/ParseResult"
 import { OutputItem, ResponseSnapshot } from "./Response.js"
 

@@ -10,8 +10,8 @@
  *
  * @since 0.1.0
  */
-import type { Scope } from "effect"
-import { Chunk, Context, Duration, Effect, Exit, Layer, Option, Schema, Stream } from "effect"
+import type { Duration, Scope } from "effect"
+import { Chunk, Context, Effect, Exit, Layer, Option, Schema, Stream } from "effect"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig, CompactVia, Service as ConfigService } from "./CodexConfig.js"
 import { withCurrentCallPolicy } from "./CodexConfig.js"

@@ -9,7 +9,8 @@ import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexClient, CodexError, Responses, TokenStore } from "../src/index.js"
 import type { OAuth, ResponseStreamEvent } from "../src/index.js"
-import OpenAI, { APIError, APIUserAbortError, CodexOpenAI, RateLimitError, toFile } from "../src/OpenAI.js"
+import type { CodexOpenAI } from "../src/OpenAI.js"
+import OpenAI, { APIError, APIUserAbortError, RateLimitError, toFile } from "../src/OpenAI.js"
 import { summarise } from "./fixtures/dropIn.js"
 
 /**

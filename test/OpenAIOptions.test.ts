@@ -1,5 +1,6 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Context, Duration, Effect, ManagedRuntime, Runtime } from "effect"
+import type { Effect } from "effect"
+import { Context, Duration, ManagedRuntime, Runtime } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"

@@ -6,7 +6,8 @@ import { Effect, Layer, Logger, LogLevel, Stream } from "effect"
 import * as NodeCrypto from "node:crypto"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import * as CodexTransport from "../src/CodexTransport.js"
-import { CodexAuth, CodexConfig, CodexError, Responses, TokenStore } from "../src/index.js"
+import type { CodexError } from "../src/index.js"
+import { CodexAuth, CodexConfig, Responses, TokenStore } from "../src/index.js"
 import { capture, forms, serve, sseEvent } from "./hardeningHelpers.js"
 
 describe("1. a token a server echoes back reaches no error and no log", () => {

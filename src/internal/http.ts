@@ -5,13 +5,14 @@
  *
  * @internal
  */
-import { Clock, Duration, Effect, Option, Redacted, Schema } from "effect"
+import type { Duration } from "effect"
+import { Clock, Effect, Option, Redacted, Schema } from "effect"
 import type { Credentials, Service as Auth } from "../CodexAuth.js"
 import { CodexAuth } from "../CodexAuth.js"
 import type { Service as Config } from "../CodexConfig.js"
 import { CodexConfig, withCurrentCallPolicy } from "../CodexConfig.js"
-import type { CodexError } from "../CodexError.js"
-import { DecodeError, InvalidParameter, isRetryable, StreamInterrupted, Timeout, truncateFrame } from "../CodexError.js"
+import type { CodexError, StreamInterrupted } from "../CodexError.js"
+import { DecodeError, InvalidParameter, isRetryable, Timeout, truncateFrame } from "../CodexError.js"
 import { CodexTransport } from "../CodexTransport.js"
 import { fromHeaders, hasHeaders, RateLimits } from "../RateLimits.js"
 import type { BackendReply } from "./dispatch.js"
