@@ -7,25 +7,19 @@
  * @internal
  */
 import type { Effect, Stream as EffectStream } from "effect"
-import type { Conversation, Input, Service, StartOptions, TurnOptions } from "../../Conversation.js"
-import { makeWith } from "../../Conversation.js"
-import type { Compaction } from "../../Conversation.js"
-import type { Response, Usage } from "../../Response.js"
-import type { InputItem } from "../../Responses.js"
-import type { ResponseStreamEvent } from "../../ResponseStreamEvent.js"
-import { memory } from "../conversationStore.js"
-
-/** openai-node's per-call options, as the facade takes them. */
-interface CallOptions {
-  readonly signal?: AbortSignal | undefined
-  readonly timeout?: number | undefined
-  readonly maxRetries?: number | undefined
-}
+import type { Conversation, Input, Service, StartOptions, TurnOptions } from "../../../Conversation.js"
+import { makeWith } from "../../../Conversation.js"
+import type { Compaction } from "../../../Conversation.js"
+import type { Response, Usage } from "../../../Response.js"
+import type { InputItem } from "../../../Responses.js"
+import type { ResponseStreamEvent } from "../../../ResponseStreamEvent.js"
+import { memory } from "../../conversationStore.js"
+import type { RequestOptions } from "../options.js"
 
 /** What the client lends the resource: running an effect, and opening a stream, on its runtime. */
 export interface Hooks {
   /** Runs an effect on the client's runtime (whose context provides what it needs). */
-  readonly run: <A, E>(effect: Effect.Effect<A, E, never>, options?: CallOptions) => Promise<A>
+  readonly run: <A, E>(effect: Effect.Effect<A, E, never>, options?: RequestOptions) => Promise<A>
   /** Opens a stream on the client's runtime as the facade's async iterable. */
   readonly open: <A, E>(stream: EffectStream.Stream<A, E, never>, signal?: AbortSignal) => Promise<AsyncIterable<A>>
 }
@@ -40,7 +34,7 @@ export class ConversationHandle {
   }
 
   /** One turn, collected; the history grows only when it succeeds. */
-  send(input: Input, options?: CallOptions & TurnOptions): Promise<Response> {
+  send(input: Input, options?: RequestOptions & TurnOptions): Promise<Response> {
     const { signal, timeout, maxRetries, ...turn } = options ?? {}
     return this.hooks.run(this.conversation.send(input, turn), { signal, timeout, maxRetries })
   }
