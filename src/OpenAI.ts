@@ -41,9 +41,7 @@ import { RealtimeResource } from "./internal/facade/resources/realtime.js"
 import { ResponsesResource } from "./internal/facade/resources/responses.js"
 import * as ResponseStore from "./internal/facade/responseStore.js"
 import { Engine, settle } from "./internal/facade/runtime.js"
-import { Stream } from "./internal/facade/stream.js"
 import * as OAuth from "./OAuth.js"
-import * as Responses from "./Responses.js"
 import * as TokenStore from "./TokenStore.js"
 
 // ---------------------------------------------------------------------------------------
@@ -368,12 +366,7 @@ export class OpenAI implements AsyncDisposable {
     this.embeddings = new EmbeddingsResource(this.engine)
     this.audio = new AudioResource(this.engine)
     this.codex = new CodexResource(this.engine)
-    const engine = this.engine
-    this.conversations = new ConversationsResource({
-      run: (effect, options) => engine.run(Responses.Responses, () => effect, options),
-      open: (stream, signal) =>
-        Promise.resolve(engine.current()).then((runtime) => Stream.open(runtime, stream, signal))
-    })
+    this.conversations = new ConversationsResource(this.engine)
   }
 
   /**

@@ -13,7 +13,7 @@ import type { Engine } from "../runtime.js"
 
 /**
  * The parameters of `audio.transcriptions.create`: `file` in any form openai-node or the
- * seed takes (see {@link FileInput}).
+ * seed takes (see {@link Files.FileInput}).
  *
  * @since 0.1.0
  * @category models
