@@ -5,7 +5,7 @@
  * `planType`, ... and `instanceof CodexError.RateLimited` keep working), and each of these
  * classes recognises them by status and tag through `Symbol.hasInstance`: a usage-limit
  * `RateLimited` is `instanceof RateLimitError`, `instanceof APIError` and
- * `instanceof OpenAIError`. At the Promise boundary ({@link toRejection}) the error also
+ * `instanceof OpenAIError`. At the Promise boundary (`toRejection`, runtime.ts) the error also
  * gets openai-node's `APIError` fields (`requestID`, `headers`, `error`, `code`, `param`,
  * `type`), as non-enumerable properties. Effect code never sees this module.
  *

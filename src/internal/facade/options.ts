@@ -69,6 +69,32 @@ export interface NodeOptions {
   readonly logger?: LoggerLike | undefined
 }
 
+/**
+ * openai-node's per-request options, the second argument of every method.
+ *
+ * - `signal`: aborting it interrupts the call (and closes its HTTP connection at once);
+ *   the call rejects with {@link APIUserAbortError}.
+ * - `timeout`: milliseconds to wait for the reply's headers, per attempt (the call's
+ *   `requestTimeout`); a stream's idle timeout is `streamIdleTimeout`, unchanged.
+ * - `maxRetries`: retries of a failure before the first byte (the call's `maxRetries`);
+ *   it also caps the whole-request redo of a collected `responses.create` after a cut stream
+ *   (`maxStreamRetries`), so `maxRetries: 0` sends exactly once.
+ *
+ * `timeout` and `maxRetries` apply to that call alone (`CodexConfig.withCallPolicy`); a
+ * negative `maxRetries` rejects with `InvalidParameter`, and so does any other of
+ * openai-node's per-request options (`headers`, `query`, `idempotencyKey`...), which this
+ * client would otherwise ignore. A test stack without live services
+ * (`CodexClient.layerTest`) has nothing to retry: they change nothing there.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RequestOptions {
+  readonly signal?: AbortSignal | undefined
+  readonly timeout?: number | undefined
+  readonly maxRetries?: number | undefined
+}
+
 const fail = (parameter: string, reason: string): never => {
   throw new InvalidParameter({ parameter, reason })
 }

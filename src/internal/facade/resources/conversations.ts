@@ -7,25 +7,21 @@
  * @internal
  */
 import type { Effect, Stream as EffectStream } from "effect"
-import type { Conversation, Input, Service, StartOptions, TurnOptions } from "../../Conversation.js"
-import { makeWith } from "../../Conversation.js"
-import type { Compaction } from "../../Conversation.js"
-import type { Response, Usage } from "../../Response.js"
-import type { InputItem } from "../../Responses.js"
-import type { ResponseStreamEvent } from "../../ResponseStreamEvent.js"
-import { memory } from "../conversationStore.js"
+import type { Conversation, Input, Service, StartOptions, TurnOptions } from "../../../Conversation.js"
+import { makeWith } from "../../../Conversation.js"
+import type { Compaction } from "../../../Conversation.js"
+import type { Response, Usage } from "../../../Response.js"
+import * as Responses from "../../../Responses.js"
+import type { ResponseStreamEvent } from "../../../ResponseStreamEvent.js"
+import { memory } from "../../conversationStore.js"
+import type { RequestOptions } from "../options.js"
+import type { Engine } from "../runtime.js"
+import { Stream } from "../stream.js"
 
-/** openai-node's per-call options, as the facade takes them. */
-interface CallOptions {
-  readonly signal?: AbortSignal | undefined
-  readonly timeout?: number | undefined
-  readonly maxRetries?: number | undefined
-}
-
-/** What the client lends the resource: running an effect, and opening a stream, on its runtime. */
+/** What the resource does with the client's engine: running an effect, and opening a stream, on its runtime. */
 export interface Hooks {
   /** Runs an effect on the client's runtime (whose context provides what it needs). */
-  readonly run: <A, E>(effect: Effect.Effect<A, E, never>, options?: CallOptions) => Promise<A>
+  readonly run: <A, E>(effect: Effect.Effect<A, E, never>, options?: RequestOptions) => Promise<A>
   /** Opens a stream on the client's runtime as the facade's async iterable. */
   readonly open: <A, E>(stream: EffectStream.Stream<A, E, never>, signal?: AbortSignal) => Promise<AsyncIterable<A>>
 }
@@ -40,7 +36,7 @@ export class ConversationHandle {
   }
 
   /** One turn, collected; the history grows only when it succeeds. */
-  send(input: Input, options?: CallOptions & TurnOptions): Promise<Response> {
+  send(input: Input, options?: RequestOptions & TurnOptions): Promise<Response> {
     const { signal, timeout, maxRetries, ...turn } = options ?? {}
     return this.hooks.run(this.conversation.send(input, turn), { signal, timeout, maxRetries })
   }
@@ -51,7 +47,7 @@ export class ConversationHandle {
   }
 
   /** The items the next request sends before its new input. */
-  history(): Promise<ReadonlyArray<InputItem>> {
+  history(): Promise<ReadonlyArray<Responses.InputItem>> {
     return this.hooks.run(this.conversation.history)
   }
 
@@ -80,7 +76,16 @@ export class ConversationHandle {
 export class ConversationsResource {
   private service: Promise<Service> | undefined = undefined
 
-  constructor(private readonly hooks: Hooks) {}
+  private readonly hooks: Hooks
+
+  /** @internal */
+  constructor(engine: Engine) {
+    this.hooks = {
+      run: (effect, options) => engine.run(Responses.Responses, () => effect, options),
+      open: (stream, signal) =>
+        Promise.resolve(engine.current()).then((runtime) => Stream.open(runtime, stream, signal))
+    }
+  }
 
   private conversations(): Promise<Service> {
     // The service needs `Responses` from the runtime's context: the cast only hides it from the type.
