@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Deferred, Duration, Effect, Fiber, Stream, TestClock, TestServices } from "effect"
+import { Chunk, Clock, Deferred, Duration, Effect, Fiber, Option, Ref, Stream, TestClock, TestServices } from "effect"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
@@ -14,12 +14,46 @@ const responsesRequests = Effect.map(
 const items = (n: number, prefix = "q") =>
   Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, input: `question ${i}` }))
 
-/** Real waiting inside a TestClock test. */
-const liveSleep = (ms: number) => TestServices.provideLive(Effect.sleep(Duration.millis(ms)))
+/**
+ * The request and idle timeouts of the tests on the TestClock: 2 h, so a wake-up before
+ * 2 h is a wait of the job, never a timeout.
+ */
+const timeouts = { requestTimeout: Duration.hours(2), streamIdleTimeout: Duration.hours(2) }
 
-/** Moves the TestClock on by `step` every live millisecond, so schedules run fast but in order. */
-const fastClock = (step: Duration.DurationInput) =>
-  Effect.forkScoped(Effect.forever(Effect.zipRight(TestClock.adjust(step), liveSleep(1))))
+/**
+ * Watches a job of `concurrency` workers over `total` items, run on the TestClock (with the
+ * client's {@link timeouts}): its `onProgress` records the items answered and each distinct
+ * pause (`pausedUntil`, epoch ms). `allWaiting` waits (looking every live millisecond: the
+ * requests are real I/O) until every worker holding an item waits on the clock, and returns
+ * their wake-ups in order; `undefined` once the job is done. A worker with a request in
+ * flight has no wake-up pending, so moving the clock to one of them never overtakes a request.
+ */
+const watch = (concurrency: number, total: number) =>
+  Effect.map(Ref.make(0), (answered) => {
+    const pauses: Array<number> = []
+    const onProgress = (p: Batch.Progress) =>
+      Effect.zipRight(
+        Ref.update(answered, (n) => Math.max(n, p.ok + p.failed)),
+        Effect.sync(() =>
+          void (p.pausedUntil !== undefined && !pauses.includes(p.pausedUntil.getTime()) &&
+            pauses.push(p.pausedUntil.getTime()))
+        )
+      )
+    const allWaiting = (job: Fiber.Fiber<unknown, unknown>) =>
+      Effect.gen(function*() {
+        while (Option.isNone(yield* Fiber.poll(job))) {
+          const now = yield* Clock.currentTimeMillis
+          const at = Chunk.toArray(yield* TestClock.sleeps()).filter((t) =>
+            t > now && t < Duration.toMillis(timeouts.requestTimeout)
+          )
+          const busy = Math.min(concurrency, total - (yield* Ref.get(answered)))
+          if (at.length > 0 && at.length === busy) return at.sort((a, b) => a - b)
+          yield* TestServices.provideLive(Effect.sleep(Duration.millis(1)))
+        }
+        return undefined
+      })
+    return { pauses, onProgress, allWaiting }
+  })
 
 const readLines = (path: string) =>
   NodeFs.readFileSync(path, "utf8").split("\n").filter((l) => l !== "").map((l) =>
@@ -51,29 +85,27 @@ describe("Batch against the emulator", () => {
     Effect.gen(function*() {
       const emulator = yield* CodexEmulator.CodexEmulator
       yield* emulator.script(CodexEmulator.usageLimit({ resetsAt: 3600 }))
-      const paused = yield* Deferred.make<Date>()
-      const job = yield* Effect.fork(
-        Batch.run(Stream.fromIterable(items(10)), {
-          concurrency: 3,
-          onProgress: (p) => (p.pausedUntil === undefined ? Effect.void : Deferred.succeed(paused, p.pausedUntil))
-        }).pipe(Stream.runCollect)
+      const job = yield* watch(3, 10)
+      const run = yield* Effect.fork(
+        Batch.run(Stream.fromIterable(items(10)), { concurrency: 3, onProgress: job.onProgress }).pipe(
+          Stream.runCollect
+        )
       )
-      assert.deepStrictEqual(yield* Deferred.await(paused), new Date(3600_000))
-      yield* liveSleep(30) // let the workers that had a request in flight finish it
-      const before = (yield* responsesRequests).length
-      yield* liveSleep(100)
-      assert.strictEqual((yield* responsesRequests).length, before, "no request is sent while the job is paused")
-      assert.isBelow(before, 10)
+      assert.deepStrictEqual(
+        yield* job.allWaiting(run),
+        [3600_000, 3600_000, 3600_000],
+        "once the requests in flight are answered, every worker waits for the reset: no request is sent"
+      )
+      assert.deepStrictEqual(job.pauses, [3600_000])
+      assert.isBelow((yield* responsesRequests).length, 10)
       yield* TestClock.adjust(Duration.hours(1))
-      const results = Chunk.toArray(yield* Fiber.join(job))
+      const results = Chunk.toArray(yield* Fiber.join(run))
       assert.strictEqual(results.length, 10)
       assert.isTrue(results.every((r) => r.status === "ok"))
       assert.strictEqual((yield* responsesRequests).length, 11, "10 answers and the one request that met the limit")
     }).pipe(
       Effect.provide(
-        CodexEmulator.layerClient({
-          config: { requestTimeout: Duration.hours(2), streamIdleTimeout: Duration.hours(2) }
-        })
+        CodexEmulator.layerClient({ config: timeouts })
       )
     ))
 
@@ -86,29 +118,26 @@ describe("Batch against the emulator", () => {
         "x-codex-primary-reset-at": "1800"
       }
       yield* emulator.script(CodexEmulator.sse(CodexEmulator.textEvents("last one"), { headers: full }))
-      const paused = yield* Deferred.make<Date>()
-      const job = yield* Effect.fork(
-        Batch.run(Stream.fromIterable(items(5)), {
-          concurrency: 1,
-          onProgress: (p) => (p.pausedUntil === undefined ? Effect.void : Deferred.succeed(paused, p.pausedUntil))
-        }).pipe(Stream.runCollect)
+      const job = yield* watch(1, 5)
+      const run = yield* Effect.fork(
+        Batch.run(Stream.fromIterable(items(5)), { concurrency: 1, onProgress: job.onProgress }).pipe(
+          Stream.runCollect
+        )
       )
-      assert.deepStrictEqual(yield* Deferred.await(paused), new Date(1800_000))
-      yield* liveSleep(50)
+      assert.deepStrictEqual(yield* job.allWaiting(run), [1800_000], "the worker waits for the reset")
+      assert.deepStrictEqual(job.pauses, [1800_000])
       assert.strictEqual((yield* responsesRequests).length, 1)
       yield* TestClock.adjust(Duration.minutes(30))
-      const results = Chunk.toArray(yield* Fiber.join(job))
+      const results = Chunk.toArray(yield* Fiber.join(run))
       assert.isTrue(results.length === 5 && results.every((r) => r.status === "ok"))
       assert.strictEqual((yield* responsesRequests).length, 5, "no request met the limit")
     }).pipe(
       Effect.provide(
-        CodexEmulator.layerClient({
-          config: { requestTimeout: Duration.hours(2), streamIdleTimeout: Duration.hours(2) }
-        })
+        CodexEmulator.layerClient({ config: timeouts })
       )
     ))
 
-  it.scoped(
+  it.effect(
     "500 items with injected 5xx, cut streams and a usage-limit window: every id exactly once, ok",
     () =>
       Effect.gen(function*() {
@@ -120,10 +149,18 @@ describe("Batch against the emulator", () => {
           CodexEmulator.usageLimit({ resetsAt: 120 }),
           ...Array.from({ length: 20 }, () => boom)
         )
-        yield* fastClock(Duration.millis(500))
-        const results = Chunk.toArray(
-          yield* Batch.run(Stream.fromIterable(items(500)), { concurrency: 16 }).pipe(Stream.runCollect)
+        const job = yield* watch(16, 500)
+        const run = yield* Effect.fork(
+          Batch.run(Stream.fromIterable(items(500)), { concurrency: 16, onProgress: job.onProgress }).pipe(
+            Stream.runCollect
+          )
         )
+        // The waits (a request's backoff, a cut stream's redo, the pause) end one by one, in
+        // order: the clock moves to the earliest once every worker waits.
+        for (let at = yield* job.allWaiting(run); at !== undefined; at = yield* job.allWaiting(run)) {
+          yield* TestClock.setTime(at[0]!)
+        }
+        const results = Chunk.toArray(yield* Fiber.join(run))
         assert.strictEqual(results.length, 500)
         assert.strictEqual(new Set(results.map((r) => r.id)).size, 500)
         assert.isTrue(
@@ -135,12 +172,9 @@ describe("Batch against the emulator", () => {
           500 + 61,
           "beyond the 61 scripted failures, every request was answered"
         )
+        assert.deepStrictEqual(job.pauses, [120_000], "one pause, until the window's reset")
       }).pipe(Effect.provide(CodexEmulator.layerClient({
-        config: {
-          retryBaseDelay: Duration.millis(10),
-          requestTimeout: Duration.hours(2),
-          streamIdleTimeout: Duration.hours(2)
-        }
+        config: { ...timeouts, retryBaseDelay: Duration.millis(10) }
       }))),
     { timeout: 60_000 }
   )
@@ -373,30 +407,22 @@ describe("Batch edge cases", () => {
     Effect.gen(function*() {
       const emulator = yield* CodexEmulator.CodexEmulator
       yield* emulator.script(CodexEmulator.usageLimit({ resetsAt: 0 }), CodexEmulator.usageLimit({ resetsAt: 0 }))
-      const pauses: Array<number> = []
-      const job = yield* Effect.fork(
-        Batch.run(Stream.fromIterable(items(1)), {
-          onProgress: (p) =>
-            Effect.sync(() =>
-              void (p.pausedUntil !== undefined && !pauses.includes(p.pausedUntil.getTime()) &&
-                pauses.push(p.pausedUntil.getTime()))
-            )
-        }).pipe(Stream.runCollect)
+      const job = yield* watch(1, 1)
+      const run = yield* Effect.fork(
+        Batch.run(Stream.fromIterable(items(1)), { onProgress: job.onProgress }).pipe(Stream.runCollect)
       )
-      for (let i = 0; i < 40 && pauses.length < 1; i++) yield* liveSleep(10)
-      assert.deepStrictEqual(pauses, [5_000])
+      assert.deepStrictEqual(yield* job.allWaiting(run), [5_000])
+      assert.deepStrictEqual(job.pauses, [5_000])
       yield* TestClock.adjust(Duration.seconds(5))
-      for (let i = 0; i < 40 && pauses.length < 2; i++) yield* liveSleep(10)
-      assert.deepStrictEqual(pauses, [5_000, 15_000], "the second pause is twice as long")
+      assert.deepStrictEqual(yield* job.allWaiting(run), [15_000])
+      assert.deepStrictEqual(job.pauses, [5_000, 15_000], "the second pause is twice as long")
       yield* TestClock.adjust(Duration.seconds(10))
-      const results = Chunk.toArray(yield* Fiber.join(job))
+      const results = Chunk.toArray(yield* Fiber.join(run))
       assert.isTrue(results.length === 1 && results[0]?.status === "ok")
       assert.strictEqual((yield* responsesRequests).length, 3)
     }).pipe(
       Effect.provide(
-        CodexEmulator.layerClient({
-          config: { requestTimeout: Duration.hours(2), streamIdleTimeout: Duration.hours(2) }
-        })
+        CodexEmulator.layerClient({ config: timeouts })
       )
     ))
 
