@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import { Chunk, Effect, Runtime, Stream as EffectStream } from "effect"
+import type { Chunk } from "effect"
+import { Effect, Runtime, Stream as EffectStream } from "effect"
 import type { Response } from "../../Response.js"
 import * as ResponseCollector from "../../ResponseCollector.js"
 import type { EventOf, ResponseStreamEvent } from "../../ResponseStreamEvent.js"

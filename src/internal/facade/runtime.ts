@@ -6,8 +6,8 @@
  *
  * @since 0.1.0
  */
-import type { Fiber } from "effect"
-import { Cause, Context, Duration, Effect, Exit, Layer, ManagedRuntime, Option, Runtime, Stream } from "effect"
+import type { Fiber, Layer } from "effect"
+import { Cause, Context, Duration, Effect, Exit, ManagedRuntime, Option, Runtime, Stream } from "effect"
 import * as CodexConfig from "../../CodexConfig.js"
 import type * as CodexError from "../../CodexError.js"
 import * as Errors from "./errors.js"

@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import { Effect, Runtime, Stream as EffectStream } from "effect"
+import type { Runtime } from "effect"
+import { Effect, Stream as EffectStream } from "effect"
 import type { CompactedResponse, Response } from "../../../Response.js"
 import * as Responses from "../../../Responses.js"
 import type { ResponseStreamEvent } from "../../../ResponseStreamEvent.js"
