@@ -31,6 +31,8 @@ const snapshotsSchema = Schema.declare(
 export const ReplyFields = {
   /** The HTTP status, when the error came from a reply. */
   status: Schema.optional(Schema.Number),
+  /** The request the reply answered, e.g. `POST /responses`, when the error came from a reply. */
+  endpoint: Schema.optional(Schema.String),
   /** `x-request-id` or `x-oai-request-id`: quote it when reporting a problem. */
   requestId: Schema.optional(Schema.String),
   /** Cloudflare's `cf-ray`. */
@@ -55,10 +57,10 @@ const suffix = (e: { readonly status?: number | undefined; readonly requestId?: 
 export class UnsupportedParameter extends Schema.TaggedError<UnsupportedParameter>(
   "codex-backend-sdk/UnsupportedParameter"
 )("UnsupportedParameter", {
+  ...ReplyFields,
   parameter: Schema.String,
   endpoint: Schema.String,
-  origin: Schema.Literal("client", "server"),
-  ...ReplyFields
+  origin: Schema.Literal("client", "server")
 }) {
   override get message() {
     return `The Codex backend does not support the parameter "${this.parameter}" on ${this.endpoint}${
