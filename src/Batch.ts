@@ -151,11 +151,11 @@ export interface Options {
  * @category errors
  */
 export class BatchStopped extends Schema.TaggedError<BatchStopped>("codex-backend-sdk/BatchStopped")("BatchStopped", {
-  reason: Schema.String,
+  detail: Schema.String,
   remaining: Schema.Array(Schema.String)
 }) {
   override get message() {
-    return `The batch stopped: ${this.reason}. ${this.remaining.length} request(s) left${
+    return `The batch stopped: ${this.detail}. ${this.remaining.length} request(s) left${
       this.remaining.length === 0
         ? ""
         : `: ${this.remaining.slice(0, 10).join(", ")}${this.remaining.length > 10 ? ", …" : ""}`
@@ -443,7 +443,10 @@ export const run = <E, R>(
         Effect.matchCauseEffect({
           onFailure: (cause) => Queue.offer(out, Take.failCause(cause)),
           onSuccess: (reason) =>
-            Queue.offer(out, reason === undefined ? Take.end : Take.fail(new BatchStopped({ reason, remaining: left })))
+            Queue.offer(
+              out,
+              reason === undefined ? Take.end : Take.fail(new BatchStopped({ detail: reason, remaining: left }))
+            )
         }),
         Effect.forkScoped
       )

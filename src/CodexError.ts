@@ -78,10 +78,10 @@ export class UnsupportedParameter extends Schema.TaggedError<UnsupportedParamete
  */
 export class InvalidParameter extends Schema.TaggedError<InvalidParameter>("codex-backend-sdk/InvalidParameter")(
   "InvalidParameter",
-  { parameter: Schema.String, reason: Schema.String }
+  { parameter: Schema.String, detail: Schema.String }
 ) {
   override get message() {
-    return `Invalid parameter "${this.parameter}": ${this.reason}. Nothing was sent.`
+    return `Invalid parameter "${this.parameter}": ${this.detail}. Nothing was sent.`
   }
 }
 
@@ -621,13 +621,13 @@ export class Timeout extends Schema.TaggedError<Timeout>("codex-backend-sdk/Time
  * @category errors
  */
 export class DecodeError extends Schema.TaggedError<DecodeError>("codex-backend-sdk/DecodeError")("DecodeError", {
-  reason: Schema.String,
+  detail: Schema.String,
   frame: Schema.optional(Schema.String),
   contentType: Schema.optional(Schema.String),
   ...ReplyFields
 }) {
   override get message() {
-    return `Could not decode the backend's reply: ${this.reason}${
+    return `Could not decode the backend's reply: ${this.detail}${
       this.frame === undefined ? "" : ` (starts with ${JSON.stringify(this.frame)})`
     }${suffix(this)}`
   }

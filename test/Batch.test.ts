@@ -454,7 +454,7 @@ describe("Batch edge cases", () => {
     }).pipe(Effect.provide(Responses.layerTest({
       create: (params) =>
         params.input === ""
-          ? Effect.fail(new CodexError.InvalidParameter({ parameter: "input", reason: "is empty" }))
+          ? Effect.fail(new CodexError.InvalidParameter({ parameter: "input", detail: "is empty" }))
           : Effect.flatMap(Responses.Responses, (r) => r.create(params)).pipe(Effect.provide(instant))
     }))), { timeout: 10_000 })
 

@@ -114,7 +114,7 @@ describe("backend error mapping (protocol §6)", () => {
 describe("isCodexError", () => {
   it("recognises every SDK error, and nothing else", () => {
     assert.isTrue(CodexError.isCodexError(new CodexError.RateLimited({ kind: "usage_limit_reached", detail: "limit" })))
-    assert.isTrue(CodexError.isCodexError(new CodexError.InvalidParameter({ parameter: "file", reason: "missing" })))
+    assert.isTrue(CodexError.isCodexError(new CodexError.InvalidParameter({ parameter: "file", detail: "missing" })))
     assert.isTrue(CodexError.isCodexError(new CodexError.StreamInterrupted({ eventsReceived: 3 })))
     assert.isFalse(CodexError.isCodexError(new Error("plain")))
     assert.isFalse(CodexError.isCodexError({ _tag: "RateLimited", message: "look-alike" }))
