@@ -122,7 +122,7 @@ export const sniff = (bytes: Uint8Array): { readonly extension: string; readonly
   return undefined
 }
 
-const invalidFile = (reason: string) => new InvalidParameter({ parameter: "file", reason })
+const invalidFile = (reason: string) => new InvalidParameter({ parameter: "file", detail: reason })
 
 /** The file as a named, typed Blob. */
 const toBlob = (file: Uploadable): Effect.Effect<{ readonly blob: Blob; readonly name: string }, InvalidParameter> =>
@@ -203,24 +203,24 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     if (typeof checked["model"] !== "string" || checked["model"] === "") {
       return yield* new InvalidParameter({
         parameter: "model",
-        reason: "name a transcription model, e.g. gpt-4o-mini-transcribe"
+        detail: "name a transcription model, e.g. gpt-4o-mini-transcribe"
       })
     }
     const format = checked["response_format"] ?? "json"
     if (format !== "json" && format !== "text") {
       return yield* new InvalidParameter({
         parameter: "response_format",
-        reason: `this backend returns only "json" or "text", not ${JSON.stringify(format)}`
+        detail: `this backend returns only "json" or "text", not ${JSON.stringify(format)}`
       })
     }
     for (const key of ["language", "prompt"] as const) {
       if (checked[key] !== undefined && typeof checked[key] !== "string") {
-        return yield* new InvalidParameter({ parameter: key, reason: "must be a string" })
+        return yield* new InvalidParameter({ parameter: key, detail: "must be a string" })
       }
     }
     const temperature = checked["temperature"]
     if (temperature !== undefined && !(typeof temperature === "number" && temperature >= 0 && temperature <= 1)) {
-      return yield* new InvalidParameter({ parameter: "temperature", reason: "must be a number from 0 to 1" })
+      return yield* new InvalidParameter({ parameter: "temperature", detail: "must be a number from 0 to 1" })
     }
     const { blob, name } = yield* toBlob(params.file)
     const form = new FormData()

@@ -44,8 +44,8 @@ import {
   Take
 } from "effect"
 import * as NodeFs from "node:fs"
-import type { CodexError } from "./CodexError.js"
-import { isRetryable } from "./CodexError.js"
+import { CodexError, isRetryable } from "./CodexError.js"
+import { scrub } from "./internal/scrub.js"
 import { exhaustedUntil, RateLimits } from "./RateLimits.js"
 import type { Response, Usage } from "./Response.js"
 import type { CreateParams } from "./Responses.js"
@@ -61,8 +61,11 @@ import { Responses } from "./Responses.js"
 export type BatchRequest = { readonly id: string } & CreateParams
 
 /**
- * A failure as a batch result records it: the error's tag, message and simple fields
- * (`status`, `requestId`, `kind`, `resetsAt`...), JSON-ready.
+ * A failure as a batch result records it: the error encoded with the `CodexError` schema
+ * (its tag and fields: `status`, `requestId`, `endpoint`, `kind`, `resetsAt` as an ISO
+ * string, `retryAfter` in milliseconds...), JSON-ready, plus its `message`.
+ * `Schema.decodeUnknown(CodexError.CodexError)` turns it back into the error. A `runFile`
+ * line error (`_tag: "InvalidLine"`) has only `_tag` and `message`.
  *
  * @since 0.1.0
  * @category models
@@ -70,7 +73,7 @@ export type BatchRequest = { readonly id: string } & CreateParams
 export interface BatchError {
   readonly _tag: string
   readonly message: string
-  readonly [field: string]: string | number | boolean | null
+  readonly [field: string]: unknown
 }
 
 /**
@@ -151,11 +154,11 @@ export interface Options {
  * @category errors
  */
 export class BatchStopped extends Schema.TaggedError<BatchStopped>("codex-backend-sdk/BatchStopped")("BatchStopped", {
-  reason: Schema.String,
+  detail: Schema.String,
   remaining: Schema.Array(Schema.String)
 }) {
   override get message() {
-    return `The batch stopped: ${this.reason}. ${this.remaining.length} request(s) left${
+    return `The batch stopped: ${this.detail}. ${this.remaining.length} request(s) left${
       this.remaining.length === 0
         ? ""
         : `: ${this.remaining.slice(0, 10).join(", ")}${this.remaining.length > 10 ? ", …" : ""}`
@@ -163,22 +166,16 @@ export class BatchStopped extends Schema.TaggedError<BatchStopped>("codex-backen
   }
 }
 
+const encodeError = Schema.encodeSync(CodexError)
+
 /**
- * The JSON-ready record of an error.
+ * The JSON-ready record of an error: encoded with the `CodexError` schema (so a `cause` is
+ * never written raw), with its `message` (scrubbed: a cause's text may be part of it).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const errorRecord = (error: { readonly _tag: string; readonly message: string }): BatchError => {
-  const fields: Record<string, string | number | boolean | null> = {}
-  const entries: Array<[string, unknown]> = Object.entries(error)
-  for (const [key, value] of entries) {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") fields[key] = value
-    else if (value instanceof Date) fields[key] = value.toISOString()
-    else if (Duration.isDuration(value)) fields[key] = Duration.toMillis(value)
-  }
-  return { ...fields, _tag: error._tag, message: error.message }
-}
+export const errorRecord = (error: CodexError): BatchError => ({ ...encodeError(error), message: scrub(error.message) })
 
 const okResult = (id: string, response: Response): BatchResult => ({
   id,
@@ -443,7 +440,10 @@ export const run = <E, R>(
         Effect.matchCauseEffect({
           onFailure: (cause) => Queue.offer(out, Take.failCause(cause)),
           onSuccess: (reason) =>
-            Queue.offer(out, reason === undefined ? Take.end : Take.fail(new BatchStopped({ reason, remaining: left })))
+            Queue.offer(
+              out,
+              reason === undefined ? Take.end : Take.fail(new BatchStopped({ detail: reason, remaining: left }))
+            )
         }),
         Effect.forkScoped
       )

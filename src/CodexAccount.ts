@@ -192,9 +192,9 @@ const loneSurrogate = /[\uD800-\uDFFF]/u
 
 const segment = (parameter: string, value: unknown): Effect.Effect<string, InvalidParameter> =>
   typeof value !== "string" || value === ""
-    ? Effect.fail(new InvalidParameter({ parameter, reason: "must be a non-empty string" }))
+    ? Effect.fail(new InvalidParameter({ parameter, detail: "must be a non-empty string" }))
     : value === "." || value === ".." || loneSurrogate.test(value)
-    ? Effect.fail(new InvalidParameter({ parameter, reason: `${JSON.stringify(value)} is not an id` }))
+    ? Effect.fail(new InvalidParameter({ parameter, detail: `${JSON.stringify(value)} is not an id` }))
     : Effect.succeed(encodeURIComponent(value))
 
 const isObjectArray = (u: unknown): u is ReadonlyArray<JsonObject> => Array.isArray(u) && u.every(isRecord)
@@ -203,7 +203,7 @@ const listQuery = (params: TaskListParams): Effect.Effect<string, InvalidParamet
   const query = new URLSearchParams()
   if (params.limit !== undefined) {
     if (!(Number.isInteger(params.limit) && params.limit > 0)) {
-      return Effect.fail(new InvalidParameter({ parameter: "limit", reason: "must be a whole number > 0" }))
+      return Effect.fail(new InvalidParameter({ parameter: "limit", detail: "must be a whole number > 0" }))
     }
     query.set("limit", String(params.limit))
   }
@@ -211,7 +211,7 @@ const listQuery = (params: TaskListParams): Effect.Effect<string, InvalidParamet
     const value = params[key]
     if (value === undefined) continue
     if (typeof value !== "string") {
-      return Effect.fail(new InvalidParameter({ parameter: key, reason: "must be a string" }))
+      return Effect.fail(new InvalidParameter({ parameter: key, detail: "must be a string" }))
     }
     query.set(key, value)
   }
@@ -246,7 +246,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
   }
 
   const unexpected = (endpoint: string, meta: ReturnType<typeof replyMeta>, expected: string) =>
-    new DecodeError({ reason: `${endpoint} answered with something other than ${expected}`, ...meta })
+    new DecodeError({ detail: `${endpoint} answered with something other than ${expected}`, ...meta })
 
   const object = (route: string, path: string) =>
     Effect.flatMap(

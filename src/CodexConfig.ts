@@ -606,23 +606,23 @@ export const checkCallPolicy = (policy: CallPolicy): Effect.Effect<CallPolicy, I
   for (const key of ["maxRetries", "maxStreamRetries"] as const) {
     const value = policy[key]
     if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
-      return Effect.fail(new InvalidParameter({ parameter: key, reason: `must be a whole number >= 0, got ${value}` }))
+      return Effect.fail(new InvalidParameter({ parameter: key, detail: `must be a whole number >= 0, got ${value}` }))
     }
   }
   for (const key of ["retryBaseDelay", "retryMaxDelay", "requestTimeout"] as const) {
     const problem = notADuration(policy[key])
-    if (problem !== undefined) return Effect.fail(new InvalidParameter({ parameter: key, reason: problem }))
+    if (problem !== undefined) return Effect.fail(new InvalidParameter({ parameter: key, detail: problem }))
   }
   if (policy.retrySchedule !== undefined && !Schedule.isSchedule(policy.retrySchedule)) {
     return Effect.fail(
-      new InvalidParameter({ parameter: "retrySchedule", reason: "must be a Schedule (see defaultRetrySchedule)" })
+      new InvalidParameter({ parameter: "retrySchedule", detail: "must be a Schedule (see defaultRetrySchedule)" })
     )
   }
   if (policy.transport !== undefined && !transports.includes(policy.transport)) {
     return Effect.fail(
       new InvalidParameter({
         parameter: "transport",
-        reason: `must be "sse", "websocket" or "auto", got ${JSON.stringify(policy.transport)}`
+        detail: `must be "sse", "websocket" or "auto", got ${JSON.stringify(policy.transport)}`
       })
     )
   }

@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { Duration, Predicate, Schema } from "effect"
-import { scrub } from "./internal/scrub.js"
+import { scrub, scrubDeep } from "./internal/scrub.js"
 import type { RateLimitSnapshot } from "./RateLimits.js"
 import type { Response } from "./Response.js"
 
@@ -23,6 +23,22 @@ const snapshotsSchema = Schema.declare(
 )
 
 /**
+ * A `cause`: any value in memory; encoded as `Schema.Defect` encodes it (an `Error`'s name
+ * and message, never its stack), then scrubbed and capped, so an encoded error never
+ * carries a cause raw. Decoded, it is an `Error` with that name and message.
+ */
+const causeSchema = Schema.transform(Schema.Unknown, Schema.Defect, {
+  strict: true,
+  decode: (encoded) => encoded,
+  encode: (defect) =>
+    typeof defect === "string"
+      ? truncateFrame(defect, 2000)
+      : Predicate.isRecord(defect) && typeof defect["message"] === "string"
+      ? { ...scrubDeep(defect), message: truncateFrame(defect["message"], 2000) }
+      : scrubDeep(defect)
+})
+
+/**
  * The fields every error derived from an HTTP reply carries.
  *
  * @since 0.1.0
@@ -31,6 +47,8 @@ const snapshotsSchema = Schema.declare(
 export const ReplyFields = {
   /** The HTTP status, when the error came from a reply. */
   status: Schema.optional(Schema.Number),
+  /** The request the reply answered, e.g. `POST /responses`, when the error came from a reply. */
+  endpoint: Schema.optional(Schema.String),
   /** `x-request-id` or `x-oai-request-id`: quote it when reporting a problem. */
   requestId: Schema.optional(Schema.String),
   /** Cloudflare's `cf-ray`. */
@@ -55,10 +73,10 @@ const suffix = (e: { readonly status?: number | undefined; readonly requestId?: 
 export class UnsupportedParameter extends Schema.TaggedError<UnsupportedParameter>(
   "codex-backend-sdk/UnsupportedParameter"
 )("UnsupportedParameter", {
+  ...ReplyFields,
   parameter: Schema.String,
   endpoint: Schema.String,
-  origin: Schema.Literal("client", "server"),
-  ...ReplyFields
+  origin: Schema.Literal("client", "server")
 }) {
   override get message() {
     return `The Codex backend does not support the parameter "${this.parameter}" on ${this.endpoint}${
@@ -76,10 +94,10 @@ export class UnsupportedParameter extends Schema.TaggedError<UnsupportedParamete
  */
 export class InvalidParameter extends Schema.TaggedError<InvalidParameter>("codex-backend-sdk/InvalidParameter")(
   "InvalidParameter",
-  { parameter: Schema.String, reason: Schema.String }
+  { parameter: Schema.String, detail: Schema.String }
 ) {
   override get message() {
-    return `Invalid parameter "${this.parameter}": ${this.reason}. Nothing was sent.`
+    return `Invalid parameter "${this.parameter}": ${this.detail}. Nothing was sent.`
   }
 }
 
@@ -180,7 +198,7 @@ const refreshPrefix = "Your access token could not be refreshed"
  */
 export class RefreshFailed extends Schema.TaggedError<RefreshFailed>("codex-backend-sdk/RefreshFailed")(
   "RefreshFailed",
-  { detail: Schema.String, cause: Schema.optional(Schema.Defect), ...ReplyFields }
+  { detail: Schema.String, cause: Schema.optional(causeSchema), ...ReplyFields }
 ) {
   override get message() {
     return `Failed to refresh token: ${this.status === undefined ? "" : `${this.status}: `}${this.detail}`
@@ -201,7 +219,7 @@ export class TokenStoreError extends Schema.TaggedError<TokenStoreError>("codex-
     detail: Schema.String,
     /** `lock_lost`: the lock was broken while held, and nothing was written. */
     reason: Schema.optional(Schema.Literal("lock_lost")),
-    cause: Schema.optional(Schema.Defect)
+    cause: Schema.optional(causeSchema)
   }
 ) {
   override get message() {
@@ -397,8 +415,10 @@ export class RateLimited extends Schema.TaggedError<RateLimited>("codex-backend-
   kind: RateLimitKind,
   detail: Schema.String,
   planType: Schema.optional(Schema.String),
-  resetsAt: Schema.optional(Schema.DateFromSelf),
-  retryAfter: Schema.optional(Schema.DurationFromSelf),
+  /** Encoded as an ISO string. */
+  resetsAt: Schema.optional(Schema.DateFromString),
+  /** Encoded in milliseconds. */
+  retryAfter: Schema.optional(Schema.DurationFromMillis),
   /** `x-codex-promo-message`, to show next to a usage-limit error. */
   promoMessage: Schema.optional(Schema.String),
   /** The `x-codex-*` rate-limit snapshots of the reply, when it had them. */
@@ -522,7 +542,7 @@ export class StreamInterrupted extends Schema.TaggedError<StreamInterrupted>("co
   {
     eventsReceived: Schema.Number,
     responseId: Schema.optional(Schema.String),
-    cause: Schema.optional(Schema.Defect),
+    cause: Schema.optional(causeSchema),
     ...ReplyFields
   }
 ) {
@@ -578,7 +598,7 @@ export class RealtimeUnavailable
  */
 export class TransportError extends Schema.TaggedError<TransportError>("codex-backend-sdk/TransportError")(
   "TransportError",
-  { endpoint: Schema.String, cause: Schema.Defect }
+  { endpoint: Schema.String, cause: causeSchema }
 ) {
   override get message() {
     const cause = this.cause instanceof Error ? `: ${this.cause.message}` : ""
@@ -597,7 +617,8 @@ export class TransportError extends Schema.TaggedError<TransportError>("codex-ba
 export class Timeout extends Schema.TaggedError<Timeout>("codex-backend-sdk/Timeout")("Timeout", {
   phase: Schema.Literal("headers", "idle", "deadline"),
   endpoint: Schema.String,
-  after: Schema.DurationFromSelf
+  /** Encoded in milliseconds. */
+  after: Schema.DurationFromMillis
 }) {
   override get message() {
     switch (this.phase) {
@@ -619,13 +640,13 @@ export class Timeout extends Schema.TaggedError<Timeout>("codex-backend-sdk/Time
  * @category errors
  */
 export class DecodeError extends Schema.TaggedError<DecodeError>("codex-backend-sdk/DecodeError")("DecodeError", {
-  reason: Schema.String,
+  detail: Schema.String,
   frame: Schema.optional(Schema.String),
   contentType: Schema.optional(Schema.String),
   ...ReplyFields
 }) {
   override get message() {
-    return `Could not decode the backend's reply: ${this.reason}${
+    return `Could not decode the backend's reply: ${this.detail}${
       this.frame === undefined ? "" : ` (starts with ${JSON.stringify(this.frame)})`
     }${suffix(this)}`
   }
@@ -645,7 +666,7 @@ export class OutputMismatch extends Schema.TaggedError<OutputMismatch>("codex-ba
     schemaName: Schema.String,
     text: Schema.String,
     issue: Schema.String,
-    cause: Schema.optional(Schema.Defect),
+    cause: Schema.optional(causeSchema),
     response: Schema.optional(responseSchema)
   }
 ) {
@@ -732,6 +753,47 @@ export type CodexError =
   | RealtimeUnavailable
 
 /**
+ * The schema of every {@link CodexError}: the union of the error classes, to encode an
+ * error into JSON-ready data (`Schema.encodeSync(CodexError)`) and decode it back
+ * (`Schema.decodeUnknown(CodexError)`), e.g. to store it or send it to another process.
+ * `Batch` writes its error records with it. Dates are encoded as ISO strings, durations in
+ * milliseconds, a `cause` as its scrubbed name and message (never raw); `message` is not
+ * encoded, since it follows from the fields.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CodexError = Schema.Union(
+  UnsupportedParameter,
+  InvalidParameter,
+  InvalidRequest,
+  ModelNotAvailable,
+  CyberPolicy,
+  InvalidImage,
+  AuthExpired,
+  RefreshFailed,
+  TokenStoreError,
+  LoginFailed,
+  PermissionDenied,
+  NotFound,
+  RateLimited,
+  ServerError,
+  UnexpectedStatus,
+  ContextWindowExceeded,
+  OutputMismatch,
+  ModelRefusal,
+  MaxStepsReached,
+  ResponseFailed,
+  ResponseIncomplete,
+  StreamInterrupted,
+  TransportError,
+  Timeout,
+  DecodeError,
+  ApiKeyMissing,
+  RealtimeUnavailable
+)
+
+/**
  * The brand every {@link CodexError} carries on its prototype, whichever module built it:
  * {@link isCodexError} tests for it.
  *
@@ -746,37 +808,7 @@ export const TypeId: unique symbol = Symbol.for("codex-backend-sdk/CodexError")
  */
 export type TypeId = typeof TypeId
 
-for (
-  const ErrorClass of [
-    UnsupportedParameter,
-    InvalidParameter,
-    InvalidRequest,
-    ModelNotAvailable,
-    CyberPolicy,
-    InvalidImage,
-    RefreshFailed,
-    TokenStoreError,
-    LoginFailed,
-    AuthExpired,
-    PermissionDenied,
-    NotFound,
-    RateLimited,
-    ServerError,
-    UnexpectedStatus,
-    ContextWindowExceeded,
-    ResponseFailed,
-    ResponseIncomplete,
-    StreamInterrupted,
-    ApiKeyMissing,
-    RealtimeUnavailable,
-    TransportError,
-    Timeout,
-    DecodeError,
-    OutputMismatch,
-    ModelRefusal,
-    MaxStepsReached
-  ]
-) Object.defineProperty(ErrorClass.prototype, TypeId, { value: TypeId })
+for (const ErrorClass of CodexError.members) Object.defineProperty(ErrorClass.prototype, TypeId, { value: TypeId })
 
 /**
  * Whether a value is one of the SDK's errors (any member of {@link CodexError}), e.g. in a

@@ -201,7 +201,7 @@ const checkId = (id: string): Effect.Effect<void, InvalidParameter> =>
     ? Effect.void
     : new InvalidParameter({
       parameter: "id",
-      reason: "a conversation id is 1 to 128 letters, digits, '_', '-' or '.'"
+      detail: "a conversation id is 1 to 128 letters, digits, '_', '-' or '.'"
     })
 
 /** The instruction of the local summary turn, when the remote compaction failed. */
@@ -452,7 +452,7 @@ export const makeWith = (store: Store.Store): Effect.Effect<Service, never, Resp
         if (live.has(id) || (yield* Effect.mapError(store.load(id), storeError)) !== undefined) {
           return yield* new InvalidParameter({
             parameter: "id",
-            reason: `conversation ${id} already exists; resume it instead`
+            detail: `conversation ${id} already exists; resume it instead`
           })
         }
         yield* append(id, { kind: "start", settings: options, history })

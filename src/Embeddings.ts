@@ -117,13 +117,13 @@ const isTokens = (u: unknown): boolean => Array.isArray(u) && u.length > 0 && u.
 const checkInput = (input: unknown): InvalidParameter | undefined => {
   if (typeof input === "string") {
     return input === ""
-      ? new InvalidParameter({ parameter: "input", reason: "is empty" })
+      ? new InvalidParameter({ parameter: "input", detail: "is empty" })
       : undefined
   }
   if (!Array.isArray(input) || input.length === 0) {
     return new InvalidParameter({
       parameter: "input",
-      reason: "must be a non-empty string, array of strings, or token arrays"
+      detail: "must be a non-empty string, array of strings, or token arrays"
     })
   }
   if (input.every((x) => typeof x === "string" && x !== "") || isTokens(input) || input.every(isTokens)) {
@@ -131,7 +131,7 @@ const checkInput = (input: unknown): InvalidParameter | undefined => {
   }
   return new InvalidParameter({
     parameter: "input",
-    reason: "must be a non-empty string, a list of non-empty strings, a token array, or a list of token arrays"
+    detail: "must be a non-empty string, a list of non-empty strings, a token array, or a list of token arrays"
   })
 }
 
@@ -198,7 +198,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     if (typeof body["model"] !== "string" || body["model"] === "") {
       return yield* new InvalidParameter({
         parameter: "model",
-        reason: "name an embedding model, e.g. text-embedding-3-small"
+        detail: "name an embedding model, e.g. text-embedding-3-small"
       })
     }
     const badInput = checkInput(body["input"])
@@ -207,14 +207,14 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     if (
       dimensions !== undefined && !(Number.isInteger(dimensions) && typeof dimensions === "number" && dimensions > 0)
     ) {
-      return yield* new InvalidParameter({ parameter: "dimensions", reason: "must be a whole number > 0" })
+      return yield* new InvalidParameter({ parameter: "dimensions", detail: "must be a whole number > 0" })
     }
     const format = body["encoding_format"]
     if (format !== undefined && format !== "float" && format !== "base64") {
-      return yield* new InvalidParameter({ parameter: "encoding_format", reason: "must be \"float\" or \"base64\"" })
+      return yield* new InvalidParameter({ parameter: "encoding_format", detail: "must be \"float\" or \"base64\"" })
     }
     if (body["user"] !== undefined && typeof body["user"] !== "string") {
-      return yield* new InvalidParameter({ parameter: "user", reason: "must be a string" })
+      return yield* new InvalidParameter({ parameter: "user", detail: "must be a string" })
     }
     const call = {
       endpoint,

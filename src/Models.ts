@@ -275,7 +275,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       const list = isRecord(json) && Array.isArray(json["models"]) ? json["models"] : undefined
       if (list === undefined) {
         return yield* new DecodeError({
-          reason: "the /models reply has no \"models\" array",
+          detail: "the /models reply has no \"models\" array",
           ...replyMeta(response.status, response.headers)
         })
       }

@@ -235,7 +235,7 @@ const validate = (options: object, checks: Record<string, Check>): Effect.Effect
     if (value === undefined) continue
     const problem = check(value)
     if (problem !== undefined) {
-      return Effect.fail(new InvalidParameter({ parameter: name, reason: `${problem} (got ${shown(value)})` }))
+      return Effect.fail(new InvalidParameter({ parameter: name, detail: `${problem} (got ${shown(value)})` }))
     }
   }
   return Effect.void

@@ -126,7 +126,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
 
     const create = Effect.fn("Realtime.calls.create")(function*(params: CallCreateParams) {
       if (typeof params.sdp !== "string" || params.sdp.trim() === "") {
-        return yield* new InvalidParameter({ parameter: "sdp", reason: "the SDP offer must be a non-empty string" })
+        return yield* new InvalidParameter({ parameter: "sdp", detail: "the SDP offer must be a non-empty string" })
       }
       let session: Record<string, unknown> | undefined
       if (params.session !== undefined) {
@@ -165,7 +165,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       const callId = callIdOf(response.headers["location"])
       if (callId === undefined) {
         return yield* new DecodeError({
-          reason: `the call id in Location is neither rtc_… nor a UUID: ${
+          detail: `the call id in Location is neither rtc_… nor a UUID: ${
             JSON.stringify(scrub(response.headers["location"] ?? "") || null)
           }`,
           ...meta
@@ -180,7 +180,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       if (typeof params.model !== "string" || params.model === "") {
         return yield* new InvalidParameter({
           parameter: "model",
-          reason: "name the realtime model, e.g. gpt-realtime-1.5"
+          detail: "name the realtime model, e.g. gpt-realtime-1.5"
         })
       }
       const base = config.openaiBaseUrl.replace(/^https:/, "wss:").replace(/^http:/, "ws:")

@@ -367,7 +367,7 @@ const notAnEventStream = (response: Reply): Effect.Effect<never, CodexError> =>
       }
       return Effect.fail(
         new DecodeError({
-          reason: `expected an event stream (text/event-stream), got ${
+          detail: `expected an event stream (text/event-stream), got ${
             contentType === "" ? "no content type" : contentType
           }`,
           frame: truncateFrame(text),
@@ -419,7 +419,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
           ? Effect.fail(
             new InvalidParameter({
               parameter: "stream",
-              reason: streaming
+              detail: streaming
                 ? "responses.stream always streams; leave stream out or set it to true"
                 : "responses.create collects the stream into a Response; call responses.stream for events"
             })
@@ -604,7 +604,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       const compactions = response.output.filter(isCompaction)
       if (compactions.length !== 1) {
         return yield* new DecodeError({
-          reason:
+          detail:
             `a compaction reply holds exactly one compaction item, this one held ${compactions.length} (response ${response.id})`
         })
       }
@@ -615,7 +615,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
           output: [...input.filter(keptByCompaction), ...compactions],
           usage: response.usage
         }),
-        (error) => new DecodeError({ reason: `unexpected compaction reply: ${error.message}` })
+        (error) => new DecodeError({ detail: `unexpected compaction reply: ${error.message}` })
       )
     })
 

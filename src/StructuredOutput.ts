@@ -278,7 +278,7 @@ export const toStrict = (
       return Effect.succeed({ jsonSchema: isRecord(converted) ? converted : {}, notes })
     } catch (error) {
       if (error instanceof Unsupported) {
-        return Effect.fail(new InvalidParameter({ parameter: "schema", reason: `at ${error.path}: ${error.reason}` }))
+        return Effect.fail(new InvalidParameter({ parameter: "schema", detail: `at ${error.path}: ${error.reason}` }))
       }
       throw error
     }
@@ -306,7 +306,7 @@ export const fromSchema = (
     catch: (error) =>
       new InvalidParameter({
         parameter: "schema",
-        reason: `no JSON Schema can be generated for it: ${error instanceof Error ? error.message : String(error)}`
+        detail: `no JSON Schema can be generated for it: ${error instanceof Error ? error.message : String(error)}`
       })
   })
 
@@ -418,7 +418,7 @@ export const make = <A, I, R>(
     if (options.name !== undefined && (!formatName.test(options.name) || options.name.length > 64)) {
       return yield* new InvalidParameter({
         parameter: "name",
-        reason: `a format name must match ^[a-zA-Z0-9_-]+$ (at most 64 characters), got ${JSON.stringify(options.name)}`
+        detail: `a format name must match ^[a-zA-Z0-9_-]+$ (at most 64 characters), got ${JSON.stringify(options.name)}`
       })
     }
     const strict = options.strict ?? true

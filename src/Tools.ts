@@ -133,14 +133,14 @@ export const make = <A, I, RP = never, E = never, R = never>(
     if (!toolName.test(name)) {
       return yield* new InvalidParameter({
         parameter: "tools",
-        reason: `a tool name must match ^[a-zA-Z0-9_-]+$, got ${JSON.stringify(name)}`
+        detail: `a tool name must match ^[a-zA-Z0-9_-]+$, got ${JSON.stringify(name)}`
       })
     }
     const output = yield* StructuredOutput.make(options.parameters, { name, strict: options.strict })
     if (output.wrapped) {
       return yield* new InvalidParameter({
         parameter: "tools",
-        reason: `the parameters of ${name} must be an object schema (a Struct or a Class)`
+        detail: `the parameters of ${name} must be an object schema (a Struct or a Class)`
       })
     }
     const call = (args: string): Effect.Effect<string, E, R | RP> =>
@@ -227,7 +227,7 @@ const prepareLoop = <T extends ReadonlyArray<Any>>(
     if (!Number.isInteger(maxSteps) || maxSteps < 1) {
       return yield* new InvalidParameter({
         parameter: "maxSteps",
-        reason: `must be a positive integer, got ${maxSteps}`
+        detail: `must be a positive integer, got ${maxSteps}`
       })
     }
     // Each tool's error and requirements are in T's union: the casts only widen a tool to the union.
@@ -240,7 +240,7 @@ const prepareLoop = <T extends ReadonlyArray<Any>>(
       if (names.has(tool.definition.name)) {
         return yield* new InvalidParameter({
           parameter: "tools",
-          reason: `two tools are named ${tool.definition.name}`
+          detail: `two tools are named ${tool.definition.name}`
         })
       }
       names.add(tool.definition.name)

@@ -1,5 +1,18 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Clock, Deferred, Duration, Effect, Fiber, Option, Ref, Stream, TestClock, TestServices } from "effect"
+import {
+  Chunk,
+  Clock,
+  Deferred,
+  Duration,
+  Effect,
+  Fiber,
+  Option,
+  Ref,
+  Schema,
+  Stream,
+  TestClock,
+  TestServices
+} from "effect"
 import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
@@ -232,6 +245,29 @@ describe("Batch against the emulator", () => {
 describe("Batch.runFile", () => {
   const write = (path: string, lines: ReadonlyArray<unknown>) =>
     NodeFs.writeFileSync(path, lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n") + "\n")
+
+  it.scoped("an error line is the error encoded with the CodexError schema: it decodes back into the error", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempHome
+      const input = NodePath.join(dir, "in.jsonl")
+      const output = NodePath.join(dir, "out.jsonl")
+      write(input, [{ id: "a", input: "A", model: "gpt-5-pro" }])
+      yield* Batch.runFile(input, output)
+      const record = readLines(output)[0]?.["error"]
+      const error = Schema.decodeUnknownSync(CodexError.CodexError)(record)
+      assert.isTrue(error._tag === "ModelNotAvailable" && error.model === "gpt-5-pro" && error.status === 400)
+      assert.isTrue(error._tag === "ModelNotAvailable" && error.endpoint === "POST /responses")
+      assert.strictEqual((record as { message?: unknown }).message, error.message)
+    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+
+  it("an error record never carries a cause raw, nor a secret its message quoted from the cause", () => {
+    const cause = new Error("proxy refused Bearer sk-live-abcdefgh12345")
+    const record = Batch.errorRecord(new CodexError.TransportError({ endpoint: "POST /responses", cause }))
+    const json = JSON.stringify(record)
+    assert.notInclude(json, "sk-live")
+    assert.deepStrictEqual(record["cause"], { name: "Error", message: "proxy refused Bearer [redacted]" })
+    assert.include(record.message, "Could not reach the backend for POST /responses: proxy refused Bearer [redacted]")
+  })
 
   it.scoped("JSONL in and out; malformed lines and duplicate ids are error results with their line numbers", () =>
     Effect.gen(function*() {
@@ -480,7 +516,7 @@ describe("Batch edge cases", () => {
     }).pipe(Effect.provide(Responses.layerTest({
       create: (params) =>
         params.input === ""
-          ? Effect.fail(new CodexError.InvalidParameter({ parameter: "input", reason: "is empty" }))
+          ? Effect.fail(new CodexError.InvalidParameter({ parameter: "input", detail: "is empty" }))
           : Effect.flatMap(Responses.Responses, (r) => r.create(params)).pipe(Effect.provide(instant))
     }))), { timeout: 10_000 })
 

@@ -74,12 +74,47 @@ describe("backend error mapping (protocol §6)", () => {
     const plain = reply(502, "Bad Gateway")
     assert.isTrue(plain._tag === "ServerError" && plain.detail === "Bad Gateway" && CodexError.isRetryable(plain))
   })
+
+  it("every error built from a reply names the endpoint it answered", () => {
+    const cases: ReadonlyArray<readonly [number, unknown, string, Record<string, string>?]> = [
+      [400, { detail: "Unsupported parameter: temperature" }, "UnsupportedParameter"],
+      [400, { detail: "Usage limit reached." }, "ModelNotAvailable"],
+      [400, { error: { code: "cyber_policy", message: "flagged" } }, "CyberPolicy"],
+      [400, { detail: "The image data you provided does not represent a valid image" }, "InvalidImage"],
+      [400, { error: { message: "bad", param: "input" } }, "InvalidRequest"],
+      [401, { detail: "Unauthorized" }, "AuthExpired"],
+      [402, { error: { message: "pay" } }, "RateLimited"],
+      [403, "<html>Just a moment...</html>", "PermissionDenied", { "content-type": "text/html" }],
+      [403, { error: { code: "unsupported_country_region_territory" } }, "PermissionDenied"],
+      [403, { detail: "plan" }, "PermissionDenied"],
+      [404, { detail: "Not Found" }, "NotFound"],
+      [404, { error: { type: "usage_limit_reached", message: "m" } }, "RateLimited"],
+      [429, { error: { type: "usage_not_included", message: "m" } }, "RateLimited"],
+      [429, { error: { type: "insufficient_quota", message: "m" } }, "RateLimited"],
+      [429, { error: { type: "rate_limit_exceeded", message: "try again in 2s" } }, "RateLimited"],
+      [503, { error: { code: "server_is_overloaded", message: "busy" } }, "ServerError"],
+      [503, "Service Unavailable", "ServerError"],
+      [500, { error: { message: "boom" } }, "ServerError"],
+      [418, "teapot", "UnexpectedStatus"]
+    ]
+    for (const [status, body, tag, headers] of cases) {
+      const error = fromReply({
+        status,
+        headers: headers ?? {},
+        body: typeof body === "string" ? body : JSON.stringify(body),
+        endpoint: "GET /wham/usage",
+        now
+      })
+      assert.strictEqual(error._tag, tag, `${status} ${JSON.stringify(body)}`)
+      assert.strictEqual("endpoint" in error ? error.endpoint : undefined, "GET /wham/usage", `${status} ${tag}`)
+    }
+  })
 })
 
 describe("isCodexError", () => {
   it("recognises every SDK error, and nothing else", () => {
     assert.isTrue(CodexError.isCodexError(new CodexError.RateLimited({ kind: "usage_limit_reached", detail: "limit" })))
-    assert.isTrue(CodexError.isCodexError(new CodexError.InvalidParameter({ parameter: "file", reason: "missing" })))
+    assert.isTrue(CodexError.isCodexError(new CodexError.InvalidParameter({ parameter: "file", detail: "missing" })))
     assert.isTrue(CodexError.isCodexError(new CodexError.StreamInterrupted({ eventsReceived: 3 })))
     assert.isFalse(CodexError.isCodexError(new Error("plain")))
     assert.isFalse(CodexError.isCodexError({ _tag: "RateLimited", message: "look-alike" }))

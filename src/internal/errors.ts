@@ -136,7 +136,7 @@ const usageLimit = (
   kind: "usage_limit_reached" | "usage_not_included",
   body: ErrorBody,
   headers: Headers,
-  meta: ReturnType<typeof replyMeta>,
+  meta: ReturnType<typeof replyMeta> & { readonly endpoint: string },
   now: number
 ) => {
   const snapshots = RateLimits.fromHeaders(headers, now)
@@ -176,14 +176,14 @@ export const fromReply = (options: {
 }): CodexError => {
   const { status, headers, now, endpoint } = options
   const body = parseErrorBody(options.body, headers["content-type"])
-  const meta = replyMeta(status, headers)
+  const meta = { ...replyMeta(status, headers), endpoint }
   const detail = body.detail ?? body.message ?? (body.html ? "an HTML page" : body.text || `HTTP ${status}`)
   const usageType = body.type ?? body.code
   switch (status) {
     case 400: {
       const unsupported = /^Unsupported parameter:\s*'?([^'\s]+)'?/i.exec(detail)
       if (unsupported?.[1] !== undefined) {
-        return new UnsupportedParameter({ parameter: unsupported[1], endpoint, origin: "server", ...meta })
+        return new UnsupportedParameter({ parameter: unsupported[1], origin: "server", ...meta })
       }
       if (
         /model is not supported when using Codex with a ChatGPT account/i.test(detail) ||

@@ -81,7 +81,7 @@ export class EventDecoder {
     this.dispatch(data, "")
     if (this.skipped !== skipped) {
       this.skipped = skipped
-      throw new DecodeError({ reason: "a WebSocket message is not a JSON event object", frame: truncateFrame(data) })
+      throw new DecodeError({ detail: "a WebSocket message is not a JSON event object", frame: truncateFrame(data) })
     }
     return this.take()
   }
@@ -132,7 +132,7 @@ export class EventDecoder {
       const [field, kind] = required[k] as readonly [string, Kind]
       if (!hasKind(event[field], kind)) {
         throw new DecodeError({
-          reason: `a "${type}" event has no ${kind} "${field}"`,
+          detail: `a "${type}" event has no ${kind} "${field}"`,
           frame: truncateFrame(data)
         })
       }

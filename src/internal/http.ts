@@ -77,7 +77,7 @@ export const unsafeHeader = (headers: Readonly<Record<string, string | undefined
     if (value !== undefined && !isHeaderSafe(value)) {
       return new InvalidParameter({
         parameter: name === "authorization" ? "access token" : name,
-        reason: `the value of the "${name}" header contains CR, LF, NUL or characters outside Latin-1`
+        detail: `the value of the "${name}" header contains CR, LF, NUL or characters outside Latin-1`
       })
     }
   }
@@ -100,7 +100,7 @@ export const readBody = (
       truncated
         ? Effect.fail(
           new DecodeError({
-            reason: `the reply is larger than ${formatBytes(maxBytes)} (maxEventBytes)`,
+            detail: `the reply is larger than ${formatBytes(maxBytes)} (maxEventBytes)`,
             ...replyMeta(response.status, response.headers)
           })
         )
@@ -277,7 +277,7 @@ const parseJson = (
     try: (): unknown => JSON.parse(text),
     catch: () =>
       new DecodeError({
-        reason: `${call.endpoint} answered with something that is not JSON`,
+        detail: `${call.endpoint} answered with something that is not JSON`,
         frame: truncateFrame(text),
         contentType: response.headers["content-type"] ?? "",
         ...replyMeta(response.status, response.headers)
@@ -304,7 +304,7 @@ export const readDecoded = <A, I>(
           Schema.decodeUnknown(schema)(json),
           (error) =>
             new DecodeError({
-              reason: `unexpected ${call.endpoint} reply: ${error.message}`,
+              detail: `unexpected ${call.endpoint} reply: ${error.message}`,
               frame: truncateFrame(text),
               ...replyMeta(response.status, response.headers)
             })

@@ -79,7 +79,7 @@ export const knownUnsupported: ReadonlyArray<string> = [
 
 type Fail = UnsupportedParameter | InvalidParameter
 
-const invalid = (parameter: string, reason: string) => new InvalidParameter({ parameter, reason })
+const invalid = (parameter: string, reason: string) => new InvalidParameter({ parameter, detail: reason })
 
 /** Rejects (strict) or drops with a warning (lenient) every key outside `allowed`. @internal */
 export const checkFields = (

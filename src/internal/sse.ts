@@ -59,7 +59,7 @@ export class SseDecoder {
     this.dataLines = undefined
     this.dataLength = 0
     throw new DecodeError({
-      reason: `an SSE line or event is larger than ${formatBytes(this.maxChars)} (maxEventBytes)`
+      detail: `an SSE line or event is larger than ${formatBytes(this.maxChars)} (maxEventBytes)`
     })
   }
 

@@ -96,7 +96,7 @@ export interface RequestOptions {
 }
 
 const fail = (parameter: string, reason: string): never => {
-  throw new InvalidParameter({ parameter, reason })
+  throw new InvalidParameter({ parameter, detail: reason })
 }
 
 /** openai-node options this backend has no meaning for, and why. */
@@ -205,7 +205,7 @@ export const checkRequest = (options: object | undefined): Effect.Effect<void, I
   return name === undefined ? Effect.void : Effect.fail(
     new InvalidParameter({
       parameter: name,
-      reason:
+      detail:
         "not supported per request (only signal, timeout and maxRetries are); set defaultHeaders on the client instead of headers"
     })
   )

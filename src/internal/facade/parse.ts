@@ -108,7 +108,7 @@ export const check = (params: { readonly text?: unknown }): Effect.Effect<void, 
     return Effect.void
   }
   return Effect.fail(
-    new InvalidParameter({ parameter: "text.format.schema", reason: "a json_schema format needs a schema object" })
+    new InvalidParameter({ parameter: "text.format.schema", detail: "a json_schema format needs a schema object" })
   )
 }
 

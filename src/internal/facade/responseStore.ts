@@ -28,7 +28,7 @@ export interface ResponseStore {
 const storeFailure = (operation: string, cause: unknown) =>
   new InvalidParameter({
     parameter: "responseStore",
-    reason: `${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`
+    detail: `${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`
   })
 
 /** Response ids become file names: only these characters. */
@@ -86,7 +86,7 @@ export const expand = (store: ResponseStore, params: CreateParams) =>
     }
     if (previous === undefined) return { params, input: itemsOf(params.input) }
     if (typeof previous !== "string" || previous === "") {
-      return yield* new InvalidParameter({ parameter: "previous_response_id", reason: "must be a non-empty string" })
+      return yield* new InvalidParameter({ parameter: "previous_response_id", detail: "must be a non-empty string" })
     }
     const history = yield* store.get(previous)
     if (history === undefined) {

@@ -49,7 +49,7 @@ export class TranscriptionsResource {
             catch: (error) =>
               new CodexError.InvalidParameter({
                 parameter: "file",
-                reason: error instanceof Files.FileInputError
+                detail: error instanceof Files.FileInputError
                   ? error.message
                   : `could not be read: ${error instanceof Error ? error.message : String(error)}`
               })
