@@ -241,7 +241,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     return Effect.gen(function*() {
       const response = yield* backend.send(call)
       const json = yield* readJson(call, response, config.maxEventBytes)
-      return { json, meta: replyMeta(response.status, response.headers), endpoint: call.endpoint }
+      return { json, meta: replyMeta(response.status, response.headers, response.endpoint), endpoint: call.endpoint }
     }).pipe(withDeadline(config, call.endpoint))
   }
 
@@ -265,7 +265,11 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     const response = yield* backend.send(call)
     const json = yield* readJson(call, response, config.maxEventBytes)
     if (!isRecord(json)) {
-      return yield* unexpected(call.endpoint, replyMeta(response.status, response.headers), "a JSON object")
+      return yield* unexpected(
+        call.endpoint,
+        replyMeta(response.status, response.headers, response.endpoint),
+        "a JSON object"
+      )
     }
     const { dropped, value } = decodeLenient(Usage, json)
     if (dropped.length > 0) {

@@ -176,6 +176,7 @@ describe("CodexAccount against the emulator", () => {
       const error = yield* Effect.flip(account.usage())
       assert.strictEqual(error._tag, "DecodeError")
       assert.include(error.message, "req_u")
+      assert.strictEqual(error._tag === "DecodeError" ? error.endpoint : undefined, "GET /wham/usage")
     }).pipe(withEmulator))
 
   it.live("tasks: list with filters in the query, retrieve, turns, sibling turns", () =>

@@ -397,6 +397,7 @@ describe("Responses against the emulator", () => {
         const error = yield* Effect.flip(responses.create({ input: "x" }))
         assert.strictEqual(error._tag, "DecodeError")
         if (error._tag === "DecodeError") assert.include(error.message, "\"delta\"")
+        assert.strictEqual(error._tag === "DecodeError" ? error.endpoint : undefined, "POST /responses")
       }).pipe(withEmulator({ maxStreamRetries: 0 }))
   )
 
@@ -417,6 +418,7 @@ describe("Responses against the emulator", () => {
       assert.isTrue(
         json._tag === "DecodeError" && json.contentType === "application/json" && json.frame === "{\"ok\":true}"
       )
+      assert.strictEqual(json._tag === "DecodeError" ? json.endpoint : undefined, "POST /responses")
       const challenge = yield* Effect.flip(responses.create({ input: "x" }))
       assert.isTrue(challenge._tag === "PermissionDenied" && challenge.reason === "cloudflare")
       const blocked = yield* Effect.flip(responses.create({ input: "x" }))

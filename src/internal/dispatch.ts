@@ -21,7 +21,12 @@ import type { CappedText } from "./wire.js"
  * @internal
  */
 export class BackendReply {
-  constructor(readonly reply: Reply, readonly watchdog: Watchdog) {}
+  constructor(
+    readonly reply: Reply,
+    readonly watchdog: Watchdog,
+    /** The request it answered, e.g. `POST /responses`: every error read from it names it. */
+    readonly endpoint: string
+  ) {}
   get status(): number {
     return this.reply.status
   }
@@ -60,7 +65,7 @@ export const dispatch = (
           // reply must be picked up within the same timeout: a caller interrupted in
           // between would otherwise leave the connection open.
           watchdog.arm(millis, () => reply.abort())
-          resume(Effect.succeed(new BackendReply(reply, watchdog)))
+          resume(Effect.succeed(new BackendReply(reply, watchdog, endpoint)))
         },
         (cause) => {
           watchdog.clear()
@@ -106,7 +111,7 @@ export const readText = (response: BackendReply, maxBytes: number): Effect.Effec
             new StreamInterrupted({
               eventsReceived: 0,
               cause: safeCause(cause),
-              ...replyMeta(response.status, response.headers)
+              ...replyMeta(response.status, response.headers, response.endpoint)
             })
           )
         )

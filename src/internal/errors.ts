@@ -108,13 +108,14 @@ export const parseTryAgainIn = (message: string): Duration.Duration | undefined 
   return Duration.millis(Number(match[1]) * (delayUnits[match[2].toLowerCase()] ?? 1000))
 }
 
-/** The request ids of a reply. @internal */
-export const replyMeta = (status: number, headers: Headers) => {
+/** The status, request ids and (when known) the endpoint of a reply. @internal */
+export const replyMeta = (status: number, headers: Headers, endpoint?: string) => {
   // Header values are server text like any other: a proxy may put a token in them.
   const requestId = scrubbed(headers["x-request-id"] ?? headers["x-oai-request-id"])
   const cfRay = scrubbed(headers["cf-ray"])
   return {
     status,
+    ...(endpoint === undefined ? {} : { endpoint }),
     ...(requestId === undefined ? {} : { requestId }),
     ...(cfRay === undefined ? {} : { cfRay })
   }

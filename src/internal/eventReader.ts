@@ -44,9 +44,12 @@ export class EventFeed {
   ended = false
   responseId: string | undefined = undefined
 
-  constructor(response: Pick<BackendReply, "status" | "headers">, readonly options: ReadOptions) {
+  constructor(
+    response: Pick<BackendReply, "status" | "headers"> & { readonly endpoint?: string },
+    readonly options: ReadOptions
+  ) {
     this.decoder = new EventDecoder(options.maxEventBytes)
-    this.meta = replyMeta(response.status, response.headers)
+    this.meta = replyMeta(response.status, response.headers, response.endpoint)
   }
 
   get done(): boolean {

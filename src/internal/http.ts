@@ -101,7 +101,7 @@ export const readBody = (
         ? Effect.fail(
           new DecodeError({
             detail: `the reply is larger than ${formatBytes(maxBytes)} (maxEventBytes)`,
-            ...replyMeta(response.status, response.headers)
+            ...replyMeta(response.status, response.headers, response.endpoint)
           })
         )
         : Effect.succeed(text)
@@ -280,7 +280,7 @@ const parseJson = (
         detail: `${call.endpoint} answered with something that is not JSON`,
         frame: truncateFrame(text),
         contentType: response.headers["content-type"] ?? "",
-        ...replyMeta(response.status, response.headers)
+        ...replyMeta(response.status, response.headers, response.endpoint)
       })
   })
 
@@ -306,7 +306,7 @@ export const readDecoded = <A, I>(
             new DecodeError({
               detail: `unexpected ${call.endpoint} reply: ${error.message}`,
               frame: truncateFrame(text),
-              ...replyMeta(response.status, response.headers)
+              ...replyMeta(response.status, response.headers, response.endpoint)
             })
         ))
   )

@@ -351,7 +351,7 @@ export const make = (options: SocketOptions) =>
             },
             (reply) => {
               settled = true
-              resume(Effect.succeed(new BackendReply(reply, watchdog)))
+              resume(Effect.succeed(new BackendReply(reply, watchdog, endpoint)))
             },
             (cause) => {
               watchdog.clear()
@@ -561,7 +561,8 @@ export const make = (options: SocketOptions) =>
               connection.credentials,
               new BackendReply(
                 memoryReply(result.status, result.headers, result.body),
-                new Watchdog(yield* Effect.clock)
+                new Watchdog(yield* Effect.clock),
+                call.endpoint
               )
             ),
             () => Effect.fail(new StreamInterrupted({ eventsReceived: 0 }))
