@@ -960,17 +960,15 @@ export const fakeJwt = (claims: Readonly<Record<string, unknown>>): string => jw
 export type TransportName = "undici" | "http-client"
 
 /**
- * The transport layer for a name (default: `CODEX_TEST_TRANSPORT`, else `"undici"`).
+ * The transport layer for a name (default: `"undici"`).
  *
  * @since 0.1.0
  * @category layers
  */
-export const transportLayer = (name?: TransportName): Layer.Layer<CodexTransport.CodexTransport> => {
-  const chosen = name ?? (process.env["CODEX_TEST_TRANSPORT"] === "http-client" ? "http-client" : "undici")
-  return chosen === "http-client"
+export const transportLayer = (name: TransportName = "undici"): Layer.Layer<CodexTransport.CodexTransport> =>
+  name === "http-client"
     ? CodexTransport.layerHttpClient.pipe(Layer.provide(NodeHttpClient.layerUndici))
     : CodexTransport.layerUndici
-}
 
 const transportOf = (
   option: TransportName | Layer.Layer<CodexTransport.CodexTransport> | undefined
@@ -986,11 +984,10 @@ const transportOf = (
  *
  * `transport` picks the `CodexTransport`: `"undici"` (`CodexTransport.layerUndici`, the
  * default) or `"http-client"` (`CodexTransport.layerHttpClient` over
- * `NodeHttpClient.layerUndici`). When left out, the environment variable
- * `CODEX_TEST_TRANSPORT` decides, so a whole test suite runs over either. A layer is
- * used as it is (e.g. `layerHttpClient` over a client with middleware).
- * `CODEX_TEST_RESPONSES_TRANSPORT=websocket` sends `/responses` over the WebSocket route
- * (`transport: "websocket"`) unless `config` says otherwise.
+ * `NodeHttpClient.layerUndici`). A layer is used as it is (e.g. `layerHttpClient` over a
+ * client with middleware). `config: { transport: "websocket" }` sends `/responses` over
+ * the WebSocket route. The layer reads no environment variable: a test suite that runs
+ * over several transports passes its choice in.
  *
  * @since 0.1.0
  * @category layers
@@ -1016,7 +1013,6 @@ export const layerClient = (
     Effect.map(CodexEmulator, (emulator) =>
       CodexConfig.layer({
         ...emulator.config,
-        ...(process.env["CODEX_TEST_RESPONSES_TRANSPORT"] === "websocket" ? { transport: "websocket" } : {}),
         ...(options.codexHome === undefined ? {} : { codexHome: options.codexHome }),
         ...options.config
       }))

@@ -11,7 +11,7 @@ import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexAuth, CodexConfig, Responses, TokenStore } from "../src/index.js"
 import { serve } from "./hardeningHelpers.js"
-import { tempHome } from "./helpers.js"
+import { tempHome, transportLayer } from "./helpers.js"
 
 /** The peak growth of the resident set while `effect` runs, in MB (sampled every 2 ms). */
 const peakGrowth = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -51,7 +51,7 @@ describe("4. bounded buffers", () => {
         CodexConfig.layer({ codexBaseUrl: url, maxRetries: 0, maxStreamRetries: 0 }),
         CodexAuth.layerTokens({ accessToken: "t" }),
         NodeHttpClient.layerUndici,
-        CodexEmulator.transportLayer()
+        transportLayer()
       )))
       const [error, growth] = yield* peakGrowth(
         Effect.flip(
@@ -75,7 +75,7 @@ describe("4. bounded buffers", () => {
         CodexConfig.layer({ codexBaseUrl: url, maxRetries: 0, maxStreamRetries: 0, maxEventBytes: 1024 }),
         CodexAuth.layerTokens({ accessToken: "t" }),
         NodeHttpClient.layerUndici,
-        CodexEmulator.transportLayer()
+        transportLayer()
       )))
       const error = yield* Effect.flip(
         Effect.flatMap(Responses.Responses, (r) => r.create({ input: "x" })).pipe(Effect.provide(layer))
@@ -112,7 +112,7 @@ describe("4. bounded buffers", () => {
               Layer.provide(Layer.mergeAll(
                 CodexConfig.layer({ codexBaseUrl: url, authIssuer: url, maxRetries: 0, maxStreamRetries: 0 }),
                 NodeHttpClient.layerUndici,
-                CodexEmulator.transportLayer()
+                transportLayer()
               ))
             ))
           )

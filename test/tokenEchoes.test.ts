@@ -8,6 +8,7 @@ import * as NodeCrypto from "node:crypto"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexAuth, CodexConfig, CodexError, Responses, TokenStore } from "../src/index.js"
 import { capture, forms, serve, sseEvent } from "./hardeningHelpers.js"
+import { transportLayer } from "./helpers.js"
 
 describe("1. a token a server echoes back reaches no error and no log", () => {
   it.live("500/400/403 bodies, in-stream error and response.failed, a 200 that is not SSE, a malformed event: every form is clean", () =>
@@ -79,7 +80,7 @@ describe("1. a token a server echoes back reaches no error and no log", () => {
             maxStreamRetries: 0
           }),
           NodeHttpClient.layerUndici,
-          CodexEmulator.transportLayer()
+          transportLayer()
         ))
       )
       const errors: Array<CodexError.CodexError> = []
