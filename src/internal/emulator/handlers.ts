@@ -12,7 +12,7 @@ import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Chunk, Effect, Stream } from "effect"
-import type { Options, Route } from "../../CodexEmulator.js"
+import type { Options, RecordedRequest, Route } from "../../CodexEmulator.js"
 import { isRecord } from "../json.js"
 import { decodeBody, parseBody } from "./incoming.js"
 import type { IssuerReply } from "./issuer.js"
@@ -124,7 +124,7 @@ const fromIssuer = (reply: IssuerReply) =>
 export const make = (url: string, options: Options, state: State) => {
   const maxBody = options.maxBodyBytes ?? 32 * 1024 * 1024
   const acceptToken = options.acceptToken ?? unexpired
-  const record = (entry: Parameters<State["keep"]>[0], size = 0) => Effect.sync(() => state.keep(entry, size))
+  const record = (entry: RecordedRequest, size = 0) => Effect.sync(() => state.keep(entry, size))
 
   const send = (reply: Reply, request: HttpServerRequest.HttpServerRequest) => {
     if (reply._tag === "Http") {
