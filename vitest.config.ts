@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config"
 
 /**
  * The suite runs twice (plus the `/responses` files a third time over the WebSocket route): over the default transport (`CodexTransport.layerUndici`) and over
- * `CodexTransport.layerHttpClient` (on `NodeHttpClient.layerUndici`). `CodexEmulator.layerClient`
- * reads `CODEX_TEST_TRANSPORT`, so no test knows which one it runs on. The second project
+ * `CodexTransport.layerHttpClient` (on `NodeHttpClient.layerUndici`). The test helper `layerClient`
+ * (test/helpers.ts) reads `CODEX_TEST_TRANSPORT` (and `CODEX_TEST_RESPONSES_TRANSPORT`), so no test
+ * knows which one it runs on; the library reads neither. The second project
  * leaves out the files that never send through a transport (pure units, the token store,
  * the two-process lock test, the CLI in a child process).
  */

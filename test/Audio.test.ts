@@ -4,9 +4,9 @@ import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { Audio } from "../src/index.js"
-import { tempHome } from "./helpers.js"
+import { layerClient, tempHome } from "./helpers.js"
 
-const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
+const withEmulator = Effect.provide(layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
 
 const services = Effect.all({ audio: Audio.Audio, emulator: CodexEmulator.CodexEmulator })
 

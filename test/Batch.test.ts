@@ -17,7 +17,7 @@ import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { Batch, CodexError, Responses } from "../src/index.js"
-import { tempHome } from "./helpers.js"
+import { layerClient, tempHome } from "./helpers.js"
 
 const responsesRequests = Effect.map(
   Effect.flatMap(CodexEmulator.CodexEmulator, (e) => e.requests),
@@ -92,7 +92,7 @@ describe("Batch against the emulator", () => {
       assert.isTrue(bodies.every((b) => b["instructions"] === "Be brief."))
       assert.deepStrictEqual(bodies.filter((b) => b["model"] === "gpt-5.5").length, 1)
       assert.deepStrictEqual(bodies.filter((b) => b["model"] === "gpt-5.4-mini").length, 9)
-    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+    }).pipe(Effect.provide(layerClient())))
 
   it.effect("a usage limit pauses every worker until resetsAt (TestClock), then the item is retried, not failed", () =>
     Effect.gen(function*() {
@@ -118,7 +118,7 @@ describe("Batch against the emulator", () => {
       assert.strictEqual((yield* responsesRequests).length, 11, "10 answers and the one request that met the limit")
     }).pipe(
       Effect.provide(
-        CodexEmulator.layerClient({ config: timeouts })
+        layerClient({ config: timeouts })
       )
     ))
 
@@ -146,7 +146,7 @@ describe("Batch against the emulator", () => {
       assert.strictEqual((yield* responsesRequests).length, 5, "no request met the limit")
     }).pipe(
       Effect.provide(
-        CodexEmulator.layerClient({ config: timeouts })
+        layerClient({ config: timeouts })
       )
     ))
 
@@ -186,7 +186,7 @@ describe("Batch against the emulator", () => {
           "beyond the 61 scripted failures, every request was answered"
         )
         assert.deepStrictEqual(job.pauses, [120_000], "one pause, until the window's reset")
-      }).pipe(Effect.provide(CodexEmulator.layerClient({
+      }).pipe(Effect.provide(layerClient({
         config: { ...timeouts, retryBaseDelay: Duration.millis(10) }
       }))),
     { timeout: 60_000 }
@@ -212,7 +212,7 @@ describe("Batch against the emulator", () => {
       assert.isAbove(remaining.length, 0)
       assert.deepStrictEqual(remaining, ["q1", "q2", "q3", "q4", "q5"].slice(0, remaining.length))
       assert.strictEqual((yield* responsesRequests).length, 1)
-    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+    }).pipe(Effect.provide(layerClient())))
 
   it.live("failFast at a usage limit stops cleanly: the item that met it is left, not failed", () =>
     Effect.gen(function*() {
@@ -227,7 +227,7 @@ describe("Batch against the emulator", () => {
       assert.deepStrictEqual(seen.map((r) => [r.id, r.status]), [["q0", "ok"]])
       assert.deepStrictEqual(error._tag === "BatchStopped" ? error.remaining : [], ["q1", "q2", "q3"])
       assert.include(error.message, "usage limit")
-    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+    }).pipe(Effect.provide(layerClient())))
 
   it.live("a non-retryable failure is an error result with the error's fields; the job goes on", () =>
     Effect.gen(function*() {
@@ -239,7 +239,7 @@ describe("Batch against the emulator", () => {
       const a = results.find((r) => r.id === "a")
       assert.isTrue(a?.status === "error" && a.error._tag === "ModelNotAvailable" && a.error["model"] === "gpt-5-pro")
       assert.isTrue(results.find((r) => r.id === "b")?.status === "ok")
-    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+    }).pipe(Effect.provide(layerClient())))
 })
 
 describe("Batch.runFile", () => {
@@ -290,7 +290,7 @@ describe("Batch.runFile", () => {
       assert.deepStrictEqual(errors.sort(), [["a", 5], ["line 2", 2], ["line 4", 4]])
       assert.include(JSON.stringify(lines.find((l) => l["line"] === 5)), "first on line 1")
       assert.strictEqual(NodeFs.statSync(output).mode & 0o777, 0o600)
-    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+    }).pipe(Effect.provide(layerClient())))
 
   it.scoped(
     "a symlinked or non-regular output is refused; an existing output is made 0600; an overlong line is a line error",
@@ -322,7 +322,7 @@ describe("Batch.runFile", () => {
         const error = readLines(output).find((l) => l["status"] === "error")
         assert.strictEqual(error?.["line"], 2)
         assert.include(JSON.stringify(error), "longer than 16 Mi characters")
-      }).pipe(Effect.provide(CodexEmulator.layerClient())),
+      }).pipe(Effect.provide(layerClient())),
     30_000
   )
 
@@ -360,7 +360,7 @@ describe("Batch.runFile", () => {
         assert.strictEqual(new Set(ids).size, 200, "no successful request was repeated")
         const emulator = yield* CodexEmulator.CodexEmulator
         assert.strictEqual(yield* emulator.abortedStreams, 0)
-      }).pipe(Effect.provide(CodexEmulator.layerClient())),
+      }).pipe(Effect.provide(layerClient())),
     { timeout: 60_000 }
   )
 
@@ -379,7 +379,7 @@ describe("Batch.runFile", () => {
       assert.deepStrictEqual([summary.skipped, summary.ok], [1, 2])
       const sent = (yield* responsesRequests).map((r) => JSON.stringify(r.body))
       assert.isFalse(sent.some((b) => b.includes("question 0")))
-    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+    }).pipe(Effect.provide(layerClient())))
 
   it.scoped(
     "100,000 lines against an instant backend: heap growth stays under a fixed bound",
@@ -458,7 +458,7 @@ describe("Batch edge cases", () => {
       assert.strictEqual((yield* responsesRequests).length, 3)
     }).pipe(
       Effect.provide(
-        CodexEmulator.layerClient({ config: timeouts })
+        layerClient({ config: timeouts })
       )
     ))
 
@@ -488,7 +488,7 @@ describe("Batch edge cases", () => {
       )
       assert.strictEqual(results.length, 4)
       assert.strictEqual((yield* responsesRequests).length, 4)
-    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+    }).pipe(Effect.provide(layerClient())))
 
   it.live("failFast: a limit RateLimits already knows stops the job instead of pausing it", () =>
     Effect.gen(function*() {
@@ -503,7 +503,7 @@ describe("Batch edge cases", () => {
       assert.isTrue(error._tag === "BatchStopped" && error.remaining.join() === "q1,q2")
       assert.include(error.message, "usage limit is reached until")
       assert.strictEqual((yield* responsesRequests).length, 1)
-    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+    }).pipe(Effect.provide(layerClient())))
 
   it.effect("failFast on an endless input stops reading it", () =>
     Effect.gen(function*() {

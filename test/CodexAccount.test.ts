@@ -2,8 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Logger } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexAccount } from "../src/index.js"
+import { layerClient } from "./helpers.js"
 
-const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
+const withEmulator = Effect.provide(layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
 
 const services = Effect.all({ account: CodexAccount.CodexAccount, emulator: CodexEmulator.CodexEmulator })
 

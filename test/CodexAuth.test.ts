@@ -5,13 +5,13 @@ import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import * as CodexTransport from "../src/CodexTransport.js"
 import { CodexAuth, CodexConfig, CodexError, Responses, TokenStore } from "../src/index.js"
-import { seed, tempHome } from "./helpers.js"
+import { layerClient, seed, tempHome } from "./helpers.js"
 
 const withHome = <A, E, R>(f: (dir: string) => Effect.Effect<A, E, R>, options: CodexEmulator.Options = {}) =>
   Effect.scoped(Effect.flatMap(tempHome, (dir) =>
     f(dir).pipe(
       Effect.provide(
-        CodexEmulator.layerClient({ ...options, codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } })
+        layerClient({ ...options, codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } })
       )
     )))
 

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Stream } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { Audio, CodexAccount, CodexClient, Embeddings, Realtime, Responses } from "../src/index.js"
+import { layerClient } from "./helpers.js"
 
 /** An app function that depends on CodexClient only, as a user would write it. */
 const dailyReport = Effect.gen(function*() {
@@ -33,7 +34,7 @@ describe("CodexClient", () => {
       // the aggregate and the group tags are the same services
       assert.strictEqual(client.responses, yield* Responses.Responses)
       assert.strictEqual(client.codex, yield* CodexAccount.CodexAccount)
-    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+    }).pipe(Effect.provide(layerClient())))
 
   it.effect("layerTest: an app that depends on CodexClient runs with no server at all", () =>
     Effect.gen(function*() {

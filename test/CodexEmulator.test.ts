@@ -1,8 +1,12 @@
 /** The public emulator module (`CodexEmulator`): its guards when left running (Host, redirects, body and record bounds, a log without tokens). Its backend rules: `emulatorRules.test.ts`. */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Tracer } from "effect"
 import * as Http from "node:http"
 import * as CodexEmulator from "../src/CodexEmulator.js"
+import type { CodexConfig } from "../src/index.js"
+import { Responses } from "../src/index.js"
+import { defaultTracer } from "../src/internal/tracing.js"
+import { layerClient } from "./helpers.js"
 
 /** One raw request to the emulator, with any Host header and body; the status and body of the answer. */
 const raw = (
@@ -158,5 +162,58 @@ describe("the emulator left running (hardening round 2)", () => {
       assert.notInclude(log, tokens.idToken)
       assert.include(log, "[redacted]")
       assert.include(log, "refresh_token", "the field names stay, for debugging")
+    }))
+})
+
+/** A tracer that records the names of the spans it makes (and otherwise behaves like Effect's own). */
+const recordingTracer = (names: Array<string>) =>
+  Tracer.make({
+    span: (name, parent, context, links, startTime, kind, options) => {
+      names.push(name)
+      return defaultTracer.span(name, parent, context, links, startTime, kind, options)
+    },
+    context: (f) => f()
+  })
+
+/** Sets an environment variable for the scope, restoring it when the scope closes. */
+const withEnv = (name: string, value: string) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const before = process.env[name]
+      process.env[name] = value
+      return before
+    }),
+    (before) =>
+      Effect.sync(() => {
+        if (before === undefined) delete process.env[name]
+        else process.env[name] = before
+      })
+  )
+
+describe("the test helper layerClient: the vitest project picks the transport (the library reads no env)", () => {
+  it.live("it runs over the transport its project names (CODEX_TEST_TRANSPORT, set in vitest.config.ts)", (ctx) => {
+    const project = ctx.task.file.projectName ?? ""
+    const names: Array<string> = []
+    return Effect.gen(function*() {
+      assert.include(["undici", "http-client"], project)
+      const responses = yield* Responses.Responses
+      yield* responses.create({ input: "Over which transport?" })
+      // The HttpClient adapter sends through the platform client, which makes its span; the undici transport makes none.
+      assert.strictEqual(names.includes("http.client POST"), project === "http-client", names.join(", "))
+    }).pipe(Effect.provide(layerClient()), Effect.withTracer(recordingTracer(names)))
+  })
+
+  it.scopedLive("CODEX_TEST_RESPONSES_TRANSPORT=websocket sends /responses over the WebSocket route, unless config sets a transport", () =>
+    Effect.gen(function*() {
+      yield* withEnv("CODEX_TEST_RESPONSES_TRANSPORT", "websocket")
+      const socketsOpened = (config?: CodexConfig.Options) =>
+        Effect.gen(function*() {
+          const responses = yield* Responses.Responses
+          yield* responses.create({ input: "Over which route?" })
+          return (yield* Effect.flatMap(CodexEmulator.CodexEmulator, (emulator) => emulator.sockets)).opened
+          // Over undici: the HttpClient adapter cannot hand over a socket, so it falls back to SSE.
+        }).pipe(Effect.provide(layerClient({ transport: "undici", ...(config === undefined ? {} : { config }) })))
+      assert.strictEqual(yield* socketsOpened(), 1)
+      assert.strictEqual(yield* socketsOpened({ transport: "sse" }), 0)
     }))
 })

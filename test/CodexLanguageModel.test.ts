@@ -5,8 +5,9 @@ import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import * as CodexLanguageModel from "../src/CodexLanguageModel.js"
+import { layerClient } from "./helpers.js"
 
-const client = CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } })
+const client = layerClient({ config: { retryBaseDelay: Duration.millis(1) } })
 
 const withModel = (config: CodexLanguageModel.ConfigOptions = {}) =>
   Effect.provide(

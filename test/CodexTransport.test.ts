@@ -11,7 +11,7 @@ import { readText } from "../src/internal/dispatch.js"
 import { makeBackend } from "../src/internal/http.js"
 import { defaultTracer, withSpan } from "../src/internal/tracing.js"
 import { joinUrl } from "../src/internal/wire.js"
-import { seed, tempHome } from "./helpers.js"
+import { layerClient, seed, tempHome } from "./helpers.js"
 
 const services = Effect.all({ responses: Responses.Responses, emulator: CodexEmulator.CodexEmulator })
 
@@ -50,7 +50,7 @@ describe("spans only when someone listens", () => {
       const before = names.length
       yield* responses.create({ input: "untraced" })
       assert.strictEqual(names.length, before, "the default tracer made no span through the recorder")
-    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+    }).pipe(Effect.provide(layerClient())))
 })
 
 /** Counts the fibers started under it. */
@@ -77,7 +77,7 @@ describe("the lean path", () => {
       const control = new ForkCounter()
       yield* Effect.fork(Effect.void).pipe(Effect.supervised(control))
       assert.strictEqual(control.count, 1)
-    }).pipe(Effect.provide(CodexEmulator.layerClient({ transport: "undici" }))))
+    }).pipe(Effect.provide(layerClient({ transport: "undici" }))))
 })
 
 describe("a reply nobody reads", () => {
@@ -99,7 +99,7 @@ describe("a reply nobody reads", () => {
       assert.strictEqual(yield* emulator.abortedStreams, 1)
       const late = yield* Effect.flip(readText(response, 1024))
       assert.strictEqual(late._tag, "StreamInterrupted")
-    }).pipe(Effect.provide(CodexEmulator.layerClient({ config: { requestTimeout: Duration.millis(200) } }))))
+    }).pipe(Effect.provide(layerClient({ config: { requestTimeout: Duration.millis(200) } }))))
 })
 
 /** `layerHttpClient` over undici with a middleware that marks every request it sends. */
@@ -149,7 +149,7 @@ describe("layerHttpClient adapts any platform HttpClient", () => {
       assert.strictEqual(response.output_text, "You said: through middleware")
       const [request] = yield* emulator.requests
       assert.strictEqual(request?.headers["x-middleware"], "yes")
-    }).pipe(Effect.provide(CodexEmulator.layerClient({ transport: marked }))))
+    }).pipe(Effect.provide(layerClient({ transport: marked }))))
 })
 
 /** A CONNECT proxy on loopback that counts the tunnels it opens (and the plain requests it gets). */
@@ -220,7 +220,7 @@ const askThrough = (options: Emulator.Options & { readonly transport: Emulator.T
     assert.strictEqual(response.output_text, "You said: via proxy?")
     const streamed = yield* Stream.runCount(responses.stream({ input: "streamed" }))
     assert.isAbove(streamed, 3)
-  }).pipe(Effect.provide(CodexEmulator.layerClient(options)))
+  }).pipe(Effect.provide(layerClient(options)))
 
 describe("the default transport honours HTTP_PROXY / HTTPS_PROXY / NO_PROXY", () => {
   // An https base through the proxy: the tunnel opens (the emulator then speaks no TLS, so the call fails).
@@ -231,7 +231,7 @@ describe("the default transport honours HTTP_PROXY / HTTPS_PROXY / NO_PROXY", ()
       (responses) => Effect.flip(responses.create({ input: "via proxy?" }))
     ).pipe(
       Effect.provide(
-        CodexEmulator.layerClient({
+        layerClient({
           transport: "undici",
           config: { codexBaseUrl: `https://127.0.0.1:${new URL(emulator.url).port}/backend-api/codex`, maxRetries: 0 }
         })
@@ -284,7 +284,7 @@ describe("the default transport honours HTTP_PROXY / HTTPS_PROXY / NO_PROXY", ()
         Responses.Responses,
         (responses) => Effect.flip(responses.create({ input: "hi" }))
       ).pipe(
-        Effect.provide(CodexEmulator.layerClient({
+        Effect.provide(layerClient({
           transport: "undici",
           config: {
             codexBaseUrl: "https://127.0.0.1:9/backend-api/codex",

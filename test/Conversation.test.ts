@@ -4,6 +4,7 @@ import * as CodexEmulator from "../src/CodexEmulator.js"
 import { Conversation, Models, RateLimits, Responses, Tools } from "../src/index.js"
 import { compactionEvents } from "../src/internal/emulator/events.js"
 import { models as ModelCatalog } from "../src/internal/emulator/models.js"
+import { layerClient } from "./helpers.js"
 
 /**
  * Conversations against the emulator: the history replayed as the backend needs it, a
@@ -13,7 +14,7 @@ import { models as ModelCatalog } from "../src/internal/emulator/models.js"
 const client = (options: Parameters<typeof CodexEmulator.layerClient>[0] = {}) =>
   Conversation.layer.pipe(
     Layer.provideMerge(
-      CodexEmulator.layerClient({ ...options, config: { retryBaseDelay: Duration.millis(1), ...options.config } })
+      layerClient({ ...options, config: { retryBaseDelay: Duration.millis(1), ...options.config } })
     )
   )
 

@@ -3,11 +3,12 @@ import { Context, Duration, Layer, ManagedRuntime } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import OpenAI from "../src/OpenAI.js"
 import type { ResponseStreamEvent } from "../src/ResponseStreamEvent.js"
+import { layerClient } from "./helpers.js"
 
 /** `client.conversations` of the Promise facade, against the emulator. */
 describe("OpenAI facade: conversations", () => {
   it("create, send, stream (async iterable), retrieve, fork, compact, as Promises", async () => {
-    const managed = ManagedRuntime.make(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
+    const managed = ManagedRuntime.make(layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
     const runtime = await managed.runtime()
     const emulator = Context.get(runtime.context, CodexEmulator.CodexEmulator)
     const client = new OpenAI({ layer: Layer.succeedContext(runtime.context) })

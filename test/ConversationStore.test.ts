@@ -7,14 +7,14 @@ import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { Conversation } from "../src/index.js"
-import { tempHome } from "./helpers.js"
+import { layerClient, tempHome } from "./helpers.js"
 
 /**
  * Stored conversations: the file store survives a kill in the middle of a turn and a torn
  * last line, a `KeyValueStore` keeps them too, and `resume` in a fresh service (a new
  * process, as far as the store is concerned) continues where the conversation stopped.
  */
-const emulated = CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1), maxStreamRetries: 0 } })
+const emulated = layerClient({ config: { retryBaseDelay: Duration.millis(1), maxStreamRetries: 0 } })
 
 const textsOf = (items: ReadonlyArray<unknown>) =>
   items.map((item) => {

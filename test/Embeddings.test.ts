@@ -2,9 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { Embeddings } from "../src/index.js"
-import { seed, tempHome } from "./helpers.js"
+import { layerClient, seed, tempHome } from "./helpers.js"
 
-const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
+const withEmulator = Effect.provide(layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
 
 const services = Effect.all({ embeddings: Embeddings.Embeddings, emulator: CodexEmulator.CodexEmulator })
 
@@ -127,6 +127,6 @@ describe("Embeddings against the emulator", () => {
         assert.strictEqual(result.data[0]?.embedding.length, 3)
         assert.strictEqual(yield* emulator.issuer.refreshRequests, 1)
       }).pipe(
-        Effect.provide(CodexEmulator.layerClient({ codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } }))
+        Effect.provide(layerClient({ codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } }))
       ))))
 })

@@ -3,9 +3,9 @@ import { Context, Duration, Effect, Exit, Fiber, Layer, Scope, TestClock } from 
 import * as Net from "node:net"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { Models, Responses } from "../src/index.js"
-import { seed, tempHome } from "./helpers.js"
+import { layerClient, seed, tempHome } from "./helpers.js"
 
-const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
+const withEmulator = Effect.provide(layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
 
 const services = Effect.all({
   models: Models.Models,
@@ -99,7 +99,7 @@ describe("Models against the emulator", () => {
       yield* TestClock.adjust(Duration.seconds(11))
       yield* models.list()
       assert.strictEqual((yield* modelRequests).length, 2)
-    }).pipe(Effect.provide(CodexEmulator.layerClient({ config: { modelsCacheTtl: Duration.seconds(10) } }))))
+    }).pipe(Effect.provide(layerClient({ config: { modelsCacheTtl: Duration.seconds(10) } }))))
 
   it.live("a /responses reply with a new x-models-etag makes the next list() refetch; the same ETag does not", () =>
     Effect.gen(function*() {
@@ -169,7 +169,7 @@ describe("Models against the emulator", () => {
         const [rejected, retried] = yield* modelRequests
         assert.notStrictEqual(rejected?.headers["authorization"], retried?.headers["authorization"])
       }).pipe(
-        Effect.provide(CodexEmulator.layerClient({ codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } }))
+        Effect.provide(layerClient({ codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } }))
       ))))
 
   it.effect("layerTest: a left-out method dies naming it", () =>
@@ -188,7 +188,7 @@ describe("Models against the emulator", () => {
       const port = typeof address === "object" && address !== null ? address.port : 0
       const scope = yield* Scope.make()
       const context = yield* Layer.buildWithScope(
-        CodexEmulator.layerClient({ config: { codexBaseUrl: `http://127.0.0.1:${port}/backend-api/codex` } }),
+        layerClient({ config: { codexBaseUrl: `http://127.0.0.1:${port}/backend-api/codex` } }),
         scope
       )
       const models = Context.get(context, Models.Models)

@@ -4,13 +4,13 @@ import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { OAuth, Responses, TokenStore } from "../src/index.js"
-import { tempHome } from "./helpers.js"
+import { layerClient, tempHome } from "./helpers.js"
 
 const withHome = <A, E, R>(f: (dir: string) => Effect.Effect<A, E, R>, options: CodexEmulator.Options = {}) =>
   Effect.scoped(
     Effect.flatMap(
       tempHome,
-      (dir) => f(dir).pipe(Effect.provide(CodexEmulator.layerClient({ ...options, codexHome: dir })))
+      (dir) => f(dir).pipe(Effect.provide(layerClient({ ...options, codexHome: dir })))
     )
   )
 

@@ -12,6 +12,7 @@ import type { OAuth, ResponseStreamEvent } from "../src/index.js"
 import type { CodexOpenAI } from "../src/OpenAI.js"
 import OpenAI, { APIError, APIUserAbortError, RateLimitError, toFile } from "../src/OpenAI.js"
 import { summarise } from "./fixtures/dropIn.js"
+import { layerClient } from "./helpers.js"
 
 /**
  * The emulator's client stack, shared by the test (to script the emulator and read its
@@ -19,7 +20,7 @@ import { summarise } from "./fixtures/dropIn.js"
  */
 const setup = async (options: Parameters<typeof CodexEmulator.layerClient>[0] = {}) => {
   const managed = ManagedRuntime.make(
-    CodexEmulator.layerClient({ ...options, config: { retryBaseDelay: Duration.millis(1), ...options.config } })
+    layerClient({ ...options, config: { retryBaseDelay: Duration.millis(1), ...options.config } })
   )
   const runtime = await managed.runtime()
   const emulator = Context.get(runtime.context, CodexEmulator.CodexEmulator)
@@ -80,7 +81,7 @@ describe("OpenAI facade against the emulator", () => {
     assert.include(String(await rejection(misconfigured.models.list())), "codexBaseUrl is not a URL")
     await misconfigured.close()
 
-    const client = new OpenAI({ layer: CodexEmulator.layerClient() })
+    const client = new OpenAI({ layer: layerClient() })
     try {
       const response = await client.responses.create({ model: "gpt-5.4", input: "Say PONG." })
       assert.strictEqual(response.output_text, "You said: Say PONG.")
@@ -584,7 +585,7 @@ describe("OpenAI facade against the emulator", () => {
     const address = silent.address()
     const port = typeof address === "object" && address !== null ? address.port : 0
     const deaf = new OpenAI({
-      layer: CodexEmulator.layerClient({ config: { codexBaseUrl: `http://127.0.0.1:${port}/backend-api/codex` } })
+      layer: layerClient({ config: { codexBaseUrl: `http://127.0.0.1:${port}/backend-api/codex` } })
     })
     try {
       const started = performance.now()
@@ -618,7 +619,7 @@ describe("OpenAI facade: authenticate against the emulated issuer", () => {
   it("no auth.json: login false rejects with AuthExpired; login device signs in, then calls work", async () => {
     const dir = await NodeFs.mkdtemp(NodePath.join(NodeOs.tmpdir(), "codex-home-"))
     const client = new OpenAI({
-      layer: CodexEmulator.layerClient({ codexHome: dir, deviceInterval: 0, devicePendingPolls: 1 })
+      layer: layerClient({ codexHome: dir, deviceInterval: 0, devicePendingPolls: 1 })
     })
     try {
       const expired = await rejection(client.authenticate({ login: false }))
@@ -656,7 +657,7 @@ describe("OpenAI facade: asking for an API key at sign-in (the seed's request_ap
   it("a device login with requestApiKey stores a key; the realtime WebSocket helpers then work", () =>
     withHome(async (dir) => {
       const client = new OpenAI({
-        layer: CodexEmulator.layerClient({ codexHome: dir, deviceInterval: 0, devicePendingPolls: 0 })
+        layer: layerClient({ codexHome: dir, deviceInterval: 0, devicePendingPolls: 0 })
       })
       try {
         await client.authenticate({ login: "device", requestApiKey: true, onCode: () => undefined })
@@ -671,7 +672,7 @@ describe("OpenAI facade: asking for an API key at sign-in (the seed's request_ap
   it("a stored login without a key gets one from authenticate({ requestApiKey: true }); without it, none", () =>
     withHome(async (dir) => {
       const client = new OpenAI({
-        layer: CodexEmulator.layerClient({ codexHome: dir, deviceInterval: 0, devicePendingPolls: 0 })
+        layer: layerClient({ codexHome: dir, deviceInterval: 0, devicePendingPolls: 0 })
       })
       try {
         await client.authenticate({ login: "device", onCode: () => undefined })

@@ -3,8 +3,9 @@ import { Chunk, Duration, Effect, Fiber, Stream } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { RateLimits, Responses } from "../src/index.js"
 import { fromReply } from "../src/internal/errors.js"
+import { layerClient } from "./helpers.js"
 
-const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
+const withEmulator = Effect.provide(layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
 
 const services = Effect.all({
   limits: RateLimits.RateLimits,

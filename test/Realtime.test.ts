@@ -2,8 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Redacted } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { Realtime, TokenStore } from "../src/index.js"
+import { layerClient } from "./helpers.js"
 
-const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
+const withEmulator = Effect.provide(layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
 
 const services = Effect.all({ realtime: Realtime.Realtime, emulator: CodexEmulator.CodexEmulator })
 
@@ -125,5 +126,5 @@ describe("Realtime against the emulator", () => {
         yield* realtime.websocketUrl({ model: "gpt-realtime-1.5" }),
         "wss://api.openai.com/v1/realtime?model=gpt-realtime-1.5"
       )
-    }).pipe(Effect.provide(CodexEmulator.layerClient({ config: { openaiBaseUrl: "https://api.openai.com/v1" } }))))
+    }).pipe(Effect.provide(layerClient({ config: { openaiBaseUrl: "https://api.openai.com/v1" } }))))
 })

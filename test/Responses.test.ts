@@ -6,9 +6,10 @@ import { Response, Responses, ResponseStreamEvent } from "../src/index.js"
 import { inputTokens } from "../src/internal/emulator/context.js"
 import { knownUnsupported } from "../src/internal/request.js"
 import { flowingEvents } from "./fixtures.js"
+import { layerClient } from "./helpers.js"
 
 const withEmulator = (config: CodexConfig.Options = {}, options: CodexEmulator.Options = {}) =>
-  Effect.provide(CodexEmulator.layerClient({ ...options, config: { retryBaseDelay: Duration.millis(1), ...config } }))
+  Effect.provide(layerClient({ ...options, config: { retryBaseDelay: Duration.millis(1), ...config } }))
 
 /** The `websocket` vitest project sends `/responses` over the WebSocket route. */
 const overWebSocket = process.env["CODEX_TEST_RESPONSES_TRANSPORT"] === "websocket"
@@ -24,6 +25,13 @@ const bodies = Effect.map(
 const untyped = (params: Record<string, unknown>): Responses.CreateParams => params as unknown as Responses.CreateParams
 
 describe("Responses against the emulator", () => {
+  it.live("the websocket vitest project sends /responses over the WebSocket route, the others over HTTP", (ctx) =>
+    Effect.gen(function*() {
+      const { emulator, responses } = yield* services
+      yield* responses.create({ input: "Over which route?" })
+      assert.strictEqual((yield* emulator.sockets).opened, ctx.task.file.projectName === "websocket" ? 1 : 0)
+    }).pipe(withEmulator()))
+
   it.live("create: collected text, and the request as the backend wants it", () =>
     Effect.gen(function*() {
       const { emulator, responses } = yield* services
@@ -597,5 +605,5 @@ describe("accessors: the common calls without taking the service first", () => {
       assert.include(models.data.map((m) => m.id), "gpt-5.4")
       assert.strictEqual((yield* Models.retrieve("gpt-5.4")).id, "gpt-5.4")
       assert.isString((yield* CodexAccount.usage()).plan_type)
-    }).pipe(Effect.provide(CodexEmulator.layerClient())))
+    }).pipe(Effect.provide(layerClient())))
 })

@@ -6,7 +6,7 @@ import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexConfig, Models, RateLimits, Responses } from "../src/index.js"
 import * as ModelsEtag from "../src/internal/modelsEtag.js"
 import type { InputItem } from "../src/Responses.js"
-import { seed, tempHome } from "./helpers.js"
+import { layerClient, seed, tempHome } from "./helpers.js"
 
 /**
  * `/responses` over the WebSocket route (protocol §13) against the emulator: incremental
@@ -15,7 +15,7 @@ import { seed, tempHome } from "./helpers.js"
  */
 const withSocket = (config: CodexConfig.Options = {}, options: Parameters<typeof CodexEmulator.layerClient>[0] = {}) =>
   Effect.provide(
-    CodexEmulator.layerClient({
+    layerClient({
       transport: "undici",
       ...options,
       config: { transport: "websocket", retryBaseDelay: Duration.millis(1), ...config }

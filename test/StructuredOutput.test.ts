@@ -3,8 +3,9 @@ import { Duration, Effect, Either, Layer, Schema, Stream } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { Responses, StructuredOutput } from "../src/index.js"
 import { textEvents } from "../src/internal/emulator/events.js"
+import { layerClient } from "./helpers.js"
 
-const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
+const withEmulator = Effect.provide(layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
 
 const services = Effect.all({ responses: Responses.Responses, emulator: CodexEmulator.CodexEmulator })
 

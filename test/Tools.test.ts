@@ -2,8 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Deferred, Duration, Effect, Ref, Schema, Stream } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { ResponseStreamEvent, Tools } from "../src/index.js"
+import { layerClient } from "./helpers.js"
 
-const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
+const withEmulator = Effect.provide(layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
 
 const bodies = Effect.map(
   CodexEmulator.CodexEmulator.pipe(Effect.flatMap((e) => e.requests)),

@@ -6,10 +6,9 @@ import { Cause, Duration, Effect, Layer, Stream } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
-import * as CodexTransport from "../src/CodexTransport.js"
 import { CodexAuth, CodexConfig, Responses, TokenStore } from "../src/index.js"
 import { serve, sseEvent } from "./hardeningHelpers.js"
-import { tempHome } from "./helpers.js"
+import { layerClient, tempHome, transportLayer } from "./helpers.js"
 
 describe("6. bad input up front", () => {
   for (
@@ -25,7 +24,7 @@ describe("6. bad input up front", () => {
         const streamed = yield* Effect.flip(Stream.runDrain(responses.stream({ input: "x", prompt_cache_key: key })))
         assert.strictEqual(streamed._tag, "InvalidParameter")
         assert.lengthOf(yield* emulator.requests, 0)
-      }).pipe(Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))))
+      }).pipe(Effect.provide(layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))))
   }
 
   it.live("any header value with CR/LF is InvalidParameter where headers are built (an account id from a token)", () =>
@@ -34,7 +33,7 @@ describe("6. bad input up front", () => {
       const error = yield* Effect.flip(Effect.flatMap(Responses.Responses, (r) => r.create({ input: "x" })))
       assert.strictEqual(error._tag, "InvalidParameter", String(error))
       assert.lengthOf(yield* emulator.requests, 0)
-    }).pipe(Effect.provide(CodexEmulator.layerClient({
+    }).pipe(Effect.provide(layerClient({
       config: { retryBaseDelay: Duration.millis(1) },
       auth: CodexAuth.layerTokens({ accessToken: "t", accountId: "acct\r\nx-evil: 1" })
     }))))
@@ -98,8 +97,7 @@ describe("7. requestDeadline", () => {
           requestDeadline: Duration.millis(300)
         }),
         CodexAuth.layerTokens({ accessToken: "t" }),
-        CodexTransport.layerUndici,
-        CodexEmulator.transportLayer()
+        transportLayer()
       )))
       for (
         const call of [

@@ -8,10 +8,9 @@ import * as NodeFs from "node:fs/promises"
 import type * as Http from "node:http"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
-import * as CodexTransport from "../src/CodexTransport.js"
 import { CodexAuth, CodexConfig, Responses, TokenStore } from "../src/index.js"
 import { serve } from "./hardeningHelpers.js"
-import { tempHome } from "./helpers.js"
+import { tempHome, transportLayer } from "./helpers.js"
 
 /** The peak growth of the resident set while `effect` runs, in MB (sampled every 2 ms). */
 const peakGrowth = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -50,8 +49,7 @@ describe("4. bounded buffers", () => {
       const layer = Responses.layer.pipe(Layer.provide(Layer.mergeAll(
         CodexConfig.layer({ codexBaseUrl: url, maxRetries: 0, maxStreamRetries: 0 }),
         CodexAuth.layerTokens({ accessToken: "t" }),
-        CodexTransport.layerUndici,
-        CodexEmulator.transportLayer()
+        transportLayer()
       )))
       const [error, growth] = yield* peakGrowth(
         Effect.flip(
@@ -74,8 +72,7 @@ describe("4. bounded buffers", () => {
       const layer = Responses.layer.pipe(Layer.provide(Layer.mergeAll(
         CodexConfig.layer({ codexBaseUrl: url, maxRetries: 0, maxStreamRetries: 0, maxEventBytes: 1024 }),
         CodexAuth.layerTokens({ accessToken: "t" }),
-        CodexTransport.layerUndici,
-        CodexEmulator.transportLayer()
+        transportLayer()
       )))
       const error = yield* Effect.flip(
         Effect.flatMap(Responses.Responses, (r) => r.create({ input: "x" })).pipe(Effect.provide(layer))
@@ -111,8 +108,7 @@ describe("4. bounded buffers", () => {
               ),
               Layer.provide(Layer.mergeAll(
                 CodexConfig.layer({ codexBaseUrl: url, authIssuer: url, maxRetries: 0, maxStreamRetries: 0 }),
-                CodexTransport.layerUndici,
-                CodexEmulator.transportLayer()
+                transportLayer()
               ))
             ))
           )

@@ -7,7 +7,7 @@ import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { TokenStore } from "../src/index.js"
-import { seed, tempHome } from "./helpers.js"
+import { layerClient, seed, tempHome } from "./helpers.js"
 
 const refresher = NodePath.join(import.meta.dirname, "fixtures", "refresher.ts")
 const stalledRefresher = NodePath.join(import.meta.dirname, "fixtures", "stalledRefresher.ts")
@@ -89,7 +89,7 @@ describe("auth.json shared by two OS processes", () => {
           assert.strictEqual(reply.status, 200, "no lost tokens: the file holds the latest rotation")
           const mode = (yield* Effect.promise(() => NodeFs.stat(NodePath.join(dir, "auth.json")))).mode & 0o777
           assert.strictEqual(mode, 0o600)
-        }).pipe(Effect.provide(CodexEmulator.layerClient({ codexHome: dir }))))),
+        }).pipe(Effect.provide(layerClient({ codexHome: dir }))))),
     60_000
   )
 })

@@ -5,6 +5,7 @@ import * as Zlib from "node:zlib"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { Models } from "../src/index.js"
 import { parseScript } from "../src/internal/emulator/scriptFile.js"
+import { layerClient } from "./helpers.js"
 
 /** The emulator's backend rules and the facts of today's backend, seen as any HTTP client sees them. */
 
@@ -368,7 +369,7 @@ describe("Models warns about models for newer clients", () => {
         yield* emulator.setModels({ etag: "\"2\"" })
         yield* Effect.flatMap(Effect.sleep("1 millis"), () => models.list())
       }).pipe(
-        Effect.provide(CodexEmulator.layerClient({ config: { modelsCacheTtl: Duration.millis(0) } })),
+        Effect.provide(layerClient({ config: { modelsCacheTtl: Duration.millis(0) } })),
         Effect.provide(Logger.replace(Logger.defaultLogger, logger))
       )
       assert.lengthOf(warnings.filter((w) => w.includes("m-0.180.0")), 1)

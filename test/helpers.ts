@@ -2,6 +2,7 @@ import { Effect, Redacted } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
+import * as CodexEmulator from "../src/CodexEmulator.js"
 import { TokenStore } from "../src/index.js"
 
 /** A temporary CODEX_HOME, removed when the scope closes. */
@@ -26,3 +27,28 @@ export const seed = (
         }] as const
       )
     ))
+
+/**
+ * The transport the vitest project runs over (`CODEX_TEST_TRANSPORT`, set per project in
+ * `vitest.config.ts`): `"http-client"` or, by default, `"undici"`.
+ */
+export const testTransport = (): CodexEmulator.TransportName =>
+  process.env["CODEX_TEST_TRANSPORT"] === "http-client" ? "http-client" : "undici"
+
+/** `CodexEmulator.transportLayer` for the project's transport (`testTransport`). */
+export const transportLayer = () => CodexEmulator.transportLayer(testTransport())
+
+/**
+ * `CodexEmulator.layerClient` over the project's transport: `transport` defaults to
+ * `testTransport()`, and `CODEX_TEST_RESPONSES_TRANSPORT=websocket` (the `websocket`
+ * project) sends `/responses` over the WebSocket route unless `config` sets `transport`.
+ */
+export const layerClient = (options: Parameters<typeof CodexEmulator.layerClient>[0] = {}) =>
+  CodexEmulator.layerClient({
+    ...options,
+    transport: options.transport ?? testTransport(),
+    config: {
+      ...(process.env["CODEX_TEST_RESPONSES_TRANSPORT"] === "websocket" ? { transport: "websocket" } : {}),
+      ...options.config
+    }
+  })

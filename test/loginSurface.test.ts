@@ -4,17 +4,17 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Clock, Deferred, Effect, Fiber, Layer, TestClock } from "effect"
 import * as Http from "node:http"
-import * as CodexEmulator from "../src/CodexEmulator.js"
+import type * as CodexEmulator from "../src/CodexEmulator.js"
 import * as CodexTransport from "../src/CodexTransport.js"
 import { CodexConfig, OAuth, TokenStore } from "../src/index.js"
 import { serve } from "./hardeningHelpers.js"
-import { tempHome } from "./helpers.js"
+import { layerClient, tempHome } from "./helpers.js"
 
 const withHome = <A, E, R>(f: (dir: string) => Effect.Effect<A, E, R>, options: CodexEmulator.Options = {}) =>
   Effect.scoped(
     Effect.flatMap(
       tempHome,
-      (dir) => f(dir).pipe(Effect.provide(CodexEmulator.layerClient({ ...options, codexHome: dir })))
+      (dir) => f(dir).pipe(Effect.provide(layerClient({ ...options, codexHome: dir })))
     )
   )
 

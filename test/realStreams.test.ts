@@ -4,6 +4,7 @@ import * as NodeFs from "node:fs"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { Responses } from "../src/index.js"
+import { layerClient } from "./helpers.js"
 
 /**
  * The 20 recorded reply bodies of `fixtures/real-streams/` (Codex backend and OpenAI API,
@@ -39,7 +40,7 @@ const expected: ReadonlyArray<Expected> = manifest.split(/^## `/m).slice(1).flat
   }]
 })
 
-const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { maxStreamRetries: 0 } }))
+const withEmulator = Effect.provide(layerClient({ config: { maxStreamRetries: 0 } }))
 
 const replay = (file: string, chunkSize?: number) =>
   Effect.flatMap(

@@ -6,6 +6,7 @@ import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import OpenAI from "../src/OpenAI.js"
 import type { CreateParams, InputItem } from "../src/Responses.js"
+import { layerClient } from "./helpers.js"
 
 /** openai-node's parameter, which the SDK's own types leave out (the backend refuses it). */
 const after = <P extends CreateParams>(id: string, params: P): P => ({ ...params, previous_response_id: id })
@@ -15,7 +16,7 @@ const withClient = async (
   options: { readonly responseStore?: string },
   body: (client: OpenAI, bodies: () => Promise<ReadonlyArray<Record<string, unknown>>>) => Promise<void>
 ) => {
-  const managed = ManagedRuntime.make(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
+  const managed = ManagedRuntime.make(layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
   const runtime = await managed.runtime()
   const emulator = Context.get(runtime.context, CodexEmulator.CodexEmulator)
   const client = new OpenAI({ layer: Layer.succeedContext(runtime.context), ...options })

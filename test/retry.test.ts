@@ -3,7 +3,7 @@ import { Duration, Effect, Fiber, Ref, Schedule, TestClock } from "effect"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexConfig, CodexError, Models, Responses } from "../src/index.js"
 import { redoSchedule, retrySchedule, withRetries } from "../src/internal/retry.js"
-import { seed, tempHome } from "./helpers.js"
+import { layerClient, seed, tempHome } from "./helpers.js"
 
 describe("retry schedule (protocol §6.4)", () => {
   it.effect("backs off 200 ms × 2^n with ±10 % jitter, 4 retries, then fails", () =>
@@ -165,7 +165,7 @@ describe("retry schedule (protocol §6.4)", () => {
 })
 
 describe("per-call policy (CodexConfig.withCallPolicy)", () => {
-  const withEmulator = Effect.provide(CodexEmulator.layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
+  const withEmulator = Effect.provide(layerClient({ config: { retryBaseDelay: Duration.millis(1) } }))
   const requests = Effect.map(Effect.flatMap(CodexEmulator.CodexEmulator, (e) => e.requests), (r) => r.length)
 
   it.live("overrides retries for the calls of one effect, on every group; the configured policy elsewhere", () =>
@@ -210,7 +210,7 @@ describe("per-call policy (CodexConfig.withCallPolicy)", () => {
       const once = Schedule.recurs(1).pipe(
         Schedule.tapInput((e: CodexError.CodexError) => Effect.sync(() => seen.push(e._tag)))
       )
-      const layer = CodexEmulator.layerClient({ config: { retrySchedule: once } })
+      const layer = layerClient({ config: { retrySchedule: once } })
       yield* Effect.gen(function*() {
         const emulator = yield* CodexEmulator.CodexEmulator
         const responses = yield* Responses.Responses
@@ -248,7 +248,7 @@ describe("per-call policy (CodexConfig.withCallPolicy)", () => {
         const tokenRequests = (yield* emulator.requests).filter((r) => r.path === "/oauth/token")
         assert.lengthOf(tokenRequests, 1)
       }).pipe(
-        Effect.provide(CodexEmulator.layerClient({ codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } }))
+        Effect.provide(layerClient({ codexHome: dir, config: { retryBaseDelay: Duration.millis(1) } }))
       ))))
 
   it.effect("bad numbers are InvalidParameter", () =>

@@ -6,7 +6,7 @@ import * as NodeUtil from "node:util"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import * as CodexTransport from "../src/CodexTransport.js"
 import { CodexAuth, CodexConfig, CodexError, OAuth, Responses, TokenStore } from "../src/index.js"
-import { tempHome } from "./helpers.js"
+import { layerClient, tempHome, transportLayer } from "./helpers.js"
 
 describe("secrets and logs", () => {
   it.live("no token reaches a log line, an error message or a service's string form", () =>
@@ -51,7 +51,7 @@ describe("secrets and logs", () => {
       })
       const strings = yield* run.pipe(
         Effect.provide(
-          CodexEmulator.layerClient({
+          layerClient({
             config: { parameterPolicy: "lenient" },
             auth: CodexAuth.layerTokens({ accessToken: token })
           })
@@ -114,7 +114,7 @@ describe("secrets through login and refresh", () => {
         }
       }).pipe(
         Effect.provide(
-          CodexEmulator.layerClient({
+          layerClient({
             codexHome: dir,
             deviceInterval: 0,
             config: { retryBaseDelay: Duration.millis(1) }
@@ -147,8 +147,7 @@ describe("secrets in the causes of transport errors", () => {
           Effect.provide(Responses.layer.pipe(Layer.provide(Layer.mergeAll(
             CodexConfig.layer({ codexBaseUrl: "http://127.0.0.1:9/backend-api/codex", maxRetries: 0 }),
             CodexAuth.layerTokens({ accessToken: token }),
-            CodexTransport.layerUndici,
-            CodexEmulator.transportLayer()
+            transportLayer()
           ))))
         )
       )
@@ -163,7 +162,7 @@ describe("secrets in the causes of transport errors", () => {
             Effect.flatMap(Responses.Responses, (r) => Effect.succeed(r.stream({ input: "x" }))).pipe(Stream.unwrap)
           )
         )
-      }).pipe(Effect.provide(CodexEmulator.layerClient({ auth: CodexAuth.layerTokens({ accessToken: token }) })))
+      }).pipe(Effect.provide(layerClient({ auth: CodexAuth.layerTokens({ accessToken: token }) })))
       assert.strictEqual(reset._tag, "StreamInterrupted")
 
       // the issuer is unreachable while refreshing an expired token

@@ -5,10 +5,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Logger, LogLevel, Stream } from "effect"
 import * as NodeCrypto from "node:crypto"
 import * as CodexEmulator from "../src/CodexEmulator.js"
-import * as CodexTransport from "../src/CodexTransport.js"
 import type { CodexError } from "../src/index.js"
 import { CodexAuth, CodexConfig, Responses, TokenStore } from "../src/index.js"
 import { capture, forms, serve, sseEvent } from "./hardeningHelpers.js"
+import { transportLayer } from "./helpers.js"
 
 describe("1. a token a server echoes back reaches no error and no log", () => {
   it.live("500/400/403 bodies, in-stream error and response.failed, a 200 that is not SSE, a malformed event: every form is clean", () =>
@@ -79,8 +79,7 @@ describe("1. a token a server echoes back reaches no error and no log", () => {
             maxRetries: 0,
             maxStreamRetries: 0
           }),
-          CodexTransport.layerUndici,
-          CodexEmulator.transportLayer()
+          transportLayer()
         ))
       )
       const errors: Array<CodexError.CodexError> = []
