@@ -1,12 +1,11 @@
 /** The public emulator module (`CodexEmulator`): its guards when left running (Host, redirects, body and record bounds, a log without tokens). Its backend rules: `emulatorRules.test.ts`. */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Tracer } from "effect"
+import { Effect } from "effect"
 import * as Http from "node:http"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import type { CodexConfig } from "../src/index.js"
 import { Responses } from "../src/index.js"
-import { defaultTracer } from "../src/internal/tracing.js"
-import { layerClient } from "./helpers.js"
+import { layerClient, recordingTracer } from "./helpers.js"
 
 /** One raw request to the emulator, with any Host header and body; the status and body of the answer. */
 const raw = (
@@ -164,16 +163,6 @@ describe("the emulator left running (hardening round 2)", () => {
       assert.include(log, "refresh_token", "the field names stay, for debugging")
     }))
 })
-
-/** A tracer that records the names of the spans it makes (and otherwise behaves like Effect's own). */
-const recordingTracer = (names: Array<string>) =>
-  Tracer.make({
-    span: (name, parent, context, links, startTime, kind, options) => {
-      names.push(name)
-      return defaultTracer.span(name, parent, context, links, startTime, kind, options)
-    },
-    context: (f) => f()
-  })
 
 /** Sets an environment variable for the scope, restoring it when the scope closes. */
 const withEnv = (name: string, value: string) =>

@@ -1,7 +1,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Fiber, Layer, Option, Stream, Supervisor, Tracer } from "effect"
+import { Deferred, Duration, Effect, Fiber, Layer, Option, Stream, Supervisor } from "effect"
 import * as Http from "node:http"
 import * as Net from "node:net"
 import type * as Emulator from "../src/CodexEmulator.js"
@@ -9,21 +9,11 @@ import * as CodexEmulator from "../src/CodexEmulator.js"
 import { CodexTransport, OAuth, Responses } from "../src/index.js"
 import { readText } from "../src/internal/dispatch.js"
 import { makeBackend } from "../src/internal/http.js"
-import { defaultTracer, withSpan } from "../src/internal/tracing.js"
+import { withSpan } from "../src/internal/tracing.js"
 import { joinUrl } from "../src/internal/wire.js"
-import { layerClient, seed, tempHome } from "./helpers.js"
+import { layerClient, recordingTracer, seed, tempHome } from "./helpers.js"
 
 const services = Effect.all({ responses: Responses.Responses, emulator: CodexEmulator.CodexEmulator })
-
-/** A tracer that records the names of the spans it makes (and otherwise behaves like Effect's own). */
-const recordingTracer = (names: Array<string>) =>
-  Tracer.make({
-    span: (name, parent, context, links, startTime, kind, options) => {
-      names.push(name)
-      return defaultTracer.span(name, parent, context, links, startTime, kind, options)
-    },
-    context: (f) => f()
-  })
 
 describe("spans only when someone listens", () => {
   it.effect("under Effect's default tracer no span is made; under another, the span is there", () =>

@@ -1,9 +1,10 @@
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Tracer } from "effect"
 import * as NodeFs from "node:fs/promises"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import * as CodexEmulator from "../src/CodexEmulator.js"
 import { TokenStore } from "../src/index.js"
+import { defaultTracer } from "../src/internal/tracing.js"
 
 /** A temporary CODEX_HOME, removed when the scope closes. */
 export const tempHome = Effect.acquireRelease(
@@ -51,4 +52,14 @@ export const layerClient = (options: Parameters<typeof CodexEmulator.layerClient
       ...(process.env["CODEX_TEST_RESPONSES_TRANSPORT"] === "websocket" ? { transport: "websocket" } : {}),
       ...options.config
     }
+  })
+
+/** A tracer that records the names of the spans it makes (and otherwise behaves like Effect's own). */
+export const recordingTracer = (names: Array<string>) =>
+  Tracer.make({
+    span: (name, parent, context, links, startTime, kind, options) => {
+      names.push(name)
+      return defaultTracer.span(name, parent, context, links, startTime, kind, options)
+    },
+    context: (f) => f()
   })
