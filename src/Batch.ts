@@ -44,7 +44,7 @@ import {
   Take
 } from "effect"
 import * as NodeFs from "node:fs"
-import { CodexError, isRetryable } from "./CodexError.js"
+import { brand, CodexError, isRetryable } from "./CodexError.js"
 import { scrub } from "./internal/scrub.js"
 import { exhaustedUntil, RateLimits } from "./RateLimits.js"
 import type { Response, Usage } from "./Response.js"
@@ -483,6 +483,9 @@ export class BatchFileError
     return `${this.path}: ${this.detail}`
   }
 }
+
+brand(BatchStopped)
+brand(BatchFileError)
 
 /** The longest line a batch file may hold, in characters (16 Mi): a longer one is a line error, never a buffer. */
 const maxLineChars = 16 * 1024 * 1024

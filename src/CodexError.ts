@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import { Duration, Predicate, Schema } from "effect"
+import type { BatchFileError, BatchStopped } from "./Batch.js"
 import { scrub, scrubDeep } from "./internal/scrub.js"
 import type { RateLimitSnapshot } from "./RateLimits.js"
 import type { Response } from "./Response.js"
@@ -808,16 +809,41 @@ export const TypeId: unique symbol = Symbol.for("codex-backend-sdk/CodexError")
  */
 export type TypeId = typeof TypeId
 
-for (const ErrorClass of CodexError.members) Object.defineProperty(ErrorClass.prototype, TypeId, { value: TypeId })
+/**
+ * Puts the {@link TypeId} brand on an error class's prototype (the SDK's own classes: those
+ * of {@link CodexError}, `Batch`'s, the Promise client's abort error).
+ *
+ * @since 0.1.0
+ * @category symbols
+ */
+export const brand = (ErrorClass: { readonly prototype: object }): void => {
+  Object.defineProperty(ErrorClass.prototype, TypeId, { value: TypeId })
+}
+
+for (const ErrorClass of CodexError.members) brand(ErrorClass)
 
 /**
- * Whether a value is one of the SDK's errors (any member of {@link CodexError}), e.g. in a
- * `catch` of the Promise client or a `Cause` from elsewhere.
+ * The Promise client's abort error (`APIUserAbortError` of `codex-backend-sdk/OpenAI`), as
+ * {@link isCodexError} sees it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Aborted extends Error {
+  readonly _tag: "Aborted"
+}
+
+/**
+ * Whether a value is one of the SDK's errors, whichever module or copy of the package made
+ * it: any member of {@link CodexError}, `Batch`'s `BatchStopped` and `BatchFileError`, or
+ * the Promise client's abort error, e.g. in a `catch` of the Promise client or a `Cause`
+ * from elsewhere.
  *
  * @since 0.1.0
  * @category predicates
  */
-export const isCodexError = (u: unknown): u is CodexError => Predicate.hasProperty(u, TypeId)
+export const isCodexError = (u: unknown): u is CodexError | BatchStopped | BatchFileError | Aborted =>
+  Predicate.hasProperty(u, TypeId)
 
 /**
  * Truncates a frame for {@link DecodeError} so no error carries a whole body, and scrubs

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration } from "effect"
-import { CodexError } from "../src/index.js"
+import { Batch, CodexError } from "../src/index.js"
 import { fromReply, parseRetryAfter, parseTryAgainIn } from "../src/internal/errors.js"
+import { APIUserAbortError } from "../src/OpenAI.js"
 
 const now = Date.UTC(2026, 0, 1)
 const reply = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -116,6 +117,9 @@ describe("isCodexError", () => {
     assert.isTrue(CodexError.isCodexError(new CodexError.RateLimited({ kind: "usage_limit_reached", detail: "limit" })))
     assert.isTrue(CodexError.isCodexError(new CodexError.InvalidParameter({ parameter: "file", detail: "missing" })))
     assert.isTrue(CodexError.isCodexError(new CodexError.StreamInterrupted({ eventsReceived: 3 })))
+    assert.isTrue(CodexError.isCodexError(new Batch.BatchStopped({ detail: "failFast", remaining: [] })))
+    assert.isTrue(CodexError.isCodexError(new Batch.BatchFileError({ path: "in.jsonl", detail: "missing" })))
+    assert.isTrue(CodexError.isCodexError(new APIUserAbortError()), "the Promise client's abort error")
     assert.isFalse(CodexError.isCodexError(new Error("plain")))
     assert.isFalse(CodexError.isCodexError({ _tag: "RateLimited", message: "look-alike" }))
     assert.isFalse(CodexError.isCodexError(undefined))

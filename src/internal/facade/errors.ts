@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import type * as CodexError from "../../CodexError.js"
+import * as CodexError from "../../CodexError.js"
 
 type Tagged = CodexError.CodexError
 
@@ -141,6 +141,8 @@ export class APIUserAbortError extends APIError {
     this.name = "APIUserAbortError"
   }
 }
+
+CodexError.brand(APIUserAbortError)
 
 /**
  * The backend could not be reached, or the connection broke before the response ended
