@@ -318,7 +318,12 @@ const bind = (makeServer: () => Http.Server, port: number, cancelExisting: boole
       const transport = yield* CodexTransport
       const url = `http://127.0.0.1:${port}/cancel`
       yield* dispatch(transport, { method: "GET", url, headers: {} }, "GET /cancel", Duration.seconds(2)).pipe(
-        Effect.flatMap((reply) => Effect.sync(() => reply.reply.abort())),
+        Effect.flatMap((reply) =>
+          Effect.sync(() => {
+            reply.watchdog.clear()
+            reply.reply.abort()
+          })
+        ),
         Effect.ignore
       )
     }
