@@ -355,8 +355,12 @@ const proxyVariables = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"
 const failingTunnel = (connect: buildConnector.connector): buildConnector.connector => (options, callback) =>
   connect(options, (error, socket) => {
     if (error !== null && (error as { code?: unknown }).code === "UND_ERR_SOCKET") {
+      // Nothing reached the server: a token request failing so did not spend its refresh token.
+      const unsent = Object.assign(new Error("no tunnel to the server, nothing was sent", { cause: error }), {
+        code: "EPROXYTUNNEL"
+      })
       const failed = new Error(`the proxy closed the connection while opening a tunnel: ${error.message}`, {
-        cause: error
+        cause: unsent
       })
       return callback(Object.assign(failed, { code: "ECONNRESET" }), null)
     }

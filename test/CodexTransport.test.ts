@@ -1,14 +1,15 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Fiber, Layer, Option, Stream, Supervisor } from "effect"
+import { Deferred, Duration, Effect, Fiber, Layer, Option, Redacted, Stream, Supervisor } from "effect"
 import * as Http from "node:http"
 import * as Net from "node:net"
 import type * as Emulator from "../src/CodexEmulator.js"
 import * as CodexEmulator from "../src/CodexEmulator.js"
-import { CodexTransport, OAuth, Responses } from "../src/index.js"
+import { CodexConfig, CodexTransport, OAuth, Responses } from "../src/index.js"
 import { readText } from "../src/internal/dispatch.js"
 import { makeBackend } from "../src/internal/http.js"
+import * as TokenEndpoint from "../src/internal/tokenEndpoint.js"
 import { withSpan } from "../src/internal/tracing.js"
 import { joinUrl } from "../src/internal/wire.js"
 import { layerClient, recordingTracer, seed, tempHome } from "./helpers.js"
@@ -287,6 +288,27 @@ describe("the default transport honours HTTP_PROXY / HTTPS_PROXY / NO_PROXY", ()
       assert.strictEqual(error._tag, "TransportError")
       yield* Effect.sleep(Duration.millis(50))
       assert.strictEqual(connections, 3, "maxRetries 2: three attempts, no reconnect loop")
+    }))
+
+  it.scopedLive("a refresh whose proxy drops the CONNECT is a RefreshFailed that keeps the refresh token usable", () =>
+    Effect.gen(function*() {
+      const dropper = Net.createServer((socket) => socket.destroy())
+      yield* Effect.acquireRelease(
+        Effect.async<void>((resume) => void dropper.listen(0, "127.0.0.1", () => resume(Effect.void))),
+        () => Effect.async<void>((resume) => void dropper.close(() => resume(Effect.void)))
+      )
+      const port = (dropper.address() as Net.AddressInfo).port
+      yield* withEnv({ ...clearedProxyVars, HTTPS_PROXY: `http://127.0.0.1:${port}` })
+      const config = yield* CodexConfig.make({ authIssuer: "https://127.0.0.1:9" })
+      const error = yield* Effect.flip(TokenEndpoint.refresh(config, Redacted.make("rt_never_sent"))).pipe(
+        Effect.provide(CodexTransport.layerUndici),
+        Effect.timeout(Duration.seconds(5))
+      )
+      assert.strictEqual(error._tag, "RefreshFailed")
+      assert.isFalse(
+        error._tag === "RefreshFailed" && TokenEndpoint.isUnanswered(error),
+        "nothing reached the issuer: the refresh token is not retired"
+      )
     }))
 
   it.scoped("without the variables: no proxy", () =>

@@ -49,7 +49,9 @@ const notSent: ReadonlySet<string> = new Set([
   "EAI_AGAIN",
   "EHOSTUNREACH",
   "ENETUNREACH",
-  "UND_ERR_CONNECT_TIMEOUT"
+  "UND_ERR_CONNECT_TIMEOUT",
+  // CodexTransport's mark for a proxy that closed the CONNECT: no byte reached the issuer.
+  "EPROXYTUNNEL"
 ])
 
 const errorCodes = (cause: unknown): Array<string> => {
