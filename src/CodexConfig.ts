@@ -163,10 +163,11 @@ export interface Service {
  *
  * The SDK consults it only for failures protocol §6.4 allows to be retried
  * ({@link CodexError.isRetryable}, and, for a stream, only before its first event: a
- * stream is never replayed once an event reached the caller). It drives every retry the
- * SDK makes: a request's retries before its first byte (any endpoint, HTTP or WebSocket),
- * the token refresh's, and the whole-request redo of a collected `responses.create` after
- * a cut stream (there also bounded by `maxStreamRetries`, since every redo is billable).
+ * stream is never replayed once an event reached the caller). It drives every retry of a
+ * request: its retries before its first byte (any endpoint, HTTP or WebSocket), the token
+ * refresh's, and the whole-request redo of a collected `responses.create` after a cut
+ * stream (there also bounded by `maxStreamRetries`, since every redo is billable). `Batch`
+ * retries whole items on top, on its own `retry` schedule.
  *
  * @example
  * ```ts

@@ -10,7 +10,9 @@
  */
 import { Duration, Predicate, Schema } from "effect"
 import type { BatchFileError, BatchStopped } from "./Batch.js"
+import type { StoreError } from "./Conversation.js"
 import { scrub, scrubDeep } from "./internal/scrub.js"
+import type { PreflightRefused } from "./Models.js"
 import type { RateLimitSnapshot } from "./RateLimits.js"
 import type { Response } from "./Response.js"
 
@@ -810,11 +812,11 @@ export const TypeId: unique symbol = Symbol.for("codex-backend-sdk/CodexError")
 export type TypeId = typeof TypeId
 
 /**
- * Puts the {@link TypeId} brand on an error class's prototype (the SDK's own classes: those
- * of {@link CodexError}, `Batch`'s, the Promise client's abort error).
+ * Puts the {@link TypeId} brand on an error class's prototype: for the SDK's own classes
+ * only (those of {@link CodexError}, and the other modules' errors {@link isCodexError}
+ * names).
  *
- * @since 0.1.0
- * @category symbols
+ * @internal
  */
 export const brand = (ErrorClass: { readonly prototype: object }): void => {
   Object.defineProperty(ErrorClass.prototype, TypeId, { value: TypeId })
@@ -835,14 +837,17 @@ export interface Aborted extends Error {
 
 /**
  * Whether a value is one of the SDK's errors, whichever module or copy of the package made
- * it: any member of {@link CodexError}, `Batch`'s `BatchStopped` and `BatchFileError`, or
- * the Promise client's abort error, e.g. in a `catch` of the Promise client or a `Cause`
- * from elsewhere.
+ * it: any member of {@link CodexError}, `Batch`'s `BatchStopped` and `BatchFileError`,
+ * `Models.PreflightRefused`, `Conversation.StoreError`, or the Promise client's abort
+ * error, e.g. in a `catch` of the Promise client or a `Cause` from elsewhere. Narrow
+ * further with `_tag` (or `Schema.is(CodexError.CodexError)` for the union alone).
  *
  * @since 0.1.0
  * @category predicates
  */
-export const isCodexError = (u: unknown): u is CodexError | BatchStopped | BatchFileError | Aborted =>
+export const isCodexError = (
+  u: unknown
+): u is CodexError | BatchStopped | BatchFileError | PreflightRefused | StoreError | Aborted =>
   Predicate.hasProperty(u, TypeId)
 
 /**

@@ -26,7 +26,7 @@ import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import { Clock, Context, Effect, Layer, Option, PubSub, Schema, Stream } from "effect"
 import { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
-import { InvalidParameter, NotFound } from "./CodexError.js"
+import { brand, InvalidParameter, NotFound } from "./CodexError.js"
 import * as Store from "./internal/conversationStore.js"
 import { itemsOf, replayable } from "./internal/history.js"
 import { estimateTokens } from "./internal/tokens.js"
@@ -132,6 +132,8 @@ export class StoreError
     }`
   }
 }
+
+brand(StoreError)
 
 /**
  * The errors of a conversation: the backend's, and the store's.

@@ -28,7 +28,7 @@ import { CodexAccount } from "./CodexAccount.js"
 import type { CodexAuth } from "./CodexAuth.js"
 import type { CodexConfig } from "./CodexConfig.js"
 import type { CodexError } from "./CodexError.js"
-import { DecodeError, NotFound } from "./CodexError.js"
+import { brand, DecodeError, NotFound } from "./CodexError.js"
 import type { CodexTransport } from "./CodexTransport.js"
 import { replyMeta } from "./internal/errors.js"
 import { makeBackend, readJson, withDeadline } from "./internal/http.js"
@@ -190,6 +190,8 @@ export class PreflightRefused
     return `Preflight refused ${this.model} (${this.reason}): ${this.detail}. Nothing was sent.`
   }
 }
+
+brand(PreflightRefused)
 
 /**
  * @since 0.1.0

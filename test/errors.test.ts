@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration } from "effect"
-import { Batch, CodexError } from "../src/index.js"
+import { Batch, CodexError, Conversation, Models } from "../src/index.js"
 import { fromReply, parseRetryAfter, parseTryAgainIn } from "../src/internal/errors.js"
 import { APIUserAbortError } from "../src/OpenAI.js"
 
@@ -120,6 +120,10 @@ describe("isCodexError", () => {
     assert.isTrue(CodexError.isCodexError(new Batch.BatchStopped({ detail: "failFast", remaining: [] })))
     assert.isTrue(CodexError.isCodexError(new Batch.BatchFileError({ path: "in.jsonl", detail: "missing" })))
     assert.isTrue(CodexError.isCodexError(new APIUserAbortError()), "the Promise client's abort error")
+    assert.isTrue(
+      CodexError.isCodexError(new Models.PreflightRefused({ model: "m", reason: "unknown_model", detail: "x" }))
+    )
+    assert.isTrue(CodexError.isCodexError(new Conversation.StoreError({ operation: "save" })))
     assert.isFalse(CodexError.isCodexError(new Error("plain")))
     assert.isFalse(CodexError.isCodexError({ _tag: "RateLimited", message: "look-alike" }))
     assert.isFalse(CodexError.isCodexError(undefined))
