@@ -1,15 +1,16 @@
 /**
- * One request over the `CodexTransport`, as an Effect: the headers timeout, and the capped
- * reading of a whole body. Every HTTP request the SDK makes goes through here: the backend
+ * One request over the `CodexTransport`, as an Effect: the check of its header values, the
+ * headers timeout, and the capped reading of a whole body. Every HTTP request the SDK makes goes through here: the backend
  * calls (`http.ts`), the WebSocket handshake's refusals, and the OAuth issuer's endpoints
  * (`tokenEndpoint.ts`), so a transport, a proxy or a test double applies to all of them.
  *
  * @internal
  */
 import { Duration, Effect } from "effect"
-import { StreamInterrupted, Timeout, TransportError } from "../CodexError.js"
+import { InvalidParameter, StreamInterrupted, Timeout, TransportError } from "../CodexError.js"
 import type { Reply, Request, Service as Transport } from "../CodexTransport.js"
 import { replyMeta } from "./errors.js"
+import { isHeaderSafe } from "./headerValue.js"
 import { safeCause } from "./safeCause.js"
 import { Watchdog } from "./watchdog.js"
 import type { CappedText } from "./wire.js"
@@ -36,8 +37,30 @@ export class BackendReply {
 }
 
 /**
+ * The `InvalidParameter` for the first header whose value could not be sent as is (CR, LF,
+ * NUL or a character outside Latin-1), or `undefined`: bad input, not a transport failure
+ * to retry. One regular-expression test per header.
+ *
+ * @internal
+ */
+export const unsafeHeader = (headers: Readonly<Record<string, string | undefined>>): InvalidParameter | undefined => {
+  for (const name in headers) {
+    const value = headers[name]
+    if (value !== undefined && !isHeaderSafe(value)) {
+      return new InvalidParameter({
+        parameter: name === "authorization" ? "access token" : name,
+        detail: `the value of the "${name}" header contains CR, LF, NUL or characters outside Latin-1`
+      })
+    }
+  }
+  return undefined
+}
+
+/**
  * Sends `request` and waits for the head of its reply, at most `timeout` (`Timeout {
  * phase: "headers" }`); a request that could not be sent or answered is `TransportError`.
+ * A header value that cannot travel as is fails first, with nothing sent
+ * (`InvalidParameter`, see {@link unsafeHeader}).
  * One `Effect.async` and one timer: the timer is handed on with the reply, and the reader
  * re-arms it for the idle timeout. Interrupting aborts the request.
  *
@@ -48,7 +71,9 @@ export const dispatch = (
   request: Request,
   endpoint: string,
   timeout: Duration.Duration
-): Effect.Effect<BackendReply, Timeout | TransportError> => {
+): Effect.Effect<BackendReply, InvalidParameter | Timeout | TransportError> => {
+  const unsafe = unsafeHeader(request.headers)
+  if (unsafe !== undefined) return Effect.fail(unsafe)
   const millis = Duration.toMillis(timeout)
   return Effect.clockWith((clock) =>
     Effect.async<BackendReply, Timeout | TransportError>((resume) => {

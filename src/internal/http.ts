@@ -12,14 +12,13 @@ import { CodexAuth } from "../CodexAuth.js"
 import type { Service as Config } from "../CodexConfig.js"
 import { CodexConfig, withCurrentCallPolicy } from "../CodexConfig.js"
 import type { CodexError, StreamInterrupted } from "../CodexError.js"
-import { DecodeError, InvalidParameter, isRetryable, Timeout, truncateFrame } from "../CodexError.js"
+import { DecodeError, isRetryable, Timeout, truncateFrame } from "../CodexError.js"
 import { CodexTransport } from "../CodexTransport.js"
 import { fromHeaders, hasHeaders, RateLimits } from "../RateLimits.js"
 import type { BackendReply } from "./dispatch.js"
 import { dispatch, readText } from "./dispatch.js"
 import { fromReply, replyMeta } from "./errors.js"
 import { formatBytes } from "./formatBytes.js"
-import { isHeaderSafe } from "./headerValue.js"
 import { retrySchedule, withRetries } from "./retry.js"
 import { maxErrorBodyBytes } from "./wire.js"
 
@@ -62,26 +61,6 @@ export const authHeaders = (config: Config, credentials: Credentials): Record<st
   if (credentials.accountId !== undefined) headers["chatgpt-account-id"] = credentials.accountId
   if (credentials.fedramp) headers["x-openai-fedramp"] = "true"
   return headers
-}
-
-/**
- * The `InvalidParameter` for the first header whose value could not be sent as is (CR, LF,
- * NUL or a character outside Latin-1), or `undefined`: bad input, not a transport failure
- * to retry. One regular-expression test per header.
- *
- * @internal
- */
-export const unsafeHeader = (headers: Readonly<Record<string, string | undefined>>): InvalidParameter | undefined => {
-  for (const name in headers) {
-    const value = headers[name]
-    if (value !== undefined && !isHeaderSafe(value)) {
-      return new InvalidParameter({
-        parameter: name === "authorization" ? "access token" : name,
-        detail: `the value of the "${name}" header contains CR, LF, NUL or characters outside Latin-1`
-      })
-    }
-  }
-  return undefined
 }
 
 /**
@@ -190,8 +169,6 @@ export const makeBackend = Effect.gen(function*() {
     timeout: Duration.Duration
   ): Effect.Effect<BackendReply, CodexError> => {
     const headers: Record<string, string> = { ...signed(call, credentials), accept: call.accept, ...call.headers }
-    const unsafe = unsafeHeader(headers)
-    if (unsafe !== undefined) return Effect.fail(unsafe)
     let body: string | Uint8Array | undefined
     if (call.payload !== undefined) {
       headers["content-type"] = call.payload.contentType

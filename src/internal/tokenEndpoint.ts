@@ -11,7 +11,6 @@ import type { AuthExpiredReason } from "../CodexError.js"
 import type { Request } from "../CodexTransport.js"
 import { CodexTransport } from "../CodexTransport.js"
 import { dispatch, readText } from "./dispatch.js"
-import { isHeaderSafe } from "./headerValue.js"
 import { isRecord, str } from "./jsonGuards.js"
 import { heldSecret, scrub } from "./scrub.js"
 import { joinUrl, maxErrorBodyBytes } from "./wire.js"
@@ -141,16 +140,6 @@ export const send = (
   timeout: Duration.DurationInput = defaultTimeout
 ): Effect.Effect<Reply, RefreshFailed, CodexTransport> =>
   Effect.gen(function*() {
-    // A header value the client would refuse (CR/LF in CODEX_ORIGINATOR...) fails here,
-    // before anything is sent: not an unanswered refresh, which would retire the token.
-    for (const [name, value] of Object.entries(request.headers)) {
-      if (!isHeaderSafe(value)) {
-        return yield* new RefreshFailed({
-          detail:
-            `the value of the "${name}" header contains CR, LF, NUL or characters outside Latin-1; nothing was sent`
-        })
-      }
-    }
     const transport = yield* CodexTransport
     const limit = Duration.decode(timeout)
     const noAnswer = () =>
@@ -161,6 +150,9 @@ export const send = (
       Effect.flatMap((reply) => Effect.map(readText(reply, maxErrorBodyBytes), ({ text }) => ({ reply, body: text }))),
       Effect.timeoutFail({ duration: limit, onTimeout: noAnswer }),
       Effect.catchTags({
+        // A header value the client would refuse (CR/LF in CODEX_ORIGINATOR...) fails
+        // before anything is sent: not an unanswered refresh, which would retire the token.
+        InvalidParameter: (error) => Effect.fail(new RefreshFailed({ detail: `${error.detail}; nothing was sent` })),
         Timeout: () => Effect.fail(noAnswer()),
         TransportError: (error) => {
           const failure = new RefreshFailed({
