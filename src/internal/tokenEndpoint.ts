@@ -112,20 +112,12 @@ export const post = (
   url: string,
   body: { readonly json: Readonly<Record<string, string>> } | { readonly form: Readonly<Record<string, string>> },
   headers: Readonly<Record<string, string>> = {}
-): Request =>
-  "json" in body
-    ? {
-      method: "POST",
-      url,
-      headers: { ...headers, "content-type": "application/json" },
-      body: JSON.stringify(body.json)
-    }
-    : {
-      method: "POST",
-      url,
-      headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(body.form).toString()
-    }
+): Request => {
+  const [contentType, text] = "json" in body
+    ? ["application/json", JSON.stringify(body.json)]
+    : ["application/x-www-form-urlencoded", new URLSearchParams(body.form).toString()]
+  return { method: "POST", url, headers: { ...headers, "content-type": contentType }, body: text }
+}
 
 /**
  * Sends a request to the issuer over the `CodexTransport` (so the transport's proxy, pool
