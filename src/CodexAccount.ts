@@ -241,7 +241,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     return Effect.gen(function*() {
       const response = yield* backend.send(call)
       const json = yield* readJson(call, response, config.maxEventBytes)
-      return { json, meta: replyMeta(response.status, response.headers, response.endpoint), endpoint: call.endpoint }
+      return { json, meta: replyMeta(response), endpoint: call.endpoint }
     }).pipe(withDeadline(config, call.endpoint))
   }
 
@@ -267,7 +267,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
     if (!isRecord(json)) {
       return yield* unexpected(
         call.endpoint,
-        replyMeta(response.status, response.headers, response.endpoint),
+        replyMeta(response),
         "a JSON object"
       )
     }

@@ -278,7 +278,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
       if (list === undefined) {
         return yield* new DecodeError({
           detail: "the /models reply has no \"models\" array",
-          ...replyMeta(response.status, response.headers, response.endpoint)
+          ...replyMeta(response)
         })
       }
       const data: Array<Model> = []

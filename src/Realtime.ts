@@ -159,7 +159,7 @@ export const make: Effect.Effect<Service, never, CodexConfig | CodexAuth | Codex
             })
           ))
       )
-      const meta = replyMeta(response.status, response.headers, response.endpoint)
+      const meta = replyMeta(response)
       // The body first: a reply left unread would hold its connection.
       const sdp = yield* readBody(response, config.maxEventBytes)
       const callId = callIdOf(response.headers["location"])

@@ -361,7 +361,7 @@ const notAnEventStream = (response: Reply): Effect.Effect<never, CodexError> =>
     Effect.orElseSucceed(Effect.map(readText(response, maxErrorBodyBytes), (read) => read.text), () => ""),
     (text): Effect.Effect<never, CodexError> => {
       const contentType = response.headers["content-type"] ?? ""
-      const meta = replyMeta(response.status, response.headers, response.endpoint)
+      const meta = replyMeta(response)
       if (isCloudflarePage(text, response.headers)) {
         return Effect.fail(new PermissionDenied({ reason: "cloudflare", detail: "Cloudflare challenge page", ...meta }))
       }

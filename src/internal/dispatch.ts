@@ -136,7 +136,7 @@ export const readText = (response: BackendReply, maxBytes: number): Effect.Effec
             new StreamInterrupted({
               eventsReceived: 0,
               cause: safeCause(cause),
-              ...replyMeta(response.status, response.headers, response.endpoint)
+              ...replyMeta(response)
             })
           )
         )

@@ -109,7 +109,13 @@ export const parseTryAgainIn = (message: string): Duration.Duration | undefined 
 }
 
 /** The status, request ids and (when known) the endpoint of a reply. @internal */
-export const replyMeta = (status: number, headers: Headers, endpoint?: string) => {
+export const replyMeta = (
+  { endpoint, headers, status }: {
+    readonly status: number
+    readonly headers: Headers
+    readonly endpoint?: string | undefined
+  }
+) => {
   // Header values are server text like any other: a proxy may put a token in them.
   const requestId = scrubbed(headers["x-request-id"] ?? headers["x-oai-request-id"])
   const cfRay = scrubbed(headers["cf-ray"])
@@ -177,7 +183,7 @@ export const fromReply = (options: {
 }): CodexError => {
   const { status, headers, now, endpoint } = options
   const body = parseErrorBody(options.body, headers["content-type"])
-  const meta = { ...replyMeta(status, headers), endpoint }
+  const meta = { ...replyMeta({ status, headers }), endpoint }
   const detail = body.detail ?? body.message ?? (body.html ? "an HTML page" : body.text || `HTTP ${status}`)
   const usageType = body.type ?? body.code
   switch (status) {

@@ -45,11 +45,11 @@ export class EventFeed {
   responseId: string | undefined = undefined
 
   constructor(
-    response: Pick<BackendReply, "status" | "headers"> & { readonly endpoint?: string },
+    response: Parameters<typeof replyMeta>[0],
     readonly options: ReadOptions
   ) {
     this.decoder = new EventDecoder(options.maxEventBytes)
-    this.meta = replyMeta(response.status, response.headers, response.endpoint)
+    this.meta = replyMeta(response)
   }
 
   get done(): boolean {

@@ -80,7 +80,7 @@ export const readBody = (
         ? Effect.fail(
           new DecodeError({
             detail: `the reply is larger than ${formatBytes(maxBytes)} (maxEventBytes)`,
-            ...replyMeta(response.status, response.headers, response.endpoint)
+            ...replyMeta(response)
           })
         )
         : Effect.succeed(text)
@@ -257,7 +257,7 @@ const parseJson = (
         detail: `${call.endpoint} answered with something that is not JSON`,
         frame: truncateFrame(text),
         contentType: response.headers["content-type"] ?? "",
-        ...replyMeta(response.status, response.headers, response.endpoint)
+        ...replyMeta(response)
       })
   })
 
@@ -283,7 +283,7 @@ export const readDecoded = <A, I>(
             new DecodeError({
               detail: `unexpected ${call.endpoint} reply: ${error.message}`,
               frame: truncateFrame(text),
-              ...replyMeta(response.status, response.headers, response.endpoint)
+              ...replyMeta(response)
             })
         ))
   )
