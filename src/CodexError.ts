@@ -721,39 +721,13 @@ export class MaxStepsReached extends Schema.TaggedError<MaxStepsReached>("codex-
 }
 
 /**
- * Every failure the SDK's calls can produce.
+ * Every failure the SDK's calls can produce: an instance of one of the classes of the
+ * {@link CodexError} schema union (the one list of the family).
  *
  * @since 0.1.0
  * @category models
  */
-export type CodexError =
-  | UnsupportedParameter
-  | InvalidParameter
-  | InvalidRequest
-  | ModelNotAvailable
-  | CyberPolicy
-  | InvalidImage
-  | AuthExpired
-  | RefreshFailed
-  | TokenStoreError
-  | LoginFailed
-  | PermissionDenied
-  | NotFound
-  | RateLimited
-  | ServerError
-  | UnexpectedStatus
-  | ContextWindowExceeded
-  | OutputMismatch
-  | ModelRefusal
-  | MaxStepsReached
-  | ResponseFailed
-  | ResponseIncomplete
-  | StreamInterrupted
-  | TransportError
-  | Timeout
-  | DecodeError
-  | ApiKeyMissing
-  | RealtimeUnavailable
+export type CodexError = typeof CodexError.Type
 
 /**
  * The schema of every {@link CodexError}: the union of the error classes, to encode an
