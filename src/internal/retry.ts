@@ -44,29 +44,25 @@ export const withRetries = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   retryable: (error: E) => CodexError | undefined
 ): Effect.Effect<A, E, R> => {
-  const attempt = (policy: RetrySchedule | undefined, state: unknown, retries: number): Effect.Effect<A, E, R> =>
-    Effect.catchAll(effect, (error) => {
-      const reason = retryable(error)
-      if (reason === undefined) return Effect.fail(error)
-      const current = policy ?? schedule()
-      return Effect.flatMap(
-        Clock.currentTimeMillis,
-        (now) =>
-          Effect.flatMap(
-            current.step(now, reason, policy === undefined ? current.initial : state),
-            ([next, , decision]) => {
-              if (ScheduleDecision.isDone(decision)) {
-                return Effect.fail(error)
-              }
-              const delay = Duration.millis(Math.max(0, ScheduleIntervals.start(decision.intervals) - now))
-              return Effect.logDebug(`${endpoint}: ${reason._tag}; retry ${retries + 1} in ${Duration.format(delay)}`)
-                .pipe(
-                  Effect.zipRight(Effect.sleep(delay)),
-                  Effect.zipRight(attempt(current, next, retries + 1))
-                )
-            }
+  /** After a failure: one step of the schedule, then the wait and the next attempt, or the failure. */
+  const retry = (policy: RetrySchedule, state: unknown, retries: number) => (error: E): Effect.Effect<A, E, R> => {
+    const reason = retryable(error)
+    if (reason === undefined) return Effect.fail(error)
+    return Effect.flatMap(
+      Clock.currentTimeMillis,
+      (now) =>
+        Effect.flatMap(policy.step(now, reason, state), ([next, , decision]) => {
+          if (ScheduleDecision.isDone(decision)) return Effect.fail(error)
+          const delay = Duration.millis(Math.max(0, ScheduleIntervals.start(decision.intervals) - now))
+          return Effect.logDebug(`${endpoint}: ${reason._tag}; retry ${retries + 1} in ${Duration.format(delay)}`).pipe(
+            Effect.zipRight(Effect.sleep(delay)),
+            Effect.zipRight(Effect.catchAll(effect, retry(policy, next, retries + 1)))
           )
-      )
-    })
-  return attempt(undefined, undefined, 0)
+        })
+    )
+  }
+  return Effect.catchAll(effect, (error) => {
+    const policy = schedule()
+    return retry(policy, policy.initial, 0)(error)
+  })
 }
