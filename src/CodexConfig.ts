@@ -301,6 +301,10 @@ const notADuration = (value: unknown): string | undefined =>
       typeof value === "string" ? JSON.stringify(value) : String(value)
     }`
 
+/** Why a value given as a `retrySchedule` is not a `Schedule`, or `undefined`. */
+const notASchedule = (value: unknown): string | undefined =>
+  value === undefined || Schedule.isSchedule(value) ? undefined : "must be a Schedule (see defaultRetrySchedule)"
+
 /** The base URL, and whether it is plain http off loopback (allowed only by `allowInsecureHttp`). */
 const baseUrl = (
   name: string,
@@ -409,9 +413,8 @@ const resolve = (overrides: Options, fallback: Options): Effect.Effect<Service, 
       if (problem !== undefined) return yield* Effect.fail(invalid(key, `${key} ${problem}`))
     }
     const retrySchedule = pick("retrySchedule")
-    if (retrySchedule !== undefined && !Schedule.isSchedule(retrySchedule)) {
-      return yield* Effect.fail(invalid("retrySchedule", "retrySchedule must be a Schedule (see defaultRetrySchedule)"))
-    }
+    const notSchedule = notASchedule(retrySchedule)
+    if (notSchedule !== undefined) return yield* Effect.fail(invalid("retrySchedule", `retrySchedule ${notSchedule}`))
     return {
       codexBaseUrl: urls.codexBaseUrl.url,
       chatgptBaseUrl: urls.chatgptBaseUrl.url,
@@ -614,10 +617,9 @@ export const checkCallPolicy = (policy: CallPolicy): Effect.Effect<CallPolicy, I
     const problem = notADuration(policy[key])
     if (problem !== undefined) return Effect.fail(new InvalidParameter({ parameter: key, detail: problem }))
   }
-  if (policy.retrySchedule !== undefined && !Schedule.isSchedule(policy.retrySchedule)) {
-    return Effect.fail(
-      new InvalidParameter({ parameter: "retrySchedule", detail: "must be a Schedule (see defaultRetrySchedule)" })
-    )
+  const notSchedule = notASchedule(policy.retrySchedule)
+  if (notSchedule !== undefined) {
+    return Effect.fail(new InvalidParameter({ parameter: "retrySchedule", detail: notSchedule }))
   }
   if (policy.transport !== undefined && !transports.includes(policy.transport)) {
     return Effect.fail(
