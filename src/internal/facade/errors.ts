@@ -15,35 +15,8 @@ import * as CodexError from "../../CodexError.js"
 
 type Tagged = CodexError.CodexError
 
-const tags: ReadonlySet<string> = new Set<Tagged["_tag"]>([
-  "UnsupportedParameter",
-  "InvalidParameter",
-  "InvalidRequest",
-  "ModelNotAvailable",
-  "CyberPolicy",
-  "InvalidImage",
-  "AuthExpired",
-  "RefreshFailed",
-  "TokenStoreError",
-  "LoginFailed",
-  "PermissionDenied",
-  "NotFound",
-  "RateLimited",
-  "ServerError",
-  "UnexpectedStatus",
-  "ContextWindowExceeded",
-  "OutputMismatch",
-  "ModelRefusal",
-  "MaxStepsReached",
-  "ResponseFailed",
-  "ResponseIncomplete",
-  "StreamInterrupted",
-  "TransportError",
-  "Timeout",
-  "DecodeError",
-  "ApiKeyMissing",
-  "RealtimeUnavailable"
-])
+/** The tags of the family, from its schema union: recognised by tag, so across copies of the package too. */
+const tags: ReadonlySet<string> = new Set(CodexError.CodexError.members.map((member) => member._tag))
 
 const isTagged = (value: unknown): value is Tagged =>
   value instanceof Error && "_tag" in value && typeof value._tag === "string" && tags.has(value._tag)
